@@ -1,0 +1,34 @@
+import nodeResolve from '@rollup/plugin-node-resolve'
+import terser from '@rollup/plugin-terser'
+import typescript from '@rollup/plugin-typescript'
+
+// Type checking is `npm run typecheck`'s job; here TypeScript only strips types.
+const ts = () => typescript({ tsconfig: './tsconfig.build.json', declaration: false, declarationDir: undefined, noEmitOnError: true })
+
+const minify = () =>
+  terser({
+    ecma: 2020,
+    compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
+    mangle: { properties: false },
+    format: { comments: false },
+  })
+
+/** A `<script>` build: one minified IIFE with js-cookie inlined. */
+const script = (input, file) => ({
+  input,
+  output: { file, format: 'iife', sourcemap: true },
+  plugins: [nodeResolve(), ts(), minify()],
+})
+
+export default [
+  script('src/browser/script.ts', 'dist/quietcount-tracker.js'),
+  // Until the consent UI lands (issue 3) the full build is the tracker build.
+  script('src/browser/script.ts', 'dist/quietcount.js'),
+  {
+    // The npm build: readable ESM with js-cookie left as a dependency, for the app's bundler.
+    input: { index: 'src/browser/index.ts', protocol: 'src/shared/index.ts' },
+    external: ['js-cookie'],
+    output: { dir: 'dist/esm', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: '[name].js' },
+    plugins: [ts()],
+  },
+]

@@ -1,0 +1,76 @@
+import Cookies from 'js-cookie'
+
+/**
+ * The cookie policy, enforced in code: QuietCount writes only cookies declared here, only with a
+ * value inside the declared schema, and only once the cookie's consent category is granted. Any
+ * other write is refused and reported on the console. A test enumerates every schema's value
+ * space and fails when a cookie could hold more than 16 bits, i.e. anything that could tell one
+ * person from another. The words for the privacy policy live in cookie-declaration.ts, so that
+ * they stay out of the `<script>` bundle.
+ */
+export interface CookieDeclaration {
+  name: string
+  /** Consent category that must be granted before the cookie is written or read. */
+  category: 'necessary' | 'analytics' | (string & {})
+  /** Lifetime in days, at most 396 (13 months). */
+  days: number
+  /**
+   * Schema of the value. `day`: a local date `YYYYMMDD` no older than the cookie's lifetime and
+   * not in the future (one day of slack for time-zone travel). Everyone who visited that day
+   * holds the same value, so it names a day, never a person.
+   */
+  value: 'day'
+}
+
+/** The last-visit cookie: a month is the longest span "first visit this month" looks back. */
+export const LAST_VISIT: CookieDeclaration = { name: 'qc_last_visit', category: 'analytics', days: 32, value: 'day' }
+
+/** `YYYYMMDD` of the local day of `date`. */
+export function dayStamp(date = new Date()): string {
+  return String(date.getFullYear() * 1e4 + (date.getMonth() + 1) * 100 + date.getDate())
+}
+
+/**
+ * Every value the schema of `declaration` accepts on the local day of `now`: the cookie's whole
+ * value space, which is how a test measures it in bits. For `day`, the days of its lifetime and
+ * tomorrow (slack for time-zone travel).
+ */
+export function valueSpace(declaration: CookieDeclaration, now = new Date()): string[] {
+  const values = []
+  for (let age = -1; age <= declaration.days; age++) values.push(dayStamp(new Date(now.getFullYear(), now.getMonth(), now.getDate() - age)))
+  return values
+}
+
+export interface CookieJar {
+  /** The cookie's value, or undefined when absent, outside its schema or its category is not granted. */
+  get(name: string): string | undefined
+  /** Writes the cookie, or refuses (returns false and warns) when the policy forbids it. */
+  set(name: string, value: string): boolean
+  remove(name: string): void
+}
+
+/** A jar that enforces `declarations`; `granted` tells whether a consent category is granted now. */
+export function createCookieJar(declarations: readonly CookieDeclaration[], granted: (category: string) => boolean): CookieJar {
+  const find = (name: string) => declarations.find((d) => d.name == name)
+  return {
+    get(name) {
+      const declaration = find(name)
+      const value = declaration && granted(declaration.category) ? Cookies.get(name) : undefined
+      return value && valueSpace(declaration!).includes(value) ? value : undefined
+    },
+    set(name, value) {
+      const declaration = find(name)
+      const refusal = !declaration
+        ? 'not declared'
+        : !valueSpace(declaration).includes(value)
+          ? `value "${value}" is not a ${declaration.value}`
+          : !granted(declaration.category) && `no consent for ${declaration.category}`
+      if (refusal) console.warn(`quietcount: cookie "${name}" refused: ${refusal}`)
+      else Cookies.set(name, value, { expires: declaration!.days, path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' })
+      return !refusal
+    },
+    remove(name) {
+      Cookies.remove(name, { path: '/' })
+    },
+  }
+}

@@ -1,0 +1,6 @@
+// The public API of the `quietcount` npm package. Everything else under src/browser is private.
+export { createTracker, type Props, type Tracker, type TrackerConfig } from './tracker.js'
+export { cookieDeclaration, type CookieDeclarationRow, type DeclaredCookie } from './cookie-declaration.js'
+export type { CookieDeclaration } from './cookies.js'
+export type { Collector } from './transport.js'
+export type { Beacon, EventRecord, PageRecord, ScreenClass } from '../shared/protocol.js'

@@ -1,0 +1,159 @@
+import { type Beacon, EVENT_NAME, type EventRecord, FLAGS_MAX, HOST, LANGUAGE, LIMITS, type PageRecord, PARAM_NAME, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, SITE_ID, TIME_ZONE } from './protocol.js'
+import { personalProp } from './personal-data.js'
+import { scrubPath, scrubValue } from './scrub-url.js'
+
+export interface BeaconError {
+  /** Where the problem is, as a path into the body: `pages[2].path`. */
+  field: string
+  /** The rule that was broken, in a few words. */
+  rule: string
+  /** Both, with the offending value, for the response and the developer console. */
+  message: string
+}
+
+export type ParsedBeacon = { ok: true; beacon: Beacon } | { ok: false; error: BeaconError }
+
+/** Thrown inside the parser and turned into a BeaconError at its edge. */
+class Invalid extends Error {
+  constructor(readonly field: string, readonly rule: string, value?: unknown) {
+    super(`${field}: ${rule}` + (value === undefined ? '' : ` (got ${preview(value)})`))
+  }
+}
+
+function preview(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value)
+  return text.length > 60 ? text.slice(0, 57) + '...' : text
+}
+
+type Json = Record<string, unknown>
+
+function object(value: unknown, field: string, allowed: readonly string[]): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Invalid(field, 'must be an object', value)
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw new Invalid(`${field ? field + '.' : ''}${key}`, `is not a field of a v${PROTOCOL_VERSION} beacon (allowed: ${allowed.join(', ')})`)
+  }
+  return value as Json
+}
+
+function text(value: unknown, field: string, max: number, shape?: RegExp): string {
+  if (typeof value !== 'string') throw new Invalid(field, 'must be a string', value)
+  if (value.length === 0 || value.length > max) throw new Invalid(field, `must be 1 to ${max} characters`, value)
+  if (shape && !shape.test(value)) throw new Invalid(field, `must match ${shape}`, value)
+  return value
+}
+
+function count(value: unknown, field: string, max: number, min = 0): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new Invalid(field, `must be a whole number from ${min} to ${max}`, value)
+  }
+  return value as number
+}
+
+function list(value: unknown, field: string): unknown[] {
+  if (!Array.isArray(value)) throw new Invalid(field, 'must be an array', value)
+  return value
+}
+
+/** A path as the tracker sends it, scrubbed again: `/a/b?key=value&…`. */
+function path(value: unknown, field: string): string {
+  const raw = text(value, field, LIMITS.path)
+  if (!raw.startsWith('/')) throw new Invalid(field, 'must start with "/"', raw)
+  const [pathname = '', query] = raw.split('?', 2)
+  if (query === undefined) return scrubPath(pathname)
+  const pairs = query.split('&').map((pair, i) => {
+    const [key = '', val = ''] = pair.split('=', 2)
+    if (!PARAM_NAME.test(key)) throw new Invalid(`${field} query parameter ${i + 1}`, `name must match ${PARAM_NAME}`, key)
+    return key + '=' + scrubValue(val, LIMITS.campaign)
+  })
+  return (scrubPath(pathname) + '?' + pairs.join('&')).slice(0, LIMITS.path)
+}
+
+const PAGE_FIELDS = ['path', 'ref', 'source', 'medium', 'campaign', 'flags', 'views', 'seconds', 'scroll'] as const
+
+function page(value: unknown, field: string): PageRecord {
+  const o = object(value, field, PAGE_FIELDS)
+  const record: PageRecord = {
+    path: path(o.path, field + '.path'),
+    flags: count(o.flags, field + '.flags', FLAGS_MAX),
+    views: count(o.views, field + '.views', LIMITS.count),
+    seconds: count(o.seconds, field + '.seconds', LIMITS.seconds),
+    scroll: 0,
+  }
+  // Scroll increments of one view add up to at most 100; a record can also carry the last
+  // increments of the view that was current when the previous beacon left.
+  record.scroll = count(o.scroll, field + '.scroll', 100 * (record.views + 1))
+  if (record.views + record.seconds + record.scroll === 0) throw new Invalid(field, 'must count a view, seconds or scroll')
+  if (o.ref !== undefined) record.ref = text(o.ref, field + '.ref', LIMITS.host, HOST)
+  for (const key of ['source', 'medium', 'campaign'] as const) {
+    if (o[key] !== undefined) record[key] = scrubValue(text(o[key], `${field}.${key}`, LIMITS.campaign), LIMITS.campaign)
+  }
+  return record
+}
+
+function event(value: unknown, field: string): EventRecord {
+  const o = object(value, field, ['name', 'path', 'props', 'count'])
+  const record: EventRecord = {
+    name: text(o.name, field + '.name', LIMITS.eventName, EVENT_NAME),
+    path: path(o.path, field + '.path'),
+    count: count(o.count, field + '.count', LIMITS.count, 1),
+  }
+  if (o.props !== undefined) {
+    const props = o.props
+    if (typeof props !== 'object' || props === null || Array.isArray(props)) throw new Invalid(field + '.props', 'must be an object', props)
+    const entries = Object.entries(props)
+    if (entries.length > LIMITS.props) throw new Invalid(field + '.props', `must have at most ${LIMITS.props} keys`, Object.keys(props))
+    record.props = {}
+    for (const [key, val] of entries) {
+      const where = `${field}.props.${key}`
+      if (!PROP_KEY.test(key)) throw new Invalid(where, `key must match ${PROP_KEY}`)
+      const checked = text(val, where, LIMITS.propValue)
+      const why = personalProp(key, checked)
+      if (why) throw new Invalid(where, why, checked)
+      record.props[key] = checked
+    }
+  }
+  return record
+}
+
+/**
+ * Validates a beacon body strictly against the v1 limits and returns it as typed, re-scrubbed
+ * data, or the first problem found. Unknown fields are refused: a field this version does not
+ * define could carry an identifier.
+ *
+ * @example
+ * const parsed = parseBeacon(await request.text())
+ * if (!parsed.ok) return Response.json(parsed.error, { status: 400 })
+ */
+export function parseBeacon(body: string): ParsedBeacon {
+  try {
+    const bytes = new TextEncoder().encode(body).length
+    if (bytes > LIMITS.beaconBytes) throw new Invalid('body', `must be at most ${LIMITS.beaconBytes} bytes`, bytes)
+    let json: unknown
+    try {
+      json = JSON.parse(body)
+    } catch {
+      throw new Invalid('body', 'must be JSON', body)
+    }
+    const o = object(json, '', ['v', 'site', 'tz', 'lang', 'screen', 'pages', 'events'])
+    if (o.v !== PROTOCOL_VERSION) throw new Invalid('v', `must be ${PROTOCOL_VERSION}`, o.v)
+    const beacon: Beacon = { v: PROTOCOL_VERSION, site: text(o.site, 'site', LIMITS.site, SITE_ID) }
+    if (o.tz !== undefined) beacon.tz = text(o.tz, 'tz', 64, TIME_ZONE)
+    if (o.lang !== undefined) beacon.lang = text(o.lang, 'lang', 3, LANGUAGE)
+    if (o.screen !== undefined) {
+      if (!SCREEN_CLASSES.includes(o.screen as never)) throw new Invalid('screen', `must be one of ${SCREEN_CLASSES.join(', ')}`, o.screen)
+      beacon.screen = o.screen as Beacon['screen']
+    }
+    const pages = o.pages === undefined ? [] : list(o.pages, 'pages')
+    const events = o.events === undefined ? [] : list(o.events, 'events')
+    if (pages.length + events.length === 0) throw new Invalid('body', 'must hold at least one page or event record')
+    if (pages.length + events.length > LIMITS.records) {
+      throw new Invalid('body', `must hold at most ${LIMITS.records} records`, pages.length + events.length)
+    }
+    if (pages.length) beacon.pages = pages.map((p, i) => page(p, `pages[${i}]`))
+    if (events.length) beacon.events = events.map((e, i) => event(e, `events[${i}]`))
+    return { ok: true, beacon }
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error
+    return { ok: false, error: { field: error.field, rule: error.rule, message: error.message } }
+  }
+}

@@ -1,0 +1,78 @@
+import { HOST, LIMITS } from './protocol.js'
+import { personalData } from './personal-data.js'
+
+/** Query parameters kept by default. utm_source/ref, utm_medium and utm_campaign become campaign fields. */
+export const DEFAULT_PARAMS: readonly string[] = ['utm_source', 'utm_medium', 'utm_campaign', 'ref']
+
+const CAMPAIGN: Record<string, 'source' | 'medium' | 'campaign'> = {
+  utm_source: 'source',
+  ref: 'source',
+  utm_medium: 'medium',
+  utm_campaign: 'campaign',
+}
+
+export interface ScrubbedUrl {
+  path: string
+  source?: string
+  medium?: string
+  campaign?: string
+}
+
+/** The value clipped to `max`, or the placeholder of the personal-data rule it matches (`[email]`). */
+export function scrubValue(value: string, max: number): string {
+  let decoded = value
+  try {
+    decoded = decodeURIComponent(value)
+  } catch {}
+  const rule = personalData(decoded)
+  return rule ? `[${rule}]` : value.slice(0, max)
+}
+
+/**
+ * Scrubs a path without its query: each segment that looks like personal data becomes a
+ * placeholder, and `;matrix=params` (where servers put session ids) are dropped. Idempotent, so
+ * the collector applies it again to whatever a beacon says.
+ */
+export function scrubPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => scrubValue(segment.split(';')[0]!, LIMITS.path))
+    .join('/')
+    .slice(0, LIMITS.path)
+}
+
+/**
+ * Reduces a page URL to what QuietCount records: the scrubbed path, the allowlisted query
+ * parameters, and the campaign fields. The fragment is dropped unless `hash` routing is on, in
+ * which case a `#/route` is kept and scrubbed like the path (`/#/settings`).
+ *
+ * @example scrubUrl('https://a.org/user/jo@x.org?utm_source=news&email=jo@x.org#top')
+ *   // { path: '/user/[email]', source: 'news' }
+ */
+export function scrubUrl(href: string, params: readonly string[] = DEFAULT_PARAMS, hash?: boolean): ScrubbedUrl {
+  const url = new URL(href, 'http://localhost')
+  const route = hash && url.hash[1] == '/' ? '#' + url.hash.slice(1).split('?')[0] : ''
+  const out: ScrubbedUrl = { path: scrubPath(url.pathname + route) }
+  const query: string[] = []
+  for (const key of params) {
+    const value = url.searchParams.get(key)?.trim()
+    const field = CAMPAIGN[key]
+    if (value && field) out[field] ??= scrubValue(value, LIMITS.campaign)
+    else if (value) query.push(key + '=' + encodeURIComponent(scrubValue(value, LIMITS.campaign)))
+  }
+  if (query[0]) out.path = (out.path + '?' + query.join('&')).slice(0, LIMITS.path)
+  return out
+}
+
+/**
+ * The host of a referrer URL, `www.` dropped, or undefined for the site's own host and for an
+ * empty or non-web referrer. A literal IP address becomes `[ip]`: it can point at one machine.
+ */
+export function referrerHost(referrer: string, ownHost: string): string | undefined {
+  let host = ''
+  try {
+    host = new URL(referrer).hostname.replace(/^www\./, '')
+  } catch {}
+  if (/^\[|^[\d.]+$/.test(host)) return '[ip]'
+  if (HOST.test(host) && host != ownHost.replace(/^www\./, '')) return host.slice(0, LIMITS.host)
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config'
+
+// Unit tests pick happy-dom per file (`// @vitest-environment happy-dom`); browser tests drive
+// Debian's Chromium through playwright-core from Node and need the build in dist/ (npm test
+// builds first) plus the binary, which test/browser/setup.ts provisions.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/browser/setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    reporters: ['default'],
+  },
+})
