@@ -1,0 +1,85 @@
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, inject } from 'vitest'
+import type { Beacon } from '../../src/shared/protocol.js'
+import { startServer } from '../../examples/server.mjs'
+import { CHROMIUM } from './setup.js'
+
+/** The launch flags this workplace's Chromium needs, plus one that makes it look like a person's. */
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  // navigator.webdriver stays false, as in a visitor's browser; tests of the automation
+  // exclusion set it back on.
+  '--disable-blink-features=AutomationControlled',
+]
+
+/** `describe`, or a reported skip when setup found no Chromium (never under CI=true). */
+export const describeBrowser = (name: string, fn: () => void) => {
+  const missing = inject('chromiumMissing')
+  return missing ? describe.skip(`${name} (skipped: ${missing})`, fn) : describe(name, fn)
+}
+
+export interface Site {
+  url: string
+  beacons: Beacon[]
+  /** Raw bodies of every request the pages made to /api/collect, as sent. */
+  bodies: string[]
+  browser: Browser
+  /** A fresh context (no cookies, no storage), with requests to other origins answered locally. */
+  context(options?: { gpc?: boolean; webdriver?: boolean }): Promise<BrowserContext>
+  page(path: string, options?: { gpc?: boolean; webdriver?: boolean }): Promise<Page>
+}
+
+/** Starts the example site and Chromium once for a test file. */
+export function useSite(): Site {
+  const site = { bodies: [] as string[] } as Site
+  let close: () => Promise<unknown>
+  beforeAll(async () => {
+    const server = await startServer({ quiet: true })
+    close = server.close
+    site.url = server.url
+    site.beacons = server.beacons
+    site.browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  })
+  afterAll(async () => {
+    await site.browser?.close()
+    await close?.()
+  })
+  site.context = async ({ gpc = false, webdriver = false } = {}) => {
+    const context = await site.browser.newContext()
+    // The machine has no network: outbound links land on a local stand-in page.
+    await context.route(/^https?:\/\/(?!localhost)/, (route) => route.fulfill({ contentType: 'text/html', body: '<title>elsewhere</title>' }))
+    if (gpc) await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }))
+    if (webdriver) await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => true }))
+    context.on('request', (request) => {
+      if (request.url().endsWith('/api/collect')) site.bodies.push(request.postData() ?? '')
+    })
+    return context
+  }
+  site.page = async (path, options) => {
+    const page = await (await site.context(options)).newPage()
+    await page.goto(site.url + path)
+    return page
+  }
+  return site
+}
+
+/** Today's local date as the last-visit cookie writes it. */
+export const today = () => {
+  const d = new Date()
+  return String(d.getFullYear() * 1e4 + (d.getMonth() + 1) * 100 + d.getDate())
+}
+
+/** Every page record received so far, flattened. */
+export const pageRecords = (site: Site) => site.beacons.flatMap((b) => b.pages ?? [])
+export const eventRecords = (site: Site) => site.beacons.flatMap((b) => b.events ?? [])
+
+/** Empties what the site received, between tests. */
+export const reset = (site: Site) => {
+  site.beacons.length = 0
+  site.bodies.length = 0
+}
