@@ -1,4 +1,4 @@
-import { personalProp } from '../shared/personal-data.js'
+import { personalData, personalProp } from '../shared/personal-data.js'
 import { type Beacon, EVENT_NAME, FLAG, LANGUAGE, LIMITS, type PageRecord, PARAM_NAME, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, SITE_ID, TIME_ZONE } from '../shared/protocol.js'
 import { DEFAULT_PARAMS, referrerHost, scrubUrl } from '../shared/scrub-url.js'
 import { createBatch } from './batch.js'
@@ -128,13 +128,18 @@ export function createTracker(config: TrackerConfig): Tracker {
   const track = (name: string, props: Props = {}) => {
     const checked: Record<string, string> = {}
     const entries = Object.entries(props).sort()
-    let why: string | false | undefined = !EVENT_NAME.test(name) ? `name must match ${EVENT_NAME}` : entries.length > LIMITS.props && `over ${LIMITS.props} props`
+    const rule = personalData(name)
+    let why: string | false | undefined = !EVENT_NAME.test(name)
+      ? `name must match ${EVENT_NAME}`
+      : rule
+        ? `name looks like personal data (${rule})`
+        : entries.length > LIMITS.props && `over ${LIMITS.props} props`
     for (const [key, raw] of entries) {
       const value = (checked[key] = String(raw))
       why ||= !PROP_KEY.test(key)
         ? `prop "${key}" must match ${PROP_KEY}`
-        : value.length > LIMITS.propValue
-          ? `prop "${key}" is over ${LIMITS.propValue} characters`
+        : !value || value.length > LIMITS.propValue
+          ? `prop "${key}" must be 1 to ${LIMITS.propValue} characters`
           : personalProp(key, value)
     }
     if (why) console.warn(`quietcount: event "${name}" not sent: ${why}`)

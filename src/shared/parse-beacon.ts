@@ -1,6 +1,6 @@
 import { type Beacon, EVENT_NAME, type EventRecord, FLAGS_MAX, HOST, LANGUAGE, LIMITS, type PageRecord, PARAM_NAME, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, SITE_ID, TIME_ZONE } from './protocol.js'
-import { personalProp } from './personal-data.js'
-import { scrubPath, scrubValue } from './scrub-url.js'
+import { personalData, personalProp } from './personal-data.js'
+import { appendQuery, scrubHost, scrubPath, scrubValue } from './scrub-url.js'
 
 export interface BeaconError {
   /** Where the problem is, as a path into the body: `pages[2].path`. */
@@ -65,7 +65,14 @@ function path(value: unknown, field: string): string {
     if (!PARAM_NAME.test(key)) throw new Invalid(`${field} query parameter ${i + 1}`, `name must match ${PARAM_NAME}`, key)
     return key + '=' + scrubValue(val, LIMITS.campaign)
   })
-  return (scrubPath(pathname) + '?' + pairs.join('&')).slice(0, LIMITS.path)
+  return appendQuery(scrubPath(pathname), pairs)
+}
+
+function eventName(value: unknown, field: string): string {
+  const name = text(value, field, LIMITS.eventName, EVENT_NAME)
+  const rule = personalData(name)
+  if (rule) throw new Invalid(field, `looks like personal data (${rule})`, name)
+  return name
 }
 
 const PAGE_FIELDS = ['path', 'ref', 'source', 'medium', 'campaign', 'flags', 'views', 'seconds', 'scroll'] as const
@@ -83,7 +90,7 @@ function page(value: unknown, field: string): PageRecord {
   // increments of the view that was current when the previous beacon left.
   record.scroll = count(o.scroll, field + '.scroll', 100 * (record.views + 1))
   if (record.views + record.seconds + record.scroll === 0) throw new Invalid(field, 'must count a view, seconds or scroll')
-  if (o.ref !== undefined) record.ref = text(o.ref, field + '.ref', LIMITS.host, HOST)
+  if (o.ref !== undefined) record.ref = scrubHost(text(o.ref, field + '.ref', LIMITS.host, HOST))!
   for (const key of ['source', 'medium', 'campaign'] as const) {
     if (o[key] !== undefined) record[key] = scrubValue(text(o[key], `${field}.${key}`, LIMITS.campaign), LIMITS.campaign)
   }
@@ -93,7 +100,7 @@ function page(value: unknown, field: string): PageRecord {
 function event(value: unknown, field: string): EventRecord {
   const o = object(value, field, ['name', 'path', 'props', 'count'])
   const record: EventRecord = {
-    name: text(o.name, field + '.name', LIMITS.eventName, EVENT_NAME),
+    name: eventName(o.name, field + '.name'),
     path: path(o.path, field + '.path'),
     count: count(o.count, field + '.count', LIMITS.count, 1),
   }

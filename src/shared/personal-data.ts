@@ -27,7 +27,7 @@ export function personalData(value: string): PersonalDataRule | undefined {
 }
 
 /** Property keys that announce personal data whatever their value looks like. */
-const PERSONAL_KEY = /^(e_?mail|(first_|last_|full_|user_?)?name|phone|tel|mobile|address|zip|postcode|ip|(user_?|customer_?|session_?)?id|uid|password|token|birthday|dob|ssn)$/
+const PERSONAL_KEY = /^(e_?mail(_?address)?|((first|last|full|sur|user)_?)?name|(phone|tel|mobile)(_?number)?|(street_?)?address|(zip|post(al)?)_?code|zip|ip(_?address)?|((user|customer|session|account)_?)?id|uid|password|token|birth_?(day|date)|dob|ssn)$/
 
 /** Why the event property `key: value` may not be sent, or undefined when it may. */
 export function personalProp(key: string, value: string): string | undefined {

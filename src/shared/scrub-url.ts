@@ -18,14 +18,29 @@ export interface ScrubbedUrl {
   campaign?: string
 }
 
-/** The value clipped to `max`, or the placeholder of the personal-data rule it matches (`[email]`). */
+/**
+ * The value clipped to `max`, or the placeholder of the personal-data rule it matches (`[email]`).
+ * Escapes are decoded one by one, so a stray `%` elsewhere cannot keep `%40` from being an `@`.
+ */
 export function scrubValue(value: string, max: number): string {
-  let decoded = value
-  try {
-    decoded = decodeURIComponent(value)
-  } catch {}
+  const decoded = value.replace(/%[\da-f]{2}/gi, (escape) => {
+    try {
+      return decodeURIComponent(escape)
+    } catch {
+      return escape
+    }
+  })
   const rule = personalData(decoded)
   return rule ? `[${rule}]` : value.slice(0, max)
+}
+
+/** Appends `key=value` pairs to a path, each only if it still fits in the path limit. */
+export function appendQuery(path: string, pairs: string[]): string {
+  for (const pair of pairs) {
+    const next = path + (path.includes('?') ? '&' : '?') + pair
+    if (next.length <= LIMITS.path) path = next
+  }
+  return path
 }
 
 /**
@@ -58,21 +73,28 @@ export function scrubUrl(href: string, params: readonly string[] = DEFAULT_PARAM
     const value = url.searchParams.get(key)?.trim()
     const field = CAMPAIGN[key]
     if (value && field) out[field] ??= scrubValue(value, LIMITS.campaign)
-    else if (value) query.push(key + '=' + encodeURIComponent(scrubValue(value, LIMITS.campaign)))
+    else if (value) query.push(key + '=' + scrubValue(encodeURIComponent(value), LIMITS.campaign))
   }
-  if (query[0]) out.path = (out.path + '?' + query.join('&')).slice(0, LIMITS.path)
+  out.path = appendQuery(out.path, query)
   return out
 }
 
 /**
- * The host of a referrer URL, `www.` dropped, or undefined for the site's own host and for an
- * empty or non-web referrer. A literal IP address becomes `[ip]`: it can point at one machine.
+ * A host as QuietCount keeps it: `www.` dropped, a literal IP address as `[ip]` (it can point at
+ * one machine), or undefined when it is not a host name of at most 253 characters.
  */
+export function scrubHost(host: string): string | undefined {
+  host = host.replace(/^www\./, '')
+  if (/^\[|^[\d.]+$/.test(host)) return '[ip]'
+  if (HOST.test(host) && host.length <= LIMITS.host) return host
+}
+
+/** The host of a referrer URL, or undefined for the site's own host and an empty or non-web referrer. */
 export function referrerHost(referrer: string, ownHost: string): string | undefined {
+  const www = /^www\./
   let host = ''
   try {
-    host = new URL(referrer).hostname.replace(/^www\./, '')
+    host = new URL(referrer).hostname
   } catch {}
-  if (/^\[|^[\d.]+$/.test(host)) return '[ip]'
-  if (HOST.test(host) && host != ownHost.replace(/^www\./, '')) return host.slice(0, LIMITS.host)
+  if (host.replace(www, '') != ownHost.replace(www, '')) return scrubHost(host)
 }

