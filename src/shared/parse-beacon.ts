@@ -1,4 +1,4 @@
-import { type Beacon, EVENT_NAME, type EventRecord, FLAGS_MAX, HOST, LANGUAGE, LIMITS, type PageRecord, PARAM_NAME, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, SITE_ID, TIME_ZONE } from './protocol.js'
+import { type Beacon, CATEGORY, CONSENT_DECISIONS, type ConsentRecord, EVENT_NAME, type EventRecord, FLAGS_MAX, HOST, LANGUAGE, LIMITS, type PageRecord, PARAM_NAME, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, SITE_ID, TIME_ZONE } from './protocol.js'
 import { personalData, personalProp } from './personal-data.js'
 import { appendQuery, scrubHost, scrubPath, scrubValue } from './scrub-url.js'
 
@@ -122,6 +122,22 @@ function event(value: unknown, field: string): EventRecord {
   return record
 }
 
+function consent(value: unknown, field: string): ConsentRecord {
+  const o = object(value, field, ['decision', 'categories', 'count'])
+  if (!CONSENT_DECISIONS.includes(o.decision as never)) throw new Invalid(field + '.decision', `must be one of ${CONSENT_DECISIONS.join(', ')}`, o.decision)
+  const categories = o.categories
+  if (typeof categories !== 'object' || categories === null || Array.isArray(categories)) throw new Invalid(field + '.categories', 'must be an object', categories)
+  const entries = Object.entries(categories)
+  if (entries.length > LIMITS.categories) throw new Invalid(field + '.categories', `must have at most ${LIMITS.categories} keys`, Object.keys(categories))
+  const record: ConsentRecord = { decision: o.decision as ConsentRecord['decision'], categories: {}, count: count(o.count, field + '.count', LIMITS.count, 1) }
+  for (const [key, granted] of entries) {
+    if (!CATEGORY.test(key) || key == 'necessary') throw new Invalid(`${field}.categories.${key}`, `key must match ${CATEGORY} and not be "necessary"`)
+    if (typeof granted !== 'boolean') throw new Invalid(`${field}.categories.${key}`, 'must be true or false', granted)
+    record.categories[key] = granted
+  }
+  return record
+}
+
 /**
  * Validates a beacon body strictly against the v1 limits and returns it as typed, re-scrubbed
  * data, or the first problem found. Unknown fields are refused: a field this version does not
@@ -141,7 +157,7 @@ export function parseBeacon(body: string): ParsedBeacon {
     } catch {
       throw new Invalid('body', 'must be JSON', body)
     }
-    const o = object(json, '', ['v', 'site', 'tz', 'lang', 'screen', 'pages', 'events'])
+    const o = object(json, '', ['v', 'site', 'tz', 'lang', 'screen', 'pages', 'events', 'consents'])
     if (o.v !== PROTOCOL_VERSION) throw new Invalid('v', `must be ${PROTOCOL_VERSION}`, o.v)
     const beacon: Beacon = { v: PROTOCOL_VERSION, site: text(o.site, 'site', LIMITS.site, SITE_ID) }
     if (o.tz !== undefined) beacon.tz = text(o.tz, 'tz', 64, TIME_ZONE)
@@ -152,12 +168,13 @@ export function parseBeacon(body: string): ParsedBeacon {
     }
     const pages = o.pages === undefined ? [] : list(o.pages, 'pages')
     const events = o.events === undefined ? [] : list(o.events, 'events')
-    if (pages.length + events.length === 0) throw new Invalid('body', 'must hold at least one page or event record')
-    if (pages.length + events.length > LIMITS.records) {
-      throw new Invalid('body', `must hold at most ${LIMITS.records} records`, pages.length + events.length)
-    }
+    const consents = o.consents === undefined ? [] : list(o.consents, 'consents')
+    const records = pages.length + events.length + consents.length
+    if (records === 0) throw new Invalid('body', 'must hold at least one page, event or consent record')
+    if (records > LIMITS.records) throw new Invalid('body', `must hold at most ${LIMITS.records} records`, records)
     if (pages.length) beacon.pages = pages.map((p, i) => page(p, `pages[${i}]`))
     if (events.length) beacon.events = events.map((e, i) => event(e, `events[${i}]`))
+    if (consents.length) beacon.consents = consents.map((c, i) => consent(c, `consents[${i}]`))
     return { ok: true, beacon }
   } catch (error) {
     if (!(error instanceof Invalid)) throw error

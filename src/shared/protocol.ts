@@ -39,6 +39,8 @@ export const LIMITS = {
   propValue: 64,
   /** Page views or event occurrences in one record. */
   count: 1_000,
+  /** Optional consent categories in one consent record. */
+  categories: 8,
   /** Visible seconds summed in one record: one day. */
   seconds: 86_400,
 } as const
@@ -90,6 +92,17 @@ export interface EventRecord {
   count: number
 }
 
+/** What a visitor did with the consent banner: a kind of decision, never a record of a person. */
+export const CONSENT_DECISIONS = ['accept-all', 'reject-all', 'custom'] as const
+export type ConsentDecision = (typeof CONSENT_DECISIONS)[number]
+
+export interface ConsentRecord {
+  decision: ConsentDecision
+  /** Each optional category offered, granted or not (`necessary` is never listed). */
+  categories: Record<string, boolean>
+  count: number
+}
+
 export interface Beacon {
   v: typeof PROTOCOL_VERSION
   /** Site id as registered with the collector. */
@@ -101,6 +114,8 @@ export interface Beacon {
   screen?: ScreenClass
   pages?: PageRecord[]
   events?: EventRecord[]
+  /** Consent decisions, counted when the site opts in to consent counts; no page data with them. */
+  consents?: ConsentRecord[]
 }
 
 // Shapes of the string fields, shared by the tracker's checks and the collector's validation.
@@ -112,3 +127,4 @@ export const LANGUAGE = /^[a-z]{2,3}$/
 export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9 _.:/-]{0,39}$/
 export const PROP_KEY = /^[a-z][a-z0-9_]{0,23}$/
 export const PARAM_NAME = /^[A-Za-z0-9_.-]{1,40}$/
+export const CATEGORY = /^[a-z][a-z0-9_-]{0,23}$/

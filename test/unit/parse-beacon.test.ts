@@ -111,8 +111,8 @@ const badCases: Bad[] = [
   ['screen null', beacon({ screen: null }), 'screen', 'must be one of'],
   ['screen as a number', beacon({ screen: 1920 }), 'screen', 'must be one of'],
   // --- record lists ---
-  ['no records at all', beacon({ pages: undefined, events: undefined }), 'body', 'at least one page or event record'],
-  ['empty record lists', beacon({ pages: [], events: [] }), 'body', 'at least one page or event record'],
+  ['no records at all', beacon({ pages: undefined, events: undefined }), 'body', 'at least one page, event or consent record'],
+  ['empty record lists', beacon({ pages: [], events: [] }), 'body', 'at least one page, event or consent record'],
   ['pages an object', beacon({ pages: PAGE }), 'pages', 'must be an array'],
   ['pages null', beacon({ pages: null }), 'pages', 'must be an array'],
   ['events a string', beacon({ events: 'Signup' }), 'events', 'must be an array'],
