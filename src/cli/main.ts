@@ -1,0 +1,275 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import type { Hono } from 'hono'
+import { serveCollector } from '../collector/node.js'
+import { hashToken, newSecret, registryFile, type Site, siteProblem } from '../collector/sites.js'
+import { type BreakdownRow, parseStatsQuery, runStats, type StatsResult } from '../collector/stats.js'
+import { openStore } from '../collector/stores/open.js'
+import { formatReport } from './report-format.js'
+
+/**
+ * The `quietcount` command. Every command validates its flags and says what was wrong and what
+ * is allowed; exit code 2 for a usage error, 1 for a failure.
+ */
+
+const STORE = { type: 'string', default: process.env.QUIETCOUNT_STORE ?? 'sqlite:./quietcount.db' } as const
+const CONFIG = { type: 'string', default: process.env.QUIETCOUNT_CONFIG ?? './quietcount.json' } as const
+const HELP = { type: 'boolean', short: 'h' } as const
+
+class UsageError extends Error {}
+
+interface Command {
+  usage: string
+  options: NonNullable<ParseArgsConfig['options']>
+  run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<void>
+}
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..')
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    usage: `quietcount serve [--port 8080] [--host 127.0.0.1] [--store URL] [--config FILE] [--examples]
+
+Serves the collector: POST /api/collect, GET /api/stats, GET /api/share/:id, GET /healthz.
+  --port      port to listen on (env PORT; default 8080)
+  --host      address to listen on (default 127.0.0.1; 0.0.0.0 for all)
+  --store     sqlite:FILE (default sqlite:./quietcount.db; env QUIETCOUNT_STORE)
+  --config    sites and tokens file (default ./quietcount.json; env QUIETCOUNT_CONFIG)
+  --examples  also serve the example site, and register its site id example.test if missing`,
+    options: { port: { type: 'string', default: process.env.PORT ?? '8080' }, host: { type: 'string', default: '127.0.0.1' }, store: STORE, config: CONFIG, examples: { type: 'boolean' } },
+    async run(v) {
+      const port = Number(v.port)
+      if (!/^\d+$/.test(String(v.port)) || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(v.port)})`)
+      const registry = registryFile(String(v.config))
+      if (v.examples && !registry.read().sites.some((s) => s.id == 'example.test')) {
+        const current = registry.read()
+        registry.write({ ...current, sites: [...current.sites, { id: 'example.test', origins: [], timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', shares: [] }] })
+      }
+      const store = await openStore(String(v.store))
+      await store.migrate()
+      const server = await serveCollector({ store, registry, port, hostname: String(v.host), extend: v.examples ? mountExamples : undefined })
+      console.log(`QuietCount collector on ${server.url}  (store ${v.store}, sites in ${v.config})`)
+      if (v.examples) console.log(`Example site: ${server.url}/  then: npx quietcount report --site example.test --breakdown page`)
+      const stop = async () => {
+        await server.close()
+        await store.close()
+        process.exit(0)
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    },
+  },
+
+  migrate: {
+    usage: `quietcount migrate [--store URL]
+
+Creates or upgrades the store's schema (versioned, safe to run again).`,
+    options: { store: STORE },
+    async run(v) {
+      const store = await openStore(String(v.store))
+      await store.migrate()
+      await store.close()
+      console.log(`migrated ${v.store}`)
+    },
+  },
+
+  sites: {
+    usage: `quietcount sites add ID [--origin https://example.org]... [--timezone Europe/Madrid]
+quietcount sites list
+quietcount sites remove ID
+  (all take --config FILE, default ./quietcount.json)
+
+A site's origins are the only pages allowed to send its beacons (none given: any origin).
+Its time zone decides where its days and months begin (default: this machine's).`,
+    options: { config: CONFIG, origin: { type: 'string', multiple: true }, timezone: { type: 'string' } },
+    async run(v, [action, id]) {
+      const registry = registryFile(String(v.config))
+      const current = registry.read()
+      if (action == 'list') {
+        for (const s of current.sites) console.log(`${s.id}\t${s.timezone}\t${s.origins.join(' ') || '(any origin)'}\t${s.shares.length} share link(s)`)
+        if (!current.sites.length) console.log('no sites yet: quietcount sites add example.org --origin https://example.org')
+        return
+      }
+      if (!id) throw new UsageError(`sites ${action ?? ''} needs a site id`)
+      if (action == 'add') {
+        if (current.sites.some((s) => s.id == id)) throw new UsageError(`site ${JSON.stringify(id)} exists already`)
+        const site: Site = { id, origins: (v.origin as string[] | undefined) ?? [], timezone: (v.timezone as string | undefined) ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC', shares: [] }
+        const problem = siteProblem(site)
+        if (problem) throw new UsageError(problem)
+        registry.write({ ...current, sites: [...current.sites, site] })
+        console.log(`added ${id} (${site.timezone}); next: quietcount tokens create --site ${id}`)
+      } else if (action == 'remove') {
+        if (!current.sites.some((s) => s.id == id)) throw new UsageError(`no site ${JSON.stringify(id)} (see quietcount sites list)`)
+        registry.write({ sites: current.sites.filter((s) => s.id != id), tokens: current.tokens.filter((t) => t.site != id) })
+        console.log(`removed ${id} and its tokens; its stored counts stay in the store`)
+      } else throw new UsageError(`sites takes add, list or remove (got ${JSON.stringify(action)})`)
+    },
+  },
+
+  tokens: {
+    usage: `quietcount tokens create --site ID | --admin
+quietcount tokens revoke TOKEN
+quietcount tokens list
+  (all take --config FILE)
+
+A read token lets GET /api/stats read one site; the admin token reads every site. Only a hash
+is stored: the token is shown once, when created.`,
+    options: { config: CONFIG, site: { type: 'string' }, admin: { type: 'boolean' } },
+    async run(v, [action, token]) {
+      const registry = registryFile(String(v.config))
+      const current = registry.read()
+      if (action == 'create') {
+        const site = v.admin ? '*' : (v.site as string | undefined)
+        if (!site || (v.admin && v.site)) throw new UsageError('tokens create needs exactly one of --site ID or --admin')
+        if (site != '*' && !current.sites.some((s) => s.id == site)) throw new UsageError(`no site ${JSON.stringify(site)} (see quietcount sites list)`)
+        const secret = newSecret()
+        registry.write({ ...current, tokens: [...current.tokens, { hash: hashToken(secret), site, created: new Date().toISOString() }] })
+        console.log(secret)
+      } else if (action == 'revoke') {
+        if (!token) throw new UsageError('tokens revoke needs the token')
+        const hash = hashToken(token)
+        if (!current.tokens.some((t) => t.hash == hash)) throw new UsageError('no such token')
+        registry.write({ ...current, tokens: current.tokens.filter((t) => t.hash != hash) })
+        console.log('revoked')
+      } else if (action == 'list') {
+        for (const t of current.tokens) console.log(`${t.hash.slice(0, 12)}…\t${t.site == '*' ? '(admin)' : t.site}\t${t.created}`)
+      } else throw new UsageError(`tokens takes create, revoke or list (got ${JSON.stringify(action)})`)
+    },
+  },
+
+  share: {
+    usage: `quietcount share create SITE [--k 5]
+quietcount share list SITE
+quietcount share revoke SITE LINK
+  (all take --config FILE)
+
+A share link shows a site's stats read-only, without a token, at /api/share/LINK; rows counted
+for fewer than k visitors are folded into "(other)".`,
+    options: { config: CONFIG, k: { type: 'string', default: '5' } },
+    async run(v, [action, id, link]) {
+      const registry = registryFile(String(v.config))
+      const current = registry.read()
+      const site = current.sites.find((s) => s.id == id)
+      if (!site) throw new UsageError(`no site ${JSON.stringify(id ?? '')} (see quietcount sites list)`)
+      const k = Number(v.k)
+      if (action == 'create') {
+        if (!/^\d+$/.test(String(v.k)) || k < 1 || k > 1000) throw new UsageError(`--k must be a whole number from 1 to 1000 (got ${JSON.stringify(v.k)})`)
+        const share = { id: newSecret(), k }
+        registry.write({ ...current, sites: current.sites.map((s) => (s == site ? { ...s, shares: [...s.shares, share] } : s)) })
+        console.log(`/api/share/${share.id}`)
+      } else if (action == 'list') {
+        for (const s of site.shares) console.log(`/api/share/${s.id}\tk=${s.k}`)
+      } else if (action == 'revoke') {
+        if (!site.shares.some((s) => s.id == link)) throw new UsageError(`no share link ${JSON.stringify(link ?? '')} for ${site.id}`)
+        registry.write({ ...current, sites: current.sites.map((s) => (s == site ? { ...s, shares: s.shares.filter((x) => x.id != link) } : s)) })
+        console.log('revoked')
+      } else throw new UsageError(`share takes create, list or revoke (got ${JSON.stringify(action)})`)
+    },
+  },
+
+  report: {
+    usage: `quietcount report --site ID [--period 30d] [--from YYYY-MM-DD --to YYYY-MM-DD] [--interval day]
+                  [--breakdown page] [--filter dimension:value]... [--compare] [--limit 50] [--k 0]
+                  [--format table|json|csv] [--store URL] [--config FILE]
+
+The stats of a site, as the API and the dashboard compute them.
+  --period     today, yesterday, 7d, 30d (default), month, last-month, 12mo, custom
+  --breakdown  page, entry_page, referrer, source, medium, campaign, country, language,
+               screen, browser, os, device, event, consent
+  --filter     e.g. country:ES or path:/pricing (repeatable)
+  --compare    add the previous period of the same length
+  --format     table (default): metrics, then the breakdown; json: the whole result;
+               csv: the breakdown rows (or the time series without --breakdown)`,
+    options: {
+      site: { type: 'string' },
+      period: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      interval: { type: 'string' },
+      breakdown: { type: 'string' },
+      filter: { type: 'string', multiple: true },
+      compare: { type: 'boolean' },
+      limit: { type: 'string' },
+      k: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      store: STORE,
+      config: CONFIG,
+    },
+    async run(v) {
+      if (!v.site) throw new UsageError('report needs --site ID (see quietcount sites list)')
+      const format = String(v.format)
+      if (!['table', 'json', 'csv'].includes(format)) throw new UsageError(`--format must be table, json or csv (got ${JSON.stringify(format)})`)
+      const site = registryFile(String(v.config)).read().sites.find((s) => s.id == v.site)
+      if (!site) throw new UsageError(`no site ${JSON.stringify(v.site)} in ${v.config} (see quietcount sites list)`)
+      const params = new URLSearchParams()
+      for (const key of ['period', 'from', 'to', 'interval', 'breakdown', 'limit', 'k']) if (v[key] !== undefined) params.set(key, String(v[key]))
+      for (const filter of (v.filter as string[] | undefined) ?? []) params.append('filter', filter)
+      if (v.compare) params.set('compare', 'previous')
+      const parsed = parseStatsQuery(params, site)
+      if (!parsed.ok) throw new UsageError(`--${parsed.error.message}`)
+      const store = await openStore(String(v.store))
+      try {
+        await store.migrate()
+        const result: StatsResult = await runStats(store, parsed.query)
+        process.stdout.write(formatReport(result, format as 'table' | 'json' | 'csv'))
+      } finally {
+        await store.close()
+      }
+    },
+  },
+}
+
+/** The example site and the built scripts, served next to the collector for `npm start`. */
+function mountExamples(app: Hono) {
+  const examples = join(packageRoot, 'examples')
+  const dist = join(packageRoot, 'dist')
+  if (!existsSync(join(dist, 'quietcount-tracker.js'))) throw new Error(`${dist} has no build: run "npm run build" first`)
+  const PAGES: Record<string, string> = { '/': 'index.html', '/join': 'join.html', '/files/report.pdf': 'report.pdf' }
+  const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript', mjs: 'text/javascript', css: 'text/css', map: 'application/json', pdf: 'application/pdf' }
+  app.get('*', async (c) => {
+    const path = new URL(c.req.url).pathname
+    const file = path.startsWith('/dist/')
+      ? join(dist, path.slice(6))
+      : path.startsWith('/node_modules/js-cookie/')
+        ? join(packageRoot, path)
+        : join(examples, PAGES[path] ?? (path.startsWith('/app/') ? 'spa.html' : path.slice(1)))
+    const { readFile } = await import('node:fs/promises')
+    const inside = [examples, dist, join(packageRoot, 'node_modules/js-cookie')].some((root) => file.startsWith(root + '/'))
+    try {
+      if (!inside) throw new Error('outside')
+      return c.body(await readFile(file), 200, { 'content-type': TYPES[file.split('.').pop()!] ?? 'application/octet-stream' })
+    } catch {
+      return c.body(await readFile(join(examples, '404.html')), 404, { 'content-type': TYPES.html! })
+    }
+  })
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  const command = name ? COMMANDS[name] : undefined
+  if (!command || name == '--help' || name == '-h') {
+    console.log(`quietcount COMMAND [--help]\n\ncommands: ${Object.keys(COMMANDS).join(', ')}\n\n` + Object.values(COMMANDS).map((c) => c.usage.split('\n')[0]).join('\n'))
+    return name && name != '--help' && name != '-h' ? (console.error(`\nunknown command ${JSON.stringify(name)}`), 2) : 0
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: HELP }, allowPositionals: true, strict: true })
+    if (values.help) {
+      console.log(command.usage)
+      return 0
+    }
+    await command.run(values, positionals)
+    return 0
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    console.error(`quietcount ${name}: ${(error as Error).message}`)
+    if (usage) console.error(`\n${command.usage}`)
+    return usage ? 2 : 1
+  }
+}
+
+export type { BreakdownRow }
+const code = await main(process.argv.slice(2))
+if (code) process.exitCode = code

@@ -1,0 +1,52 @@
+import { mergeRow, type Row } from './rows.js'
+import type { Store } from './stores/store.js'
+
+export interface GroupCommitOptions {
+  /** Longest a beacon waits for others to share its transaction, in ms (default 50). */
+  maxWaitMs?: number
+  /** Rows that trigger a commit at once (default 5000). */
+  maxRows?: number
+}
+
+export interface GroupCommit {
+  /** Merges the rows into the pending batch; resolves once they are committed (durable). */
+  add(rows: Row[]): Promise<void>
+  /** Commits what is pending now. */
+  flush(): Promise<void>
+}
+
+/**
+ * Group commit: rows of concurrent beacons are merged in memory and written in one transaction,
+ * at most `maxWaitMs` after the first of them arrived. Each beacon is acknowledged only when the
+ * transaction holding its rows has committed, so an acknowledged count is never lost.
+ */
+export function groupCommit(store: Store, { maxWaitMs = 50, maxRows = 5_000 }: GroupCommitOptions = {}): GroupCommit {
+  let pending = new Map<string, Row>()
+  let waiting: { resolve: () => void; reject: (error: unknown) => void }[] = []
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const flush = async () => {
+    clearTimeout(timer)
+    timer = undefined
+    const rows = [...pending.values()]
+    const waiters = waiting
+    pending = new Map()
+    waiting = []
+    if (!waiters.length) return
+    try {
+      await store.write(rows)
+      waiters.forEach((w) => w.resolve())
+    } catch (error) {
+      waiters.forEach((w) => w.reject(error))
+    }
+  }
+  return {
+    add(rows) {
+      rows.forEach((row) => mergeRow(pending, row))
+      const committed = new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }))
+      if (pending.size >= maxRows) void flush()
+      else timer ??= setTimeout(flush, maxWaitMs)
+      return committed
+    },
+    flush,
+  }
+}

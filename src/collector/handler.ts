@@ -1,0 +1,115 @@
+import { type Context, Hono } from 'hono'
+import { parseBeacon } from '../shared/parse-beacon.js'
+import { LIMITS } from '../shared/protocol.js'
+import { describeClient } from './enrich.js'
+import { groupCommit, type GroupCommitOptions } from './group-commit.js'
+import { beaconRows } from './ingest.js'
+import { rateLimiter } from './rate-limit.js'
+import { authorize, type RegistryFile, type Site } from './sites.js'
+import { parseStatsQuery, runStats } from './stats.js'
+import type { Store } from './stores/store.js'
+
+export interface CollectorOptions {
+  store: Store
+  registry: RegistryFile
+  /** The client's address, for rate limiting only (the Node adapter supplies the socket's). */
+  clientAddress?: (c: Context) => string | undefined
+  groupCommit?: GroupCommitOptions
+  /** Beacons per second per client address, and the burst allowed (default 5 and 60). */
+  rateLimit?: { perSecond?: number; burst?: number }
+}
+
+const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429, field: string, rule: string, message = `${field}: ${rule}`) =>
+  c.json({ field, rule, message }, status)
+
+/**
+ * The collector as a web-standard handler (`Request → Response`): mount `collector.app` in any
+ * Hono app or call `collector.fetch(request)` directly; src/collector/node.ts serves it on Node.
+ *
+ * Routes: `POST /api/collect` (beacons, text/plain or application/json), `GET /api/stats`
+ * (bearer token of the site or the admin), `GET /api/share/:id` (public share links,
+ * k-anonymised), `GET /healthz`.
+ *
+ * @example
+ * const collector = createCollector({ store: sqliteStore('quietcount.db'), registry: registryFile('quietcount.json') })
+ * const response = await collector.fetch(new Request('http://x/healthz'))
+ */
+export function createCollector(options: CollectorOptions) {
+  const { store, registry } = options
+  const commits = groupCommit(store, options.groupCommit)
+  const allow = rateLimiter(options.rateLimit)
+  const app = new Hono()
+
+  // CORS for ingest: only the site's declared origins, and only for what a beacon needs.
+  const corsHeaders = (site: Site | undefined, origin: string | undefined): Record<string, string> =>
+    origin && site && (site.origins.length == 0 || site.origins.includes(origin))
+      ? { 'access-control-allow-origin': origin, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', vary: 'origin' }
+      : {}
+  const siteOfOrigin = (origin: string | undefined) => registry.read().sites.find((s) => origin && s.origins.includes(origin))
+
+  app.options('/api/collect', (c) => {
+    const headers = corsHeaders(siteOfOrigin(c.req.header('origin')), c.req.header('origin'))
+    return c.body(null, headers['access-control-allow-origin'] ? 204 : 403, headers)
+  })
+
+  app.post('/api/collect', async (c) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim()
+    if (type && type != 'text/plain' && type != 'application/json') return error(c, 415, 'content-type', `must be text/plain or application/json (got ${JSON.stringify(type)})`)
+    if (Number(c.req.header('content-length') ?? 0) > LIMITS.beaconBytes) return error(c, 413, 'body', `must be at most ${LIMITS.beaconBytes} bytes`)
+    if (!allow(options.clientAddress?.(c))) return error(c, 429, 'rate', 'too many beacons from this client; retry later')
+    const body = await c.req.text()
+    const parsed = parseBeacon(body)
+    if (!parsed.ok) return c.json(parsed.error, parsed.error.field == 'body' && parsed.error.rule.includes('bytes') ? 413 : 400)
+    const { beacon } = parsed
+    const site = registry.read().sites.find((s) => s.id == beacon.site)
+    if (!site) return error(c, 403, 'site', `is not a site of this collector (got ${JSON.stringify(beacon.site)})`)
+    const origin = c.req.header('origin')
+    if (origin && site.origins.length && !site.origins.includes(origin)) {
+      return error(c, 403, 'origin', `${JSON.stringify(origin)} may not send beacons for ${site.id} (allowed: ${site.origins.join(', ')})`)
+    }
+    const headers = corsHeaders(site, origin)
+    const client = describeClient(c.req.raw.headers)
+    // Bots are answered like everyone else, so they learn nothing, but nothing is counted.
+    if (client) await commits.add(beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000)))
+    return c.body(null, 204, headers)
+  })
+
+  const stats = async (c: Context, site: Site, minimumK: number) => {
+    const params = new URL(c.req.url).searchParams
+    const parsed = parseStatsQuery(params, site)
+    if (!parsed.ok) return c.json(parsed.error, 400)
+    const query = { ...parsed.query, k: Math.max(parsed.query.k, minimumK) }
+    return c.json(await runStats(store, query), 200, { 'cache-control': 'no-store' })
+  }
+
+  app.get('/api/stats', async (c) => {
+    const id = c.req.query('site')
+    if (!id) return error(c, 400, 'site', 'is required: the id of the site to read')
+    const verdict = authorize(registry.read(), c.req.header('authorization'), id)
+    if (verdict == 401) return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of the site or the admin token')
+    if (verdict == 403) return error(c, 403, 'authorization', `this token may not read ${JSON.stringify(id)}`)
+    const site = registry.read().sites.find((s) => s.id == id)
+    if (!site) return error(c, 404, 'site', `is not a site of this collector (got ${JSON.stringify(id)})`)
+    return stats(c, site, 0)
+  })
+
+  app.get('/api/share/:id', async (c) => {
+    const id = c.req.param('id')
+    const site = registry.read().sites.find((s) => s.shares.some((share) => share.id == id))
+    if (!site) return error(c, 404, 'share', 'is not a share link of this collector')
+    return stats(c, site, site.shares.find((share) => share.id == id)!.k)
+  })
+
+  app.get('/healthz', async (c) => {
+    await store.query({ table: 'pages', site: '', from: 0, to: 0 })
+    return c.json({ ok: true })
+  })
+
+  return {
+    app,
+    fetch: (request: Request, env?: unknown) => app.fetch(request, env),
+    /** Commits what waits; call before closing the store. */
+    flush: () => commits.flush(),
+  }
+}
+export type Collector = ReturnType<typeof createCollector>

@@ -1,0 +1,89 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { SITE_ID } from '../shared/protocol.js'
+import { isTimeZone } from './time-zone.js'
+
+/**
+ * Sites and tokens live in a small JSON file (default `quietcount.json`), managed by the CLI and
+ * read by the server, so the counts store stays a plain counter store. Tokens are kept only as
+ * SHA-256 hashes: the file grants nothing if it leaks.
+ */
+export interface Site {
+  id: string
+  /** Origins whose pages may send beacons (`https://example.org`); empty: any. */
+  origins: string[]
+  /** IANA time zone in which the site's days and months are counted. */
+  timezone: string
+  /** Public read-only share links: an unguessable id and the k of k-anonymity applied. */
+  shares: { id: string; k: number }[]
+}
+
+export interface Token {
+  hash: string
+  /** The site it may read, or `*` for the admin token. */
+  site: string
+  created: string
+}
+
+export interface Registry {
+  sites: Site[]
+  tokens: Token[]
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+export const newSecret = () => randomBytes(24).toString('base64url')
+
+/** Validates a site definition; returns the problem in words, or undefined. */
+export function siteProblem(site: Site): string | undefined {
+  if (!SITE_ID.test(site.id)) return `site id ${JSON.stringify(site.id)} must be lowercase letters, digits, dots and dashes`
+  if (!isTimeZone(site.timezone)) return `time zone ${JSON.stringify(site.timezone)} is not an IANA time zone (e.g. Europe/Madrid)`
+  for (const origin of site.origins) {
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(origin)
+    } catch {}
+    if (!parsed || parsed.origin !== origin) return `origin ${JSON.stringify(origin)} must be a scheme and host, e.g. https://example.org`
+  }
+}
+
+/** The registry in `file`, re-read whenever the file changes, so the CLI can edit it under a running server. */
+export function registryFile(file: string) {
+  let cached: { mtime: number; registry: Registry } | undefined
+  return {
+    file,
+    read(): Registry {
+      let mtime = -1
+      try {
+        mtime = statSync(file).mtimeMs
+      } catch {
+        return { sites: [], tokens: [] }
+      }
+      if (cached?.mtime !== mtime) {
+        const registry = JSON.parse(readFileSync(file, 'utf8')) as Registry
+        for (const site of registry.sites) {
+          const problem = siteProblem(site)
+          if (problem) throw new Error(`${file}: ${problem}`)
+        }
+        cached = { mtime, registry }
+      }
+      return cached.registry
+    },
+    write(registry: Registry) {
+      // Write-then-rename, so a server never reads half a file; readable by the owner only.
+      writeFileSync(file + '.tmp', JSON.stringify(registry, null, 2) + '\n', { mode: 0o600 })
+      renameSync(file + '.tmp', file)
+      cached = undefined
+    },
+  }
+}
+export type RegistryFile = ReturnType<typeof registryFile>
+
+/** Who may read `site` with this bearer token: 'ok', or the HTTP status that refuses it. */
+export function authorize(registry: Registry, authorization: string | undefined, site: string): 'ok' | 401 | 403 {
+  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1]
+  if (!token) return 401
+  const hash = Buffer.from(hashToken(token), 'hex')
+  const match = registry.tokens.find((t) => timingSafeEqual(Buffer.from(t.hash, 'hex'), hash))
+  if (!match) return 401
+  return match.site === '*' || match.site === site ? 'ok' : 403
+}

@@ -1,0 +1,50 @@
+/** Date arithmetic in a site's time zone, on whole UTC hours (how counts are stored). */
+
+const HOUR = 3_600_000
+const formats = new Map<string, Intl.DateTimeFormat>()
+const format = (timeZone: string) => {
+  let f = formats.get(timeZone)
+  if (!f) formats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' })))
+  return f
+}
+
+/** Whether `timeZone` is an IANA zone this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    format(timeZone)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The local date and hour of the instant `ms` in `timeZone`: `YYYY-MM-DD` and `HH`. */
+export function localTime(ms: number, timeZone: string): { date: string; hour: string } {
+  const parts = Object.fromEntries(format(timeZone).formatToParts(ms).map((p) => [p.type, p.value]))
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, hour: parts.hour! }
+}
+
+/** `YYYY-MM-DD` plus `days` (may be negative). */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number)
+  return new Date(Date.UTC(y!, m! - 1, d! + days)).toISOString().slice(0, 10)
+}
+
+/**
+ * The first whole UTC hour at or after local midnight of `date` in `timeZone`. Zones with a
+ * half- or quarter-hour offset (India, Nepal) get day boundaries rounded to the hour.
+ */
+export function startHour(date: string, timeZone: string): number {
+  const [y, m, d] = date.split('-').map(Number)
+  const guess = Date.UTC(y!, m! - 1, d!)
+  const offset = (ms: number) => {
+    const { date: day, hour } = localTime(ms, timeZone)
+    return Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, +day.slice(8), +hour) - Math.floor(ms / HOUR) * HOUR
+  }
+  let ms = guess - offset(guess)
+  ms = guess - offset(ms)
+  return Math.ceil(ms / HOUR)
+}
+
+/** Today's date in `timeZone`. */
+export const today = (timeZone: string, now = Date.now()) => localTime(now, timeZone).date
