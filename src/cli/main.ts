@@ -77,14 +77,16 @@ Creates or upgrades the store's schema (versioned, safe to run again).`,
   },
 
   sites: {
-    usage: `quietcount sites add ID [--origin https://example.org]... [--timezone Europe/Madrid]
+    usage: `quietcount sites add ID [--origin https://example.org]... [--timezone Europe/Madrid] [--param page]...
 quietcount sites list
 quietcount sites remove ID
   (all take --config FILE, default ./quietcount.json)
 
 A site's origins are the only pages allowed to send its beacons (none given: any origin).
-Its time zone decides where its days and months begin (default: this machine's).`,
-    options: { config: CONFIG, origin: { type: 'string', multiple: true }, timezone: { type: 'string' } },
+Its time zone decides where its days and months begin (default: this machine's).
+--param keeps a query parameter in recorded paths, as the tracker's data-params does; any
+other parameter a beacon carries is dropped (utm_* and ref are campaign fields anyway).`,
+    options: { config: CONFIG, origin: { type: 'string', multiple: true }, timezone: { type: 'string' }, param: { type: 'string', multiple: true } },
     async run(v, [action, id]) {
       const registry = registryFile(String(v.config))
       const current = registry.read()
@@ -96,7 +98,13 @@ Its time zone decides where its days and months begin (default: this machine's).
       if (!id) throw new UsageError(`sites ${action ?? ''} needs a site id`)
       if (action == 'add') {
         if (current.sites.some((s) => s.id == id)) throw new UsageError(`site ${JSON.stringify(id)} exists already`)
-        const site: Site = { id, origins: (v.origin as string[] | undefined) ?? [], timezone: (v.timezone as string | undefined) ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC', shares: [] }
+        const site: Site = {
+          id,
+          origins: (v.origin as string[] | undefined) ?? [],
+          timezone: (v.timezone as string | undefined) ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+          params: (v.param as string[] | undefined) ?? [],
+          shares: [],
+        }
         const problem = siteProblem(site)
         if (problem) throw new UsageError(problem)
         registry.write({ ...current, sites: [...current.sites, site] })

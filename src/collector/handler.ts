@@ -70,7 +70,7 @@ export function createCollector(options: CollectorOptions) {
     const headers = corsHeaders(site, origin)
     const client = describeClient(c.req.raw.headers)
     // Bots are answered like everyone else, so they learn nothing, but nothing is counted.
-    if (client) await commits.add(beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000)))
+    if (client) await commits.add(beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), site.params))
     return c.body(null, 204, headers)
   })
 

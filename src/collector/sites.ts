@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
-import { SITE_ID } from '../shared/protocol.js'
+import { PARAM_NAME, SITE_ID } from '../shared/protocol.js'
 import { isTimeZone } from './time-zone.js'
 
 /**
@@ -14,6 +14,11 @@ export interface Site {
   origins: string[]
   /** IANA time zone in which the site's days and months are counted. */
   timezone: string
+  /**
+   * Query parameters a path may keep, as the tracker's `params` option (utm_* and ref are
+   * campaign fields and never part of a path). Any other parameter a beacon carries is dropped.
+   */
+  params?: string[]
   /** Public read-only share links: an unguessable id and the k of k-anonymity applied. */
   shares: { id: string; k: number }[]
 }
@@ -37,6 +42,9 @@ export const newSecret = () => randomBytes(24).toString('base64url')
 export function siteProblem(site: Site): string | undefined {
   if (!SITE_ID.test(site.id)) return `site id ${JSON.stringify(site.id)} must be lowercase letters, digits, dots and dashes`
   if (!isTimeZone(site.timezone)) return `time zone ${JSON.stringify(site.timezone)} is not an IANA time zone (e.g. Europe/Madrid)`
+  for (const param of site.params ?? []) {
+    if (!PARAM_NAME.test(param)) return `query parameter ${JSON.stringify(param)} must match ${PARAM_NAME}`
+  }
   for (const origin of site.origins) {
     let parsed: URL | undefined
     try {

@@ -1,0 +1,275 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createCollector } from '../../src/collector/handler.js'
+import { hashToken, registryFile } from '../../src/collector/sites.js'
+import { sqliteStore } from '../../src/collector/stores/sqlite.js'
+import type { Store } from '../../src/collector/stores/store.js'
+import { LIMITS } from '../../src/shared/protocol.js'
+
+// The collector called in-process, as a web-standard handler: each test says what a request
+// gets back and what it leaves in a real SQLite file.
+
+const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+const TEST_IP = '203.0.113.77'
+const dir = mkdtempSync(join(tmpdir(), 'quietcount-handler-'))
+const registry = registryFile(join(dir, 'quietcount.json'))
+let store: Store
+let collector: ReturnType<typeof createCollector>
+const logs: string[] = []
+
+beforeAll(async () => {
+  registry.write({
+    sites: [
+      { id: 'example.org', origins: ['https://example.org'], timezone: 'Europe/Madrid', params: ['page'], shares: [{ id: 'public-link-123', k: 2 }] },
+      { id: 'other.org', origins: [], timezone: 'UTC', shares: [] },
+    ],
+    tokens: [
+      { hash: hashToken('site-token'), site: 'example.org', created: '2026-11-23T00:00:00Z' },
+      { hash: hashToken('other-token'), site: 'other.org', created: '2026-11-23T00:00:00Z' },
+      { hash: hashToken('admin-token'), site: '*', created: '2026-11-23T00:00:00Z' },
+    ],
+  })
+  store = sqliteStore(join(dir, 'counts.db'))
+  await store.migrate()
+  collector = createCollector({ store, registry, clientAddress: () => TEST_IP, groupCommit: { maxWaitMs: 5 }, rateLimit: { perSecond: 1000, burst: 100_000 } })
+  for (const level of ['log', 'info', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation((...args) => void logs.push(args.join(' ')))
+})
+afterAll(async () => {
+  vi.restoreAllMocks()
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const valid = () => ({
+  v: 1,
+  site: 'example.org',
+  tz: 'Europe/Madrid',
+  lang: 'es',
+  screen: 'mobile',
+  pages: [{ path: '/pricing', ref: 'news.example', flags: 7, views: 1, seconds: 0, scroll: 0 }],
+  events: [{ name: 'Signup', path: '/join', props: { plan: 'pro' }, count: 1 }],
+})
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  collector.fetch(
+    new Request('http://collector.test/api/collect', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': FIREFOX, origin: 'https://example.org', ...headers },
+      body: typeof body == 'string' ? body : JSON.stringify(body),
+    }),
+  )
+const totals = async (site = 'example.org') => {
+  const [pages] = await store.query({ table: 'pages', site, from: 0, to: 10 ** 7 })
+  const [events] = await store.query({ table: 'events', site, from: 0, to: 10 ** 7 })
+  return { views: Number(pages?.views ?? 0), seconds: Number(pages?.seconds ?? 0), events: Number(events?.count ?? 0) }
+}
+const stats = (query: string, token?: string) =>
+  collector.fetch(new Request(`http://collector.test/api/stats?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }))
+
+describe('ingest', () => {
+  it('counts a valid beacon, answers 204 with CORS for its origin, and only after the counts are stored', async () => {
+    const before = await totals()
+    const response = await post(valid())
+    expect(response.status).toBe(204)
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://example.org')
+    // No flush: the acknowledgement itself means the group commit has committed.
+    expect(await totals()).toEqual({ views: before.views + 1, seconds: before.seconds, events: before.events + 1 })
+  })
+
+  it('accepts application/json, and a beacon without Origin (a server-side pipeline)', async () => {
+    expect((await post(valid(), { 'content-type': 'application/json' })).status).toBe(204)
+    const request = new Request('http://collector.test/api/collect', { method: 'POST', headers: { 'user-agent': FIREFOX }, body: JSON.stringify(valid()) })
+    expect((await collector.fetch(request)).status).toBe(204)
+  })
+
+  it('merges concurrent beacons into few transactions and loses none', async () => {
+    const before = await totals()
+    const write = vi.spyOn(store, 'write')
+    const responses = await Promise.all(Array.from({ length: 60 }, () => post(valid())))
+    expect(responses.every((r) => r.status == 204)).toBe(true)
+    expect((await totals()).views).toBe(before.views + 60)
+    expect(write.mock.calls.length).toBeLessThan(10)
+    write.mockRestore()
+  })
+
+  it('answers bots like anyone but counts nothing', async () => {
+    const before = await totals()
+    const googlebot = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'
+    for (const agent of [googlebot, 'curl/8.5.0', 'python-requests/2.32', '']) expect((await post(valid(), { 'user-agent': agent })).status).toBe(204)
+    expect(await totals()).toEqual(before)
+  })
+
+  const base = valid()
+  const page = base.pages[0]!
+  const event = base.events[0]!
+  const cases: [string, unknown, number, string, Record<string, string>?][] = [
+    ['not JSON', '{"v":1,', 400, 'body'],
+    ['empty body', '', 400, 'body'],
+    ['a JSON string', '"hello"', 400, ''],
+    ['an array', '[1,2]', 400, ''],
+    ['null', 'null', 400, ''],
+    ['version 2', { ...base, v: 2 }, 400, 'v'],
+    ['version as string', { ...base, v: '1' }, 400, 'v'],
+    ['no site', { ...base, site: undefined }, 400, 'site'],
+    ['site with capitals', { ...base, site: 'Example.org' }, 400, 'site'],
+    ['site with a path', { ...base, site: 'example.org/x' }, 400, 'site'],
+    ['an unknown site', { ...base, site: 'unknown.org' }, 403, 'site'],
+    ['a field carrying a user id', { ...base, uid: 'u-123' }, 400, 'uid'],
+    ['a field carrying the IP', { ...base, ip: '198.51.100.1' }, 400, 'ip'],
+    ['a field carrying the user agent', { ...base, userAgent: FIREFOX }, 400, 'userAgent'],
+    ['__proto__ as a field', '{"v":1,"site":"example.org","__proto__":{"x":1},"pages":[]}', 400, '__proto__'],
+    ['a bad time zone', { ...base, tz: 'Mars/Olympus Mons' }, 400, 'tz'],
+    ['a time zone that is code', { ...base, tz: "'; DROP TABLE pages; --" }, 400, 'tz'],
+    ['a long language', { ...base, lang: 'english' }, 400, 'lang'],
+    ['a screen resolution', { ...base, screen: '1920x1080' }, 400, 'screen'],
+    ['no records', { ...base, pages: [], events: [] }, 400, 'body'],
+    ['too many records', { ...base, pages: Array(LIMITS.records + 1).fill(page), events: [] }, 400, 'body'],
+    ['pages not a list', { ...base, pages: page }, 400, 'pages'],
+    ['a record that is a string', { ...base, pages: ['/'] }, 400, 'pages[0]'],
+    ['a path without slash', { ...base, pages: [{ ...page, path: 'pricing' }] }, 400, 'pages[0].path'],
+    ['an absolute URL as path', { ...base, pages: [{ ...page, path: 'https://evil.example/' }] }, 400, 'pages[0].path'],
+    ['a path too long', { ...base, pages: [{ ...page, path: '/' + 'a'.repeat(LIMITS.path) }] }, 400, 'pages[0].path'],
+    ['a path that is a number', { ...base, pages: [{ ...page, path: 42 }] }, 400, 'pages[0].path'],
+    ['a query parameter with a bad name', { ...base, pages: [{ ...page, path: '/a?<script>=1' }] }, 400, 'pages[0].path query parameter 1'],
+    ['negative views', { ...base, pages: [{ ...page, views: -1 }] }, 400, 'pages[0].views'],
+    ['fractional views', { ...base, pages: [{ ...page, views: 1.5 }] }, 400, 'pages[0].views'],
+    ['huge views', { ...base, pages: [{ ...page, views: 10 ** 9 }] }, 400, 'pages[0].views'],
+    ['views as string', { ...base, pages: [{ ...page, views: '1' }] }, 400, 'pages[0].views'],
+    ['NaN-like views', '{"v":1,"site":"example.org","pages":[{"path":"/","flags":0,"views":1e400,"seconds":0,"scroll":0}]}', 400, 'pages[0].views'],
+    ['flags 8', { ...base, pages: [{ ...page, flags: 8 }] }, 400, 'pages[0].flags'],
+    ['seconds over a day', { ...base, pages: [{ ...page, seconds: 86_401 }] }, 400, 'pages[0].seconds'],
+    ['scroll over its bound', { ...base, pages: [{ ...page, scroll: 201 }] }, 400, 'pages[0].scroll'],
+    ['a record counting nothing', { ...base, pages: [{ ...page, views: 0, seconds: 0, scroll: 0 }] }, 400, 'pages[0]'],
+    ['a referrer URL instead of a host', { ...base, pages: [{ ...page, ref: 'https://news.example/story?id=1' }] }, 400, 'pages[0].ref'],
+    ['a referrer with spaces', { ...base, pages: [{ ...page, ref: 'news example' }] }, 400, 'pages[0].ref'],
+    ['a campaign too long', { ...base, pages: [{ ...page, campaign: 'x'.repeat(65) }] }, 400, 'pages[0].campaign'],
+    ['an empty source', { ...base, pages: [{ ...page, source: '' }] }, 400, 'pages[0].source'],
+    ['an unknown page field', { ...base, pages: [{ ...page, visitor: 'a1b2' }] }, 400, 'pages[0].visitor'],
+    ['an event without name', { ...base, events: [{ ...event, name: undefined }] }, 400, 'events[0].name'],
+    ['an event name with HTML', { ...base, events: [{ ...event, name: '<img src=x>' }] }, 400, 'events[0].name'],
+    ['an event name that is a phone number', { ...base, events: [{ ...event, name: 'Call 612345678' }] }, 400, 'events[0].name'],
+    ['an event count of 0', { ...base, events: [{ ...event, count: 0 }] }, 400, 'events[0].count'],
+    ['five props', { ...base, events: [{ ...event, props: { a: '1', b: '2', c: '3', d: '4', e: '5' } }] }, 400, 'events[0].props'],
+    ['a prop key with capitals', { ...base, events: [{ ...event, props: { Plan: 'pro' } }] }, 400, 'events[0].props.Plan'],
+    ['a prop named email', { ...base, events: [{ ...event, props: { email: 'x' } }] }, 400, 'events[0].props.email'],
+    ['a prop value that is an e-mail', { ...base, events: [{ ...event, props: { contact: 'jane@example.org' } }] }, 400, 'events[0].props.contact'],
+    ['a prop value that is a number', { ...base, events: [{ ...event, props: { plan: 5 } }] }, 400, 'events[0].props.plan'],
+    ['props as a list', { ...base, events: [{ ...event, props: ['pro'] }] }, 400, 'events[0].props'],
+    ['a consent record with a person', { ...base, consents: [{ decision: 'custom', categories: {}, count: 1, person: 'x' }] }, 400, 'consents[0].person'],
+    ['XML content type', valid(), 415, 'content-type', { 'content-type': 'application/xml' }],
+    ['form content type', valid(), 415, 'content-type', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['a body over the byte limit', { ...base, pad: 'x'.repeat(LIMITS.beaconBytes) }, 413, 'body'],
+    ['a declared length over the limit', valid(), 413, 'body', { 'content-length': String(LIMITS.beaconBytes + 1) }],
+    ['an origin the site does not allow', valid(), 403, 'origin', { origin: 'https://evil.example' }],
+  ]
+
+  it(`refuses ${cases.length} malformed or hostile requests, each with its status and the field at fault, and stores nothing`, async () => {
+    expect(cases.length).toBeGreaterThanOrEqual(50)
+    const before = { example: await totals(), other: await totals('other.org') }
+    for (const [name, body, status, field, headers] of cases) {
+      const response = await post(body, headers)
+      expect(response.status, name).toBe(status)
+      const error = (await response.json()) as { field: string; rule: string; message: string }
+      expect(error.field, name).toBe(field)
+      expect(error.message.length, name).toBeGreaterThan(10)
+    }
+    expect({ example: await totals(), other: await totals('other.org') }).toEqual(before)
+  })
+
+  it('never crashes and never changes counts on random bodies (property)', async () => {
+    const mutated = fc.record({
+      v: fc.oneof(fc.constant(1), fc.anything()),
+      site: fc.oneof(fc.constant('example.org'), fc.string()),
+      pages: fc.oneof(fc.constant(undefined), fc.array(fc.record({ path: fc.oneof(fc.constant('/'), fc.string()), flags: fc.integer({ min: -2, max: 9 }), views: fc.oneof(fc.integer({ min: -1, max: 2000 }), fc.double()), seconds: fc.integer({ min: -1, max: 90_000 }), scroll: fc.nat(300) }), { maxLength: 20 })),
+      events: fc.oneof(fc.constant(undefined), fc.array(fc.record({ name: fc.string(), path: fc.string(), count: fc.integer(), props: fc.dictionary(fc.string(), fc.anything()) }), { maxLength: 5 })),
+    })
+    const body = fc.oneof(fc.string(), fc.json(), mutated.map((b) => JSON.stringify(b)))
+    await fc.assert(
+      fc.asyncProperty(body, async (text) => {
+        const before = await totals()
+        const response = await post(text)
+        expect(response.status).toBeLessThan(500)
+        if (response.status != 204) expect(await totals()).toEqual(before)
+        else expect((await totals()).views).toBeGreaterThanOrEqual(before.views)
+      }),
+      { numRuns: 300, seed: 20261123 },
+    )
+  })
+})
+
+describe('privacy', () => {
+  afterEach(() => void 0)
+  it('stores and logs no IP address, user agent, query string or e-mail address', async () => {
+    const probe = { ...valid(), pages: [{ path: '/signup/jane.doe@example.org?email=jane.doe%40example.org&session=k3y9x&page=2', flags: 7, views: 1, seconds: 3, scroll: 10 }] }
+    expect((await post(probe)).status).toBe(204)
+    await collector.flush()
+    const stored = readdirSync(dir)
+      .filter((f) => f.startsWith('counts.db'))
+      .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+      .join('\n')
+    expect(stored).toContain('/signup/[email]?page=2')
+    for (const secret of [TEST_IP, '203.0.113', FIREFOX, 'Gecko/20100101', 'jane.doe', 'example.org?', 'email=', 'session=', 'k3y9x']) {
+      expect(stored.includes(secret), `stored data contains ${secret}`).toBe(false)
+      expect(logs.join('\n').includes(secret), `logs contain ${secret}`).toBe(false)
+    }
+  })
+})
+
+describe('access', () => {
+  it('reads stats with the site token or the admin token', async () => {
+    for (const token of ['site-token', 'admin-token']) {
+      const response = await stats('site=example.org&period=today', token)
+      expect(response.status).toBe(200)
+      expect(((await response.json()) as { metrics: { pageviews: number } }).metrics.pageviews).toBeGreaterThan(0)
+    }
+  })
+
+  it.each([
+    ['no token', undefined, 401, 'authorization'],
+    ['a wrong token', 'guess', 401, 'authorization'],
+    ["another site's token", 'other-token', 403, 'authorization'],
+  ])('refuses %s', async (_, token, status, field) => {
+    const response = await stats('site=example.org', token)
+    expect(response.status).toBe(status)
+    expect(((await response.json()) as { field: string }).field).toBe(field)
+  })
+
+  it.each([
+    ['period=fortnight', 'period'],
+    ['from=2026-02-30', 'from'],
+    ['from=2026-03-10&to=2026-03-01', 'to'],
+    ['breakdown=email', 'breakdown'],
+    ['filter=ip:1.2.3.4', 'filter'],
+    ['limit=0', 'limit'],
+    ['interval=minute', 'interval'],
+    ['sort=desc', 'sort'],
+  ])('answers a bad query %s with 400 naming %s', async (query, field) => {
+    const response = await stats(`site=example.org&${query}`, 'admin-token')
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as { field: string }).field).toBe(field)
+  })
+
+  it('serves a share link without token, with k-anonymity applied', async () => {
+    const shared = await collector.fetch(new Request('http://collector.test/api/share/public-link-123?period=today&breakdown=page'))
+    expect(shared.status).toBe(200)
+    const body = (await shared.json()) as { breakdown: { rows: { value: string; visitors: number }[] } }
+    expect(body.breakdown.rows.every((r) => r.value == '(other)' || r.visitors >= 2)).toBe(true)
+    expect((await collector.fetch(new Request('http://collector.test/api/share/nope'))).status).toBe(404)
+  })
+
+  it("answers CORS preflights only for a site's declared origins", async () => {
+    const preflight = (origin: string) => collector.fetch(new Request('http://collector.test/api/collect', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }))
+    const allowed = await preflight('https://example.org')
+    expect(allowed.status).toBe(204)
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://example.org')
+    const refused = await preflight('https://evil.example')
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('reports health', async () => {
+    expect(await (await collector.fetch(new Request('http://collector.test/healthz'))).json()).toEqual({ ok: true })
+  })
+})
