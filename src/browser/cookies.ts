@@ -8,22 +8,50 @@ import Cookies from 'js-cookie'
  * person from another. The words for the privacy policy live in cookie-declaration.ts, so that
  * they stay out of the `<script>` bundle.
  */
-export interface CookieDeclaration {
+interface CookieBase {
   name: string
   /** Consent category that must be granted before the cookie is written or read. */
   category: 'necessary' | 'analytics' | (string & {})
   /** Lifetime in days, at most 396 (13 months). */
   days: number
-  /**
-   * Schema of the value. `day`: a local date `YYYYMMDD` no older than the cookie's lifetime and
-   * not in the future (one day of slack for time-zone travel). Everyone who visited that day
-   * holds the same value, so it names a day, never a person.
-   */
+}
+
+/**
+ * A declared cookie and the schema of its value. `day`: a local date `YYYYMMDD` no older than the
+ * cookie's lifetime and not in the future (one day of slack for time-zone travel). Everyone who
+ * visited that day holds the same value, so it names a day, never a person.
+ */
+export interface DayCookieDeclaration extends CookieBase {
   value: 'day'
 }
 
+/**
+ * `consent`: `<revision>.<granted>.<YYYYMMDD>`, the visitor's consent choice. `granted` is a bit
+ * set over the site's optional categories in declared order (0 = refused all), `revision` must be
+ * the current policy revision (a cookie of an older one is outside the schema, which is how a new
+ * revision re-asks), and the day is a `day` as above, the day of the decision. With at most 5
+ * optional categories and 13 months that is under 14 bits, shared by everyone who chose alike on
+ * the same day.
+ */
+export interface ConsentCookieDeclaration extends CookieBase {
+  value: 'consent'
+  /** How many optional categories the bit set covers, 1 to 5. */
+  categories: number
+  /** The policy revision in force, an integer 0 to 9999. */
+  revision: number
+}
+
+export type CookieDeclaration = DayCookieDeclaration | ConsentCookieDeclaration
+
 /** The last-visit cookie: a month is the longest span "first visit this month" looks back. */
 export const LAST_VISIT: CookieDeclaration = { name: 'qc_last_visit', category: 'analytics', days: 32, value: 'day' }
+
+/**
+ * The consent cookie as declared for the privacy policy: the widest bit set (5 optional
+ * categories) and the default lifetime of 6 months. The consent manager declares the site's own
+ * (its categories, revision and lifetime) from it.
+ */
+export const CONSENT_COOKIE: ConsentCookieDeclaration = { name: 'qc_consent', category: 'necessary', days: 183, value: 'consent', categories: 5, revision: 0 }
 
 /** `YYYYMMDD` of the local day of `date`. */
 export function dayStamp(date = new Date()): string {
@@ -32,12 +60,19 @@ export function dayStamp(date = new Date()): string {
 
 /**
  * Every value the schema of `declaration` accepts on the local day of `now`: the cookie's whole
- * value space, which is how a test measures it in bits. For `day`, the days of its lifetime and
- * tomorrow (slack for time-zone travel).
+ * value space, which is how a test measures it in bits (and how the jar checks a value). The days
+ * are the lifetime and tomorrow (slack for time-zone travel); a `consent` value adds its revision
+ * and each bit set before the day.
  */
 export function valueSpace(declaration: CookieDeclaration, now = new Date()): string[] {
   const values = []
-  for (let age = -1; age <= declaration.days; age++) values.push(dayStamp(new Date(now.getFullYear(), now.getMonth(), now.getDate() - age)))
+  for (let age = -1; age <= declaration.days; age++) {
+    const day = dayStamp(new Date(now.getFullYear(), now.getMonth(), now.getDate() - age))
+    // A `day` has no categories: shifting by undefined is shifting by 0, one pass.
+    for (let bits = 0; bits >> (declaration as ConsentCookieDeclaration).categories == 0; bits++) {
+      values.push(declaration.value == 'day' ? day : `${declaration.revision}.${bits}.${day}`)
+    }
+  }
   return values
 }
 

@@ -49,9 +49,16 @@ describe('cookie declarations', () => {
         lifetime: '32 days',
         contents: expect.stringContaining('no identifier'),
       },
+      {
+        name: 'qc_consent',
+        category: 'necessary',
+        purpose: expect.stringContaining('cookie choice'),
+        lifetime: '183 days',
+        contents: expect.stringContaining('no identifier'),
+      },
     ])
     const extra = { name: 'yt_pref', category: 'media', days: 180, value: 'day' as const, purpose: 'Video player preferences of the embedded player.' }
-    expect(cookieDeclaration([extra]).map((row) => row.name)).toEqual(['qc_last_visit', 'yt_pref'])
+    expect(cookieDeclaration([extra]).map((row) => row.name)).toEqual(['qc_last_visit', 'qc_consent', 'yt_pref'])
   })
 
   // The value space is measured, not declared: every string the jar accepts, over a universe of
@@ -66,6 +73,14 @@ describe('cookie declarations', () => {
     for (let i = 0; i < 5_000; i++) {
       candidates.add(random('0123456789', 1 + (i % 12)))
       candidates.add(random('abcdefghijklmnopqrstuvwxyz0123456789-_', 1 + (i % 40)))
+    }
+    // A consent value has a shape of its own: offer every value of a wider schema too (one more
+    // category bit, the next revision, days beyond the lifetime on both sides).
+    if (cookie.value == 'consent') {
+      const ahead = new Date(start.getFullYear(), start.getMonth(), start.getDate() + 2)
+      for (const revision of [cookie.revision, cookie.revision + 1]) {
+        for (const value of valueSpace({ ...cookie, revision, categories: cookie.categories + 1, days: cookie.days + 5 }, ahead)) candidates.add(value)
+      }
     }
     const accepted = [...candidates].filter((value) => jar.set(cookie.name, value))
     const bits = Math.log2(accepted.length)

@@ -21,7 +21,7 @@ describe('package', () => {
       const t = createTracker({ site: 'example.test' })
       console.log(JSON.stringify([t.track('x'), t.consent(true), t.flush(), cookieDeclaration().length, LIMITS.records, parseBeacon('{}').ok]))
     `)
-    expect(JSON.parse(out)).toEqual([false, false, false, 1, 15, false])
+    expect(JSON.parse(out)).toEqual([false, false, false, 2, 15, false])
   })
 
   it('is side-effect free and MIT licensed; the browser build imports nothing but js-cookie', () => {
