@@ -7,9 +7,17 @@ on('allow', () => { localStorage.setItem('demo-consent', 'yes'); quietcount.cons
 on('refuse', () => { localStorage.setItem('demo-consent', 'no'); quietcount.consent(false) })
 on('event', () => quietcount.track('Demo Button', { color: 'green' }))
 on('bad-event', () => quietcount.track('Demo Button', { email: 'jane@example.org' }))
+// The test sink lists the beacons it received; the collector (npm start) keeps only counts.
 const list = document.getElementById('beacons')
 if (list) {
-  const show = async () => (list.textContent = JSON.stringify(await (await fetch('/api/beacons')).json(), null, 1))
+  const show = async () => {
+    const response = await fetch('/api/beacons')
+    if (!response.ok) {
+      list.textContent = 'Counted by the collector. In a terminal:\n  npx quietcount report --site example.test --period today --breakdown page'
+      return clearInterval(timer)
+    }
+    list.textContent = JSON.stringify(await response.json(), null, 1)
+  }
+  const timer = setInterval(show, 1500)
   show()
-  setInterval(show, 1500)
 }

@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+// The built `quietcount` command, run as a user runs it (npm test builds dist/ first).
+const dir = mkdtempSync(join(tmpdir(), 'quietcount-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const run = (...args: string[]) => {
+  const result = spawnSync(process.execPath, [join(process.cwd(), 'dist/node/cli/main.js'), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, QUIETCOUNT_STORE: `sqlite:${join(dir, 'cli.db')}`, QUIETCOUNT_CONFIG: join(dir, 'quietcount.json') },
+  })
+  return { code: result.status, out: result.stdout, err: result.stderr }
+}
+
+describe('quietcount CLI', () => {
+  it.each(['serve', 'migrate', 'sites', 'tokens', 'share', 'report'])('%s --help explains itself', (command) => {
+    const { code, out } = run(command, '--help')
+    expect(code).toBe(0)
+    expect(out).toContain(`quietcount ${command}`)
+  })
+
+  it.each([
+    [['nonsense'], 'unknown command "nonsense"'],
+    [['report'], 'report needs --site ID'],
+    [['report', '--site', 'nowhere.test'], 'no site "nowhere.test"'],
+    [['report', '--bogus'], "Unknown option '--bogus'"],
+    [['serve', '--port', 'eighty'], '--port must be a whole number from 0 to 65535 (got "eighty")'],
+    [['sites', 'add', 'Bad Site'], 'site id "Bad Site" must be lowercase letters'],
+    [['sites', 'add', 'ok.test', '--timezone', 'Mars/Olympus'], 'time zone "Mars/Olympus" is not an IANA time zone'],
+    [['sites', 'add', 'ok.test', '--origin', 'https://ok.test/path'], 'origin "https://ok.test/path" must be a scheme and host'],
+    [['sites', 'frobnicate', 'x'], 'sites takes add, list or remove'],
+    [['tokens', 'create'], 'tokens create needs exactly one of --site ID or --admin'],
+    [['share', 'create', 'nowhere.test'], 'no site "nowhere.test"'],
+  ])('%j fails with exit 2 and says why', (args, message) => {
+    const { code, err } = run(...args)
+    expect(code).toBe(2)
+    expect(err).toContain(message)
+  })
+
+  it('manages sites, tokens and share links; stores only token hashes', () => {
+    expect(run('sites', 'add', 'shop.test', '--origin', 'https://shop.test', '--timezone', 'Europe/Madrid', '--param', 'page').code).toBe(0)
+    expect(run('sites', 'add', 'shop.test').err).toContain('exists already')
+    expect(run('sites', 'list').out).toContain('shop.test\tEurope/Madrid\thttps://shop.test')
+    const token = run('tokens', 'create', '--site', 'shop.test').out.trim()
+    expect(token).toMatch(/^[\w-]{32}$/)
+    expect(readFileSync(join(dir, 'quietcount.json'), 'utf8')).not.toContain(token)
+    expect(run('tokens', 'list').out).toContain('shop.test')
+    expect(run('tokens', 'revoke', token).out).toContain('revoked')
+    expect(run('tokens', 'revoke', token).err).toContain('no such token')
+    const link = run('share', 'create', 'shop.test', '--k', '10').out.trim()
+    expect(link).toMatch(/^\/api\/share\/[\w-]+$/)
+    expect(run('share', 'list', 'shop.test').out).toContain(`${link}\tk=10`)
+    expect(run('migrate').code).toBe(0)
+    expect(run('report', '--site', 'shop.test', '--period', '7d', '--format', 'json').out).toContain('"pageviews": 0')
+    expect(run('sites', 'remove', 'shop.test').code).toBe(0)
+    expect(run('sites', 'list').out).not.toContain('shop.test')
+  })
+})

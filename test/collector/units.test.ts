@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest'
+import { formatReport, toCsv } from '../../src/cli/report-format.js'
+import { countryOf, describeClient } from '../../src/collector/enrich.js'
+import { keepParams } from '../../src/collector/ingest.js'
+import { periodRange } from '../../src/collector/stats.js'
+import { addDays, localTime, startHour } from '../../src/collector/time-zone.js'
+
+const HOUR = 3_600_000
+
+describe('days in a time zone', () => {
+  it.each([
+    ['UTC', '2026-03-29', Date.UTC(2026, 2, 29, 0)],
+    ['Europe/Madrid', '2026-03-29', Date.UTC(2026, 2, 28, 23)], // CET, the day of the change
+    ['Europe/Madrid', '2026-03-30', Date.UTC(2026, 2, 29, 22)], // CEST
+    ['America/New_York', '2026-11-01', Date.UTC(2026, 10, 1, 4)], // EDT until 06:00 UTC that day
+    ['America/New_York', '2026-11-02', Date.UTC(2026, 10, 2, 5)], // EST
+    ['Asia/Kolkata', '2026-01-01', Date.UTC(2025, 11, 31, 19)], // +05:30, rounded up to the hour
+    ['Pacific/Kiritimati', '2026-01-01', Date.UTC(2025, 11, 31, 10)], // +14:00
+  ])('%s: %s starts at the right UTC hour', (zone, date, ms) => {
+    expect(startHour(date, zone) * HOUR).toBe(ms)
+  })
+
+  it('has 23 hours on the day clocks go forward and 25 when they go back', () => {
+    expect(startHour('2026-03-30', 'Europe/Madrid') - startHour('2026-03-29', 'Europe/Madrid')).toBe(23)
+    expect(startHour('2026-10-26', 'Europe/Madrid') - startHour('2026-10-25', 'Europe/Madrid')).toBe(25)
+  })
+
+  it('names local dates and hours, and adds days across months and years', () => {
+    expect(localTime(Date.UTC(2026, 0, 1, 3), 'America/New_York')).toEqual({ date: '2025-12-31', hour: '22' })
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01')
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28')
+  })
+
+  it.each([
+    ['today', { from: '2026-11-23', to: '2026-11-23' }],
+    ['yesterday', { from: '2026-11-22', to: '2026-11-22' }],
+    ['7d', { from: '2026-11-17', to: '2026-11-23' }],
+    ['30d', { from: '2026-10-25', to: '2026-11-23' }],
+    ['month', { from: '2026-11-01', to: '2026-11-23' }],
+    ['last-month', { from: '2026-10-01', to: '2026-10-31' }],
+    ['12mo', { from: '2025-12-01', to: '2026-11-23' }],
+  ] as const)('period %s', (period, range) => {
+    expect(periodRange(period, '2026-11-23')).toEqual(range)
+  })
+})
+
+describe('enrichment', () => {
+  const headers = (init: Record<string, string>) => new Headers(init)
+  it('keeps browser family and major version, OS and device class', () => {
+    expect(describeClient(headers({ 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' }))).toEqual({ browser: 'Firefox', browser_version: '133', os: 'Linux', device: 'desktop' })
+    expect(describeClient(headers({ 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1' }))).toEqual({ browser: 'Mobile Safari', browser_version: '18', os: 'iOS', device: 'mobile' })
+  })
+
+  it('prefers Client Hints, skipping GREASE brands', () => {
+    const client = describeClient(
+      headers({
+        'user-agent': 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+        'sec-ch-ua': '"Not_A Brand";v="8", "Chromium";v="131", "Google Chrome";v="131"',
+        'sec-ch-ua-platform': '"Android"',
+        'sec-ch-ua-mobile': '?1',
+      }),
+    )
+    expect(client).toEqual({ browser: 'Chrome', browser_version: '131', os: 'Android', device: 'mobile' })
+  })
+
+  it.each(['', 'Googlebot/2.1 (+http://www.google.com/bot.html)', 'Mozilla/5.0 (compatible; bingbot/2.0)', 'curl/8.5.0', 'HeadlessChrome/131.0.0.0'])('drops %j as a bot', (agent) => {
+    expect(describeClient(headers({ 'user-agent': agent }))).toBeNull()
+  })
+
+  it('maps time zones to countries, links included, and nothing else', () => {
+    expect(['Europe/Madrid', 'Atlantic/Canary', 'America/Mexico_City', 'Asia/Calcutta', 'US/Eastern', 'UTC', 'Mars/Base', undefined].map(countryOf)).toEqual(['ES', 'ES', 'MX', 'IN', 'US', '', '', ''])
+  })
+})
+
+describe('query parameters kept by the collector', () => {
+  it.each([
+    ['/a', [], '/a'],
+    ['/a?page=2', [], '/a'],
+    ['/a?page=2&session=x1', ['page'], '/a?page=2'],
+    ['/a?session=x1', ['page'], '/a'],
+  ])('%s with %j is %s', (path, allowed, kept) => expect(keepParams(path, allowed)).toBe(kept))
+})
+
+describe('report output', () => {
+  it('writes CSV that spreadsheets read as text, quoting what needs it', () => {
+    expect(toCsv([{ value: '/a,b', count: 1 }, { value: '=HYPERLINK("x")', count: 2 }, { value: 'say "hi"', count: 3 }])).toBe(
+      'value,count\n"/a,b",1\n"\'=HYPERLINK(""x"")",2\n"say ""hi""",3\n',
+    )
+  })
+
+  it('prints a table with the change against the previous period', () => {
+    const metrics = { visitors: 10, monthly_visitors: 9, visits: 12, pageviews: 30, views_per_visit: 2.5, avg_engagement_seconds: 4, avg_scroll: 50, events: 1 }
+    const text = formatReport(
+      { site: 's', timezone: 'UTC', from: '2026-11-01', to: '2026-11-07', interval: 'day', filters: {}, metrics, previous: { from: '2026-10-25', to: '2026-10-31', metrics: { ...metrics, pageviews: 20 } }, timeseries: [] },
+      'table',
+    )
+    expect(text).toMatch(/pageviews\s+30 {2}\(\+50% vs 20\)/)
+  })
+})
