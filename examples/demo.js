@@ -13,7 +13,7 @@ if (list) {
   const show = async () => {
     const response = await fetch('/api/beacons')
     if (!response.ok) {
-      list.textContent = 'Counted by the collector. In a terminal:\n  npx quietcount report --site example.test --period today --breakdown page'
+      list.textContent = 'Counted by the collector. In a terminal:\n  npm run quietcount -- report --site example.test --period today --breakdown page'
       return clearInterval(timer)
     }
     list.textContent = JSON.stringify(await response.json(), null, 1)

@@ -52,7 +52,7 @@ Serves the collector: POST /api/collect, GET /api/stats, GET /api/share/:id, GET
       await store.migrate()
       const server = await serveCollector({ store, registry, port, hostname: String(v.host), extend: v.examples ? mountExamples : undefined })
       console.log(`QuietCount collector on ${server.url}  (store ${v.store}, sites in ${v.config})`)
-      if (v.examples) console.log(`Example site: ${server.url}/  then: npx quietcount report --site example.test --breakdown page`)
+      if (v.examples) console.log(`Example site: ${server.url}/  then: npm run quietcount -- report --site example.test --period today --breakdown page`)
       const stop = async () => {
         await server.close()
         await store.close()

@@ -15,7 +15,7 @@ export interface CollectorOptions {
   /** The client's address, for rate limiting only (the Node adapter supplies the socket's). */
   clientAddress?: (c: Context) => string | undefined
   groupCommit?: GroupCommitOptions
-  /** Beacons per second per client address, and the burst allowed (default 5 and 60). */
+  /** Beacons per second per client address, and the burst allowed (default 20 and 200: visitors behind one NAT share an address). */
   rateLimit?: { perSecond?: number; burst?: number }
 }
 

@@ -3,7 +3,7 @@
  * seconds and is never stored or logged. The map is bounded; when it is full the oldest
  * buckets go, which errs on the side of letting beacons in.
  */
-export function rateLimiter({ perSecond = 5, burst = 60, maxClients = 50_000 } = {}) {
+export function rateLimiter({ perSecond = 20, burst = 200, maxClients = 50_000 } = {}) {
   const buckets = new Map<string, { tokens: number; at: number }>()
   return (address: string | undefined, now = Date.now()): boolean => {
     if (!address) return true
