@@ -94,6 +94,14 @@ describe('ingest', () => {
     write.mockRestore()
   })
 
+  it('answers 429 to a client over its rate, and counts nothing of it', async () => {
+    const limited = createCollector({ store, registry, clientAddress: () => '198.51.100.9', groupCommit: { maxWaitMs: 5 }, rateLimit: { perSecond: 0.001, burst: 2 } })
+    const send = () => limited.fetch(new Request('http://collector.test/api/collect', { method: 'POST', headers: { 'user-agent': FIREFOX }, body: JSON.stringify(valid()) }))
+    const before = await totals()
+    expect([(await send()).status, (await send()).status, (await send()).status]).toEqual([204, 204, 429])
+    expect((await totals()).views).toBe(before.views + 2)
+  })
+
   it('answers bots like anyone but counts nothing', async () => {
     const before = await totals()
     const googlebot = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'
