@@ -10,7 +10,30 @@ export async function openStore(url: string): Promise<Store> {
   switch (scheme) {
     case 'sqlite':
       return (await import('./sqlite.js')).sqliteStore(url.slice('sqlite:'.length) || './quietcount.db')
+    case 'postgres':
+    case 'postgresql': {
+      const pg = await driver('pg', 'postgres', () => import('pg'))
+      return (await import('./postgres.js')).postgresStore(url, pg.default)
+    }
+    case 'clickhouse':
+    case 'http':
+    case 'https': {
+      const clickhouse = await driver('@clickhouse/client', 'clickhouse', () => import('@clickhouse/client'))
+      return (await import('./clickhouse.js')).clickhouseStore(url, clickhouse)
+    }
     default:
       throw new Error(`store URL ${JSON.stringify(url)} is not one of sqlite:FILE, postgres://…, clickhouse://… or http(s)://… (ClickHouse)`)
+  }
+}
+
+/** Imports an optional peer dependency, or says which package to install. */
+async function driver<T>(name: string, store: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load()
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    const missing = (code == 'ERR_MODULE_NOT_FOUND' || code == 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${name}'`)
+    if (!missing) throw error
+    throw new Error(`the ${store} store needs the package ${JSON.stringify(name)}: npm install ${name}`, { cause: error })
   }
 }
