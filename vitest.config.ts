@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/browser/setup.ts'],
+    globalSetup: ['test/browser/setup.ts', 'test/services/setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ['default'],

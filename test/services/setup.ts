@@ -1,0 +1,274 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { chownSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import type { TestProject } from 'vitest/node'
+
+/**
+ * Throw-away database servers for the store suites (test/collector/stores.ts): PostgreSQL and
+ * ClickHouse from their Debian packages, each on free ports in its own temp directory, started
+ * in parallel and deleted afterwards. Missing packages are installed with apt-get when running
+ * as root. A server that cannot be had is provided with the reason, and its suites are skipped,
+ * except under CI=true, where it fails the run with its name.
+ */
+export default async function setup(project: TestProject) {
+  const started = Date.now()
+  provision()
+  const results = await Promise.all([
+    start('postgres', startPostgres),
+    start('clickhouse', startClickHouse),
+  ])
+  const stop = () => Promise.all(results.map((r) => r.server?.stop()))
+  const missing = results.filter((r) => r.missing)
+  if (missing.length && process.env.CI === 'true') {
+    await stop()
+    throw new Error(`[setup] CI=true and a database server is missing: ${missing.map((r) => `${r.name}: ${r.missing}`).join('; ')}`)
+  }
+  for (const r of results) {
+    if (r.missing) console.warn(`[setup] ${r.name}: ${r.missing}: its store tests will be SKIPPED`)
+    else console.log(`[setup] ${r.name}: ${r.server!.version} ready at ${r.server!.url.replace('{db}', '…')} in ${r.ms} ms`)
+  }
+  console.log(`[setup] database servers ready in ${Date.now() - started} ms`)
+  project.provide('services', Object.fromEntries(results.map((r) => [r.name, { url: r.server?.url ?? '', missing: r.missing }])))
+  return async () => {
+    const t0 = Date.now()
+    await stop()
+    console.log(`[setup] database servers stopped and deleted in ${Date.now() - t0} ms`)
+  }
+}
+
+interface Server {
+  /** URL template with `{db}` for a database name. */
+  url: string
+  version: string
+  stop(): Promise<void>
+}
+
+const TIMEOUT_MS = 30_000
+
+async function start(name: string, run: () => Promise<Server>) {
+  const t0 = Date.now()
+  try {
+    const server = await run()
+    return { name, server, missing: '', ms: Date.now() - t0 }
+  } catch (error) {
+    return { name, server: undefined, missing: (error as Error).message, ms: Date.now() - t0 }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packages
+
+const postgresBin = () => {
+  if (process.env.PG_BIN) return existsSync(join(process.env.PG_BIN, 'postgres')) ? process.env.PG_BIN : undefined
+  const root = '/usr/lib/postgresql'
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'postgres'))) : []
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0]
+  return newest && join(root, newest, 'bin')
+}
+const clickhouseServer = () => {
+  const candidates = process.env.CLICKHOUSE_SERVER ? [process.env.CLICKHOUSE_SERVER] : ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server']
+  return candidates.find((p) => existsSync(p))
+}
+
+/** apt-get install of the Debian packages whose servers are missing, when root on Debian. */
+function provision() {
+  // A server chosen with PG_BIN or CLICKHOUSE_SERVER is the caller's business: never installed.
+  const packages = [!process.env.PG_BIN && !postgresBin() && 'postgresql', !process.env.CLICKHOUSE_SERVER && !clickhouseServer() && 'clickhouse-server'].filter((p): p is string => !!p)
+  if (!packages.length || process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return
+  console.log(`[setup] installing Debian packages ${packages.join(', ')} with apt-get ...`)
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
+    // policy-rc.d would be the polite way to keep the packages' own services from starting;
+    // they are harmless here, the tests never use them.
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env })
+  } catch (error) {
+    console.error(`[setup] apt-get install ${packages.join(' ')} failed: ${(error as Error).message}`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+/** When root, an unprivileged user to run a server as (PostgreSQL refuses root). */
+function runAs(names: string[]): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined
+  const users = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':'))
+  for (const name of names) {
+    const user = users.find((u) => u[0] == name)
+    if (user) return { uid: Number(user[2]), gid: Number(user[3]) }
+  }
+  throw new Error(`running as root and none of the users ${names.join(', ')} exists to run the server as`)
+}
+
+function tempDir(prefix: string, user: { uid: number; gid: number } | undefined) {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  if (user) chownSync(dir, user.uid, user.gid)
+  return dir
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+/** Servers still running, killed if the test run exits without its teardown. */
+const running = new Set<ChildProcess>()
+process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')))
+
+/** Spawns a server in the foreground, output to `log`; stop() signals it and waits. */
+function daemon(command: string, args: string[], { user, log, signal }: { user?: { uid: number; gid: number }; log: string; signal: NodeJS.Signals }) {
+  const out = openSync(log, 'a')
+  const child = spawn(command, args, { stdio: ['ignore', out, out], ...user, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TZ: 'UTC' } })
+  running.add(child)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => (running.delete(child), resolve())))
+  child.once('error', () => running.delete(child))
+  return {
+    child,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill(signal)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** Polls `ready` until it returns true, the process exits, or the timeout passes. */
+async function waitFor(what: string, ready: () => Promise<boolean>, { child }: { child: ChildProcess }, logs: string[]) {
+  const deadline = Date.now() + TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) break
+    if (await ready().catch(() => false)) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const tail = logs.flatMap((log) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-3) : [])).join(' | ')
+  throw new Error(`${what} did not become ready in ${TIMEOUT_MS / 1000} s${child.exitCode !== null ? ` (exited with ${child.exitCode})` : ''}: ${tail}`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: initdb + postgres from the Debian package, trust auth, socket and port on 127.0.0.1
+
+async function startPostgres(): Promise<Server> {
+  const bin = postgresBin()
+  if (!bin) throw new Error(`PostgreSQL not found ${process.env.PG_BIN ? `in PG_BIN=${process.env.PG_BIN}` : 'under /usr/lib/postgresql/*/bin'} (install the Debian package "postgresql", or set PG_BIN)`)
+  const user = runAs(['postgres', 'nobody'])
+  const dir = tempDir('quietcount-pg-', user)
+  const log = join(dir, 'server.log')
+  let server: ReturnType<typeof daemon> | undefined
+  try {
+    execFileSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync'], { stdio: 'pipe', ...user, env: { PATH: process.env.PATH, LANG: 'C' } })
+    const port = await freePort()
+    const args = ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200']
+    // SIGQUIT: immediate shutdown, no checkpoint; the data directory is deleted right after.
+    server = daemon(join(bin, 'postgres'), args, { user, log, signal: 'SIGQUIT' })
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`
+    let version = ''
+    await waitFor(
+      'postgres',
+      async () => {
+        const client = new pg.Client({ connectionString: url })
+        client.on('error', () => {})
+        try {
+          await client.connect()
+          version = (await client.query('SHOW server_version')).rows[0].server_version
+          return true
+        } finally {
+          await client.end().catch(() => {})
+        }
+      },
+      server,
+      [log],
+    )
+    const running = server
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/{db}`,
+      version: `PostgreSQL ${version}`,
+      async stop() {
+        await running.stop()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  } catch (error) {
+    await server?.stop()
+    rmSync(dir, { recursive: true, force: true })
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim()
+    throw new Error(`PostgreSQL could not be started: ${stderr || (error as Error).message}`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ClickHouse: clickhouse-server from the Debian package (18.16) with a minimal config, HTTP only
+
+async function startClickHouse(): Promise<Server> {
+  const binary = clickhouseServer()
+  if (!binary) throw new Error('clickhouse-server not found (install the Debian package "clickhouse-server", or set CLICKHOUSE_SERVER)')
+  const user = runAs(['clickhouse', 'nobody'])
+  const dir = tempDir('quietcount-ch-', user)
+  let server: ReturnType<typeof daemon> | undefined
+  try {
+    const port = await freePort()
+    // <yandex> is the root element 18.16 knows; current servers still accept it. Only the HTTP
+    // interface listens (no native TCP port, no interserver port).
+    writeFileSync(
+      join(dir, 'config.xml'),
+      `<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>${dir}/server.log</log><errorlog>${dir}/server.err.log</errorlog><size>10M</size><count>1</count></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>${port}</http_port>
+  <path>${dir}/data/</path>
+  <tmp_path>${dir}/tmp/</tmp_path>
+  <user_files_path>${dir}/user_files/</user_files_path>
+  <format_schema_path>${dir}/format_schemas/</format_schema_path>
+  <users_config>${dir}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>67108864</mark_cache_size>
+  <uncompressed_cache_size>67108864</uncompressed_cache_size>
+  <keep_alive_timeout>1</keep_alive_timeout>
+</yandex>
+`,
+    )
+    writeFileSync(
+      join(dir, 'users.xml'),
+      `<?xml version="1.0"?>
+<yandex>
+  <profiles><default></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+`,
+    )
+    if (user) for (const file of ['config.xml', 'users.xml']) chownSync(join(dir, file), user.uid, user.gid)
+    const stdout = join(dir, 'stdout.log')
+    server = daemon(binary, [`--config-file=${join(dir, 'config.xml')}`], { user, log: stdout, signal: 'SIGTERM' })
+    const base = `http://127.0.0.1:${port}`
+    await waitFor('clickhouse-server', async () => (await fetch(`${base}/ping`)).ok, server, [stdout, join(dir, 'server.err.log')])
+    const version = (await (await fetch(base, { method: 'POST', body: 'SELECT version()' })).text()).trim()
+    const running = server
+    return {
+      url: `clickhouse://127.0.0.1:${port}/{db}`,
+      version: `ClickHouse ${version}`,
+      async stop() {
+        await running.stop()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  } catch (error) {
+    await server?.stop()
+    rmSync(dir, { recursive: true, force: true })
+    throw new Error(`ClickHouse could not be started: ${(error as Error).message}`)
+  }
+}
