@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { type Row, TABLES } from '../../src/collector/rows.js'
 import { aggregateSql, type ClickHouseDriver, clickhouseConfig, clickhouseStore, clickhouseString, createTable } from '../../src/collector/stores/clickhouse.js'
-import { openStore } from '../../src/collector/stores/open.js'
+import { importDriver, openStore } from '../../src/collector/stores/open.js'
 import { type PgDriver, postgresStore } from '../../src/collector/stores/postgres.js'
 import type { AggregateQuery, AggregateRow, Store } from '../../src/collector/stores/store.js'
 import { storesUnderTest } from './stores.js'
@@ -253,5 +253,25 @@ describe('clickhouse SQL', () => {
     } finally {
       await client.close()
     }
+  })
+})
+
+describe('openStore without the optional drivers', () => {
+  const failing = (message: string, code = 'ERR_MODULE_NOT_FOUND') => () => Promise.reject(Object.assign(new Error(message), { code }))
+
+  it('says which package to install when the driver itself is missing', async () => {
+    await expect(importDriver('pg', 'postgres', failing("Cannot find package 'pg' imported from /app/open.js"))).rejects.toThrow('the postgres store needs the package "pg": npm install pg')
+    await expect(importDriver('@clickhouse/client', 'clickhouse', failing("Cannot find package '@clickhouse/client' imported from /app/open.js"))).rejects.toThrow(
+      'the clickhouse store needs the package "@clickhouse/client": npm install @clickhouse/client',
+    )
+  })
+
+  it('passes on other failures, such as a package missing inside the driver', async () => {
+    await expect(importDriver('pg', 'postgres', failing("Cannot find package 'pg-pool' imported from /app/node_modules/pg/lib/index.js"))).rejects.toThrow("'pg-pool'")
+    await expect(importDriver('pg', 'postgres', failing('boom', 'EACCES'))).rejects.toThrow('boom')
+  })
+
+  it('loads the installed drivers', async () => {
+    expect(typeof (await importDriver('pg', 'postgres', () => import('pg'))).default.Pool).toBe('function')
   })
 })

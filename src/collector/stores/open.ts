@@ -12,13 +12,13 @@ export async function openStore(url: string): Promise<Store> {
       return (await import('./sqlite.js')).sqliteStore(url.slice('sqlite:'.length) || './quietcount.db')
     case 'postgres':
     case 'postgresql': {
-      const pg = await driver('pg', 'postgres', () => import('pg'))
+      const pg = await importDriver('pg', 'postgres', () => import('pg'))
       return (await import('./postgres.js')).postgresStore(url, pg.default)
     }
     case 'clickhouse':
     case 'http':
     case 'https': {
-      const clickhouse = await driver('@clickhouse/client', 'clickhouse', () => import('@clickhouse/client'))
+      const clickhouse = await importDriver('@clickhouse/client', 'clickhouse', () => import('@clickhouse/client'))
       return (await import('./clickhouse.js')).clickhouseStore(url, clickhouse)
     }
     default:
@@ -27,7 +27,7 @@ export async function openStore(url: string): Promise<Store> {
 }
 
 /** Imports an optional peer dependency, or says which package to install. */
-async function driver<T>(name: string, store: string, load: () => Promise<T>): Promise<T> {
+export async function importDriver<T>(name: string, store: string, load: () => Promise<T>): Promise<T> {
   try {
     return await load()
   } catch (error) {
