@@ -130,6 +130,16 @@ for (const underTest of storesUnderTest()) {
       expect(await views(store, { site: 'r.test' })).toMatchObject([{ views: 1 }])
     })
 
+    it('adds rows of the same key within one write and across writes, in any table', async () => {
+      const store = await open(freshUrl(underTest.name))
+      await store.migrate()
+      const event: Row = { table: 'events', site: 'd.test', hour: 500_000, dims: { name: 'Signup' }, counts: { count: 2 } }
+      await store.write([pageRow('d.test', '/'), event, pageRow('d.test', '/', 4), event, pageRow('d.test', '/b')])
+      await store.write([event])
+      expect(await views(store, { site: 'd.test', groupBy: ['path'] })).toMatchObject([{ path: '/', views: 5 }, { path: '/b', views: 1 }])
+      expect(await store.query({ table: 'events', site: 'd.test', from: 0, to: 10 ** 7, groupBy: ['name'] })).toEqual([{ name: 'Signup', count: 6 }])
+    })
+
     it('returns counters and hours as numbers, dimension values as strings', async () => {
       const store = await open(freshUrl(underTest.name))
       await store.migrate()

@@ -1,4 +1,4 @@
-import { rowKey, TABLES, type Table } from '../rows.js'
+import { mergeRow, type Row, TABLES, type Table } from '../rows.js'
 import { aggregate, createTable, type Dialect, upsert, upsertValues } from './sql.js'
 import type { AggregateRow, Store } from './store.js'
 
@@ -89,12 +89,20 @@ export function postgresStore(url: string, pg: PgDriver): Store {
     },
     async write(rows) {
       if (!rows.length) return
-      // Always the same order of keys, so that concurrent writers cannot deadlock on row locks.
-      const sorted = rows.map((row) => [rowKey(row), row] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      // One statement per table, rows merged by key (one statement may not update a row twice)
+      // and sorted, so that concurrent writers take row locks in the same order: no deadlocks.
+      const merged = new Map<string, Row>()
+      rows.forEach((row) => mergeRow(merged, row))
+      const byTable = new Map<Table, Row[]>()
+      for (const key of [...merged.keys()].sort()) {
+        const row = merged.get(key)!
+        if (!byTable.has(row.table)) byTable.set(row.table, [])
+        byTable.get(row.table)!.push(row)
+      }
       const client = await connect(false)
       await transaction(client, async () => {
-        for (const [, row] of sorted) {
-          await client.query({ name: `quietcount_upsert_${row.table}`, text: upsert(row.table, dialect), values: upsertValues(row) })
+        for (const [table, tableRows] of byTable) {
+          await client.query({ name: `quietcount_upsert_many_${table}`, text: upsertMany(table), values: columnsOf(tableRows) })
         }
       })
     },
@@ -107,6 +115,25 @@ export function postgresStore(url: string, pg: PgDriver): Store {
       await pool.end()
     },
   }
+}
+
+/**
+ * sql.ts's upsert for many rows at once: the values come as one array per column, unnested
+ * into rows (one round trip per table instead of one per row); the ON CONFLICT clause, which
+ * adds the counters, is sql.ts's own.
+ */
+export function upsertMany(table: Table): string {
+  const { dimensions, counters } = TABLES[table]
+  const types = ['text', 'bigint', ...dimensions.map(() => 'text'), ...counters.map(() => 'bigint')]
+  const single = upsert(table, dialect)
+  const onConflict = single.slice(single.indexOf(' ON CONFLICT '))
+  return `INSERT INTO ${table} (${['site', 'hour', ...dimensions, ...counters].join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})${onConflict}`
+}
+
+/** upsertValues() of each row, turned into one array per column. */
+function columnsOf(rows: Row[]): (string | number)[][] {
+  const values = rows.map(upsertValues)
+  return values[0]!.map((_, column) => values.map((row) => row[column]!))
 }
 
 /**
