@@ -45,7 +45,7 @@ const pageRow = (site: string, path: string, views = 1, hour = 500_000): Row => 
 const views = async (store: Store, query: Omit<AggregateQuery<'pages'>, 'table' | 'from' | 'to'>) =>
   (await store.query({ table: 'pages', from: 0, to: 10 ** 7, ...query })).map((row): AggregateRow => ({ ...row, views: Number(row.views ?? 0) }))
 
-/** Values a site or a visitor's page can carry. PostgreSQL text cannot hold U+0000, so no NUL. */
+/** Values a site or a visitor's page can carry (NUL apart: PostgreSQL stores it as U+FFFD, tested below). */
 const HOSTILE = [
   "'",
   "''",
@@ -105,6 +105,16 @@ for (const underTest of storesUnderTest()) {
       }
       // Nothing was dropped or rewritten on the way.
       expect(await views(store, { site: 'hostile.test' })).toMatchObject([{ views: 2 * HOSTILE.length }])
+    })
+
+    it('takes a NUL character in a value without failing the batch (PostgreSQL keeps it as U+FFFD)', async () => {
+      const store = await open(freshUrl(underTest.name))
+      await store.migrate()
+      await store.write([pageRow('nul.test', '/a\0b'), pageRow('nul.test', '/ok'), pageRow('nul\0.test', '/')])
+      const stored = underTest.name == 'postgres' ? '/a\uFFFDb' : '/a\0b'
+      expect(await views(store, { site: 'nul.test', groupBy: ['path'] })).toMatchObject([{ path: stored, views: 1 }, { path: '/ok', views: 1 }].sort((a, b) => (a.path < b.path ? -1 : 1)))
+      expect(await views(store, { site: 'nul.test', filters: { path: '/a\0b' } })).toMatchObject([{ views: 1 }])
+      expect(await views(store, { site: 'nul\0.test' })).toMatchObject([{ views: 1 }])
     })
 
     it('keeps arbitrary Unicode strings exactly (property)', async () => {

@@ -108,7 +108,7 @@ export function postgresStore(url: string, pg: PgDriver): Store {
     },
     async query(query) {
       const { text, values } = aggregate(query, dialect)
-      const { rows } = await pool.query(text, values)
+      const { rows } = await pool.query(text, values.map(storable))
       return rows.map((row) => numbers(row, query.table))
     },
     async close() {
@@ -132,9 +132,16 @@ export function upsertMany(table: Table): string {
 
 /** upsertValues() of each row, turned into one array per column. */
 function columnsOf(rows: Row[]): (string | number)[][] {
-  const values = rows.map(upsertValues)
+  const values = rows.map((row) => upsertValues(row).map(storable))
   return values[0]!.map((_, column) => values.map((row) => row[column]!))
 }
+
+/**
+ * PostgreSQL text cannot hold U+0000 (the whole write would fail, and with it every beacon of the
+ * batch), so it is stored, and looked up, as U+FFFD. The one place where this store differs
+ * from the others.
+ */
+const storable = <T>(value: T): T => (typeof value == 'string' ? (value.replaceAll('\0', '\uFFFD') as T) : value)
 
 /**
  * pg returns BIGINT and the NUMERIC of SUM(BIGINT) as strings, and SUM over no rows as null:
