@@ -117,6 +117,15 @@ for (const underTest of storesUnderTest()) {
       expect(await views(store, { site: 'nul\0.test' })).toMatchObject([{ views: 1 }])
     })
 
+    it('takes lone UTF-16 surrogates (JSON.parse lets them through) without failing the batch', async () => {
+      const store = await open(freshUrl(underTest.name))
+      await store.migrate()
+      await store.write([pageRow('lone.test', '/a\ud800b'), pageRow('lone.test', '/\udc00'), pageRow('lone.test', '/ok'), pageRow('lone\ud800.test', '/')])
+      expect(await views(store, { site: 'lone.test' })).toMatchObject([{ views: 3 }])
+      for (const path of ['/a\ud800b', '/\udc00', '/ok']) expect(await views(store, { site: 'lone.test', filters: { path } })).toMatchObject([{ views: 1 }])
+      expect(await views(store, { site: 'lone\ud800.test' })).toMatchObject([{ views: 1 }])
+    })
+
     it('keeps arbitrary Unicode strings exactly (property)', async () => {
       const store = await open(freshUrl(underTest.name))
       await store.migrate()

@@ -161,10 +161,17 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
 function insertValues(row: Row): Record<string, string | number> {
   const { dimensions, counters } = TABLES[row.table]
   return {
-    site: row.site,
+    site: wellFormed(row.site),
     hour: row.hour,
-    ...Object.fromEntries(dimensions.map((d) => [d, row.dims[d] ?? ''])),
+    ...Object.fromEntries(dimensions.map((d) => [d, wellFormed(row.dims[d] ?? '')])),
     ...Object.fromEntries(counters.map((c) => [c, row.counts[c] ?? 0])),
     [WRITES]: 1,
   }
 }
+
+/**
+ * A lone UTF-16 surrogate becomes U+FFFD, as it does when a string is sent as UTF-8 (a query's
+ * literals, the other stores' drivers). JSON.stringify would send it as `\ud800`, which
+ * ClickHouse refuses, failing the whole insert and with it every beacon of the batch.
+ */
+const wellFormed = (value: string) => value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\uFFFD')
