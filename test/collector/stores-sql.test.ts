@@ -115,6 +115,10 @@ for (const underTest of storesUnderTest()) {
       expect(await views(store, { site: 'nul.test', groupBy: ['path'] })).toMatchObject([{ path: stored, views: 1 }, { path: '/ok', views: 1 }].sort((a, b) => (a.path < b.path ? -1 : 1)))
       expect(await views(store, { site: 'nul.test', filters: { path: '/a\0b' } })).toMatchObject([{ views: 1 }])
       expect(await views(store, { site: 'nul\0.test' })).toMatchObject([{ views: 1 }])
+      // Two keys that PostgreSQL stores as one, in one write.
+      await store.write([pageRow('nul2.test', '/x\0'), pageRow('nul2.test', '/x\uFFFD')])
+      expect(await views(store, { site: 'nul2.test' })).toMatchObject([{ views: 2 }])
+      expect(await views(store, { site: 'nul2.test', filters: { path: '/x\uFFFD' } })).toMatchObject([{ views: underTest.name == 'postgres' ? 2 : 1 }])
     })
 
     it('takes lone UTF-16 surrogates (JSON.parse lets them through) without failing the batch', async () => {

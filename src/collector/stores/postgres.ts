@@ -92,7 +92,7 @@ export function postgresStore(url: string, pg: PgDriver): Store {
       // One statement per table, rows merged by key (one statement may not update a row twice)
       // and sorted, so that concurrent writers take row locks in the same order: no deadlocks.
       const merged = new Map<string, Row>()
-      rows.forEach((row) => mergeRow(merged, row))
+      rows.forEach((row) => mergeRow(merged, { ...row, site: storable(row.site), dims: Object.fromEntries(Object.entries(row.dims).map(([d, v]) => [d, storable(v)])) }))
       const byTable = new Map<Table, Row[]>()
       for (const key of [...merged.keys()].sort()) {
         const row = merged.get(key)!
@@ -132,14 +132,14 @@ export function upsertMany(table: Table): string {
 
 /** upsertValues() of each row, turned into one array per column. */
 function columnsOf(rows: Row[]): (string | number)[][] {
-  const values = rows.map((row) => upsertValues(row).map(storable))
+  const values = rows.map(upsertValues)
   return values[0]!.map((_, column) => values.map((row) => row[column]!))
 }
 
 /**
  * PostgreSQL text cannot hold U+0000 (the whole write would fail, and with it every beacon of the
- * batch), so it is stored, and looked up, as U+FFFD. The one place where this store differs
- * from the others.
+ * batch), so it is stored, and looked up, as U+FFFD: the one place where this store differs from
+ * the others. Replaced before rows are merged, as two keys may become one.
  */
 const storable = <T>(value: T): T => (typeof value == 'string' ? (value.replaceAll('\0', '\uFFFD') as T) : value)
 
