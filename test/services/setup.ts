@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +15,7 @@ import type { TestProject } from 'vitest/node'
  */
 export default async function setup(project: TestProject) {
   const started = Date.now()
+  removeStaleDirs()
   provision()
   const results = await Promise.all([
     start('postgres', startPostgres),
@@ -104,10 +105,38 @@ function runAs(names: string[]): { uid: number; gid: number } | undefined {
   throw new Error(`running as root and none of the users ${names.join(', ')} exists to run the server as`)
 }
 
+/** Temp directories of this run, with the pid of the run in `owner.pid`. */
+const dirs = new Set<string>()
 function tempDir(prefix: string, user: { uid: number; gid: number } | undefined) {
   const dir = mkdtempSync(join(tmpdir(), prefix))
+  writeFileSync(join(dir, 'owner.pid'), String(process.pid))
   if (user) chownSync(dir, user.uid, user.gid)
+  dirs.add(dir)
   return dir
+}
+function removeDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true })
+  dirs.delete(dir)
+}
+
+/** Deletes the directories of earlier runs that were killed before their teardown. */
+function removeStaleDirs() {
+  for (const name of readdirSync(tmpdir()).filter((n) => /^quietcount-(pg|ch)-/.test(n))) {
+    const dir = join(tmpdir(), name)
+    try {
+      const owner = Number(readFileSync(join(dir, 'owner.pid'), 'utf8'))
+      if (owner == process.pid) continue
+      try {
+        process.kill(owner, 0) // still running: not stale
+        continue
+      } catch (error) {
+        if ((error as { code?: string }).code != 'ESRCH') continue // EPERM: running, as another user
+      }
+    } catch {
+      if (Date.now() - statSync(dir).mtimeMs < 3_600_000) continue // no owner.pid: only when old
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 const freePort = () =>
@@ -123,7 +152,10 @@ const freePort = () =>
 
 /** Servers still running, killed if the test run exits without its teardown. */
 const running = new Set<ChildProcess>()
-process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')))
+process.on('exit', () => {
+  running.forEach((child) => child.kill('SIGKILL'))
+  dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }))
+})
 
 /** Spawns a server in the foreground, output to `log`; stop() signals it and waits. */
 function daemon(command: string, args: string[], { user, log, signal }: { user?: { uid: number; gid: number }; log: string; signal: NodeJS.Signals }) {
@@ -197,12 +229,12 @@ async function startPostgres(): Promise<Server> {
       version: `PostgreSQL ${version}`,
       async stop() {
         await running.stop()
-        rmSync(dir, { recursive: true, force: true })
+        removeDir(dir)
       },
     }
   } catch (error) {
     await server?.stop()
-    rmSync(dir, { recursive: true, force: true })
+    removeDir(dir)
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim()
     throw new Error(`PostgreSQL could not be started: ${stderr || (error as Error).message}`)
   }
@@ -263,12 +295,12 @@ async function startClickHouse(): Promise<Server> {
       version: `ClickHouse ${version}`,
       async stop() {
         await running.stop()
-        rmSync(dir, { recursive: true, force: true })
+        removeDir(dir)
       },
     }
   } catch (error) {
     await server?.stop()
-    rmSync(dir, { recursive: true, force: true })
+    removeDir(dir)
     throw new Error(`ClickHouse could not be started: ${(error as Error).message}`)
   }
 }
