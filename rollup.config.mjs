@@ -22,8 +22,8 @@ const script = (input, file) => ({
 
 export default [
   script('src/browser/script.ts', 'dist/quietcount-tracker.js'),
-  // Until the consent UI lands (issue 3) the full build is the tracker build.
-  script('src/browser/script.ts', 'dist/quietcount.js'),
+  // The tracker behind QuietCount's consent manager.
+  script('src/browser/script-with-consent.ts', 'dist/quietcount.js'),
   {
     // The npm build: readable ESM with js-cookie left as a dependency, for the app's bundler.
     input: { index: 'src/browser/index.ts', protocol: 'src/shared/index.ts' },

@@ -2,6 +2,7 @@
 // it on a free port. Until the collector exists, /api/collect validates beacons with the real
 // protocol parser (dist/esm/protocol.js) and keeps them in memory; nothing about a visitor (IP
 // address, user agent, cookies) is read or logged.
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { extname, join, normalize } from 'node:path'
@@ -50,7 +51,14 @@ export function startServer({ port = 0, host = '127.0.0.1', quiet = false } = {}
     try {
       const spa = url.pathname.startsWith('/app/') ? join(root, 'examples/spa.html') : null
       const content = await readFile(spa ?? file)
-      res.writeHead(200, { 'content-type': TYPES[extname(spa ?? file)] ?? 'application/octet-stream' }).end(content)
+      const headers = { 'content-type': TYPES[extname(spa ?? file)] ?? 'application/octet-stream' }
+      // The consent example runs under a strict policy: no inline style, no eval, no inline script
+      // but its one gated script, allowed by hash.
+      if (url.pathname === '/consent.html') {
+        const inline = /<script type="text\/plain" data-consent="\w+">([^<]*)<\/script>/.exec(content.toString())?.[1] ?? ''
+        headers['content-security-policy'] = `default-src 'self'; script-src 'self' 'sha256-${createHash('sha256').update(inline).digest('base64')}'; style-src 'self'`
+      }
+      res.writeHead(200, headers).end(content)
     } catch {
       res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(await readFile(join(root, 'examples/404.html')))
     }

@@ -29,8 +29,11 @@ export interface Site {
   /** Raw bodies of every request the pages made to /api/collect, as sent. */
   bodies: string[]
   browser: Browser
-  /** A fresh context (no cookies, no storage), with requests to other origins answered locally. */
-  context(options?: { gpc?: boolean; webdriver?: boolean }): Promise<BrowserContext>
+  /**
+   * A fresh context (no cookies, no storage), with requests to other origins answered locally.
+   * `bypassCsp` lets a test inject tools (axe-core) into a page served with a strict CSP.
+   */
+  context(options?: { gpc?: boolean; webdriver?: boolean; bypassCsp?: boolean }): Promise<BrowserContext>
   page(path: string, options?: { gpc?: boolean; webdriver?: boolean }): Promise<Page>
 }
 
@@ -49,8 +52,8 @@ export function useSite(): Site {
     await site.browser?.close()
     await close?.()
   })
-  site.context = async ({ gpc = false, webdriver = false } = {}) => {
-    const context = await site.browser.newContext()
+  site.context = async ({ gpc = false, webdriver = false, bypassCsp = false } = {}) => {
+    const context = await site.browser.newContext({ bypassCSP: bypassCsp })
     // The machine has no network: outbound links land on a local stand-in page.
     await context.route(/^https?:\/\/(?!localhost)/, (route) => route.fulfill({ contentType: 'text/html', body: '<title>elsewhere</title>' }))
     if (gpc) await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }))

@@ -1,0 +1,82 @@
+/**
+ * Every word the consent manager shows or announces, aria-labels included. A language is one
+ * object of this shape; `{}` in `blocked` and `allow` stands for a category's label.
+ */
+export interface Strings {
+  /** Heading of the banner, which also names its landmark. */
+  title: string
+  text: string
+  accept: string
+  reject: string
+  prefs: string
+  /** Heading of the preferences dialog and text of the floating button that reopens it. */
+  dialog: string
+  intro: string
+  save: string
+  /** aria-label of the dialog's close button (Escape does the same: closes without deciding). */
+  close: string
+  policy: string
+  necessary: string
+  necessaryText: string
+  analytics: string
+  analyticsText: string
+  /** Shown in the dialog when Global Privacy Control or Do Not Track keeps optional categories off. */
+  signal: string
+  /** Placeholder of content waiting for consent, and its button. */
+  blocked: string
+  allow: string
+}
+
+export const en: Strings = {
+  title: 'Cookies on this site',
+  text: 'With your consent we use optional cookies for statistics and the other purposes listed in the preferences. You can change your choice at any time.',
+  accept: 'Accept all',
+  reject: 'Reject all',
+  prefs: 'Preferences',
+  dialog: 'Privacy preferences',
+  intro: 'Choose which optional categories you allow. Necessary cookies are always on.',
+  save: 'Save choices',
+  close: 'Close without deciding',
+  policy: 'Privacy policy',
+  necessary: 'Necessary',
+  necessaryText: 'Remember your choice and keep the site working.',
+  analytics: 'Statistics',
+  analyticsText: 'Count visits anonymously and in aggregate, to improve the site.',
+  signal: 'Your browser asks sites not to track you (Global Privacy Control or Do Not Track), so optional categories stay off.',
+  blocked: 'This content needs your consent for “{}”.',
+  allow: 'Allow {}',
+}
+
+export const es: Strings = {
+  title: 'Cookies en este sitio',
+  text: 'Con tu consentimiento usamos cookies opcionales para estadísticas y los demás fines indicados en las preferencias. Puedes cambiar tu elección en cualquier momento.',
+  accept: 'Aceptar todo',
+  reject: 'Rechazar todo',
+  prefs: 'Preferencias',
+  dialog: 'Preferencias de privacidad',
+  intro: 'Elige qué categorías opcionales permites. Las cookies necesarias siempre están activas.',
+  save: 'Guardar selección',
+  close: 'Cerrar sin decidir',
+  policy: 'Política de privacidad',
+  necessary: 'Necesarias',
+  necessaryText: 'Recuerdan tu elección y hacen funcionar el sitio.',
+  analytics: 'Estadísticas',
+  analyticsText: 'Cuentan las visitas de forma anónima y agregada, para mejorar el sitio.',
+  signal: 'Tu navegador pide a los sitios que no te rastreen (Global Privacy Control o Do Not Track), así que las categorías opcionales quedan desactivadas.',
+  blocked: 'Este contenido necesita tu consentimiento para «{}».',
+  allow: 'Permitir {}',
+}
+
+/**
+ * The language to show: `wanted` when given (it must exist), else the first of `<html lang>` and
+ * the browser's languages that exists, else English. Matched on the primary subtag (`es-MX` → `es`).
+ */
+export function pickLanguage(languages: Readonly<Record<string, Strings>>, wanted?: string): [string, Strings] {
+  if (wanted && !languages[wanted]) throw new Error(`quietcount: lang "${wanted}" must be one of ${Object.keys(languages).join(', ')} (add it under languages)`)
+  for (const tag of [wanted, document.documentElement.lang, ...navigator.languages]) {
+    const code = tag?.split('-')[0]!.toLowerCase()
+    const strings = code && languages[code]
+    if (strings) return [code, strings]
+  }
+  return ['en', languages.en ?? en]
+}

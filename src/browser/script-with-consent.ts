@@ -1,0 +1,44 @@
+import { type ConsentConfig, createConsent } from './consent/index.js'
+import { createTracker, type TrackerConfig } from './tracker.js'
+
+/**
+ * Entry of `dist/quietcount.js`: the tracker of `script.ts` behind QuietCount's own consent
+ * manager. The tag's `data-*` attributes are read as in `script.ts`; `data-consent-*` ones
+ * (`data-consent-revision` is `revision`) configure the consent manager, which also takes
+ * `data-site`, `data-collector`, `data-ignore-gpc` and `data-ignore-dnt`, so one attribute rules
+ * both. The rest of its configuration (categories, their words and cookies) is JSON in
+ * `<script type="application/json" id="quietcount-config">` (or the id in `data-consent-config`),
+ * which a strict CSP allows since it never runs; a cookie pattern there is written "/regex/".
+ * The tracker learns consent only through its public `consent()` call: on load from a stored
+ * choice, then after every decision.
+ */
+const script = document.currentScript as HTMLScriptElement | null
+const config: Record<string, unknown> = {}
+const options: Record<string, unknown> = {}
+for (const [key, value = ''] of Object.entries(script?.dataset ?? {})) {
+  const parsed = value == '' || value == 'true' || (value != 'false' && (/^(params|downloads)$/.test(key) ? value.split(/\s*,\s*/) : value))
+  config[key] = parsed
+  // data-consent-months → consentMonths → months
+  const name = key.charAt(7).toLowerCase() + key.slice(8)
+  if (/^consent./.test(key)) options[name] = /^(revision|months)$/.test(name) ? Number(value) : parsed
+}
+config.site ||= location.hostname.replace(/^www\./, '')
+config.collector ||= new URL('/api/collect', script?.src || location.href).href
+
+const json = document.getElementById((options.config as string) || 'quietcount-config')?.textContent
+delete options.config
+const pattern = (match: string) => (/^\/.+\/$/.test(match) ? new RegExp(match.slice(1, -1)) : match)
+const consent = createConsent({
+  ...(json && (JSON.parse(json, (key, value) => (key == 'cookies' ? value.map(pattern) : value)) as ConsentConfig)),
+  ...options,
+  site: config.site as string,
+  collector: config.collector as string,
+  ignoreGpc: !!config.ignoreGpc,
+  ignoreDnt: !!config.ignoreDnt,
+})
+const tracker = createTracker(config as unknown as TrackerConfig)
+const tell = () => tracker.consent(consent.granted('analytics'))
+if (consent.decided()) tell()
+consent.on('change', tell)
+;(window as unknown as { quietcount: unknown; quietcountConsent: unknown }).quietcount = tracker
+;(window as unknown as { quietcountConsent: unknown }).quietcountConsent = consent
