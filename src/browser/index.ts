@@ -4,3 +4,4 @@ export { cookieDeclaration, type CookieDeclarationRow, type DeclaredCookie } fro
 export type { CookieDeclaration } from './cookies.js'
 export type { Collector } from './transport.js'
 export type { Beacon, EventRecord, PageRecord, ScreenClass } from '../shared/protocol.js'
+export { type Choice, type Consent, type ConsentCategory, type ConsentConfig, type ConsentText, type CookieMatch, createConsent, type Strings } from './consent/index.js'

@@ -24,6 +24,16 @@ describe('package', () => {
     expect(JSON.parse(out)).toEqual([false, false, false, 2, 15, false])
   })
 
+  it('imports the consent manager in Node, where it shows nothing and grants only necessary', () => {
+    const out = node(`
+      import { createConsent } from 'quietcount'
+      const c = createConsent({ categories: [{ id: 'media' }] })
+      c.acceptAll()
+      console.log(JSON.stringify([c.granted('necessary'), c.granted('analytics'), c.decided()]))
+    `)
+    expect(JSON.parse(out)).toEqual([true, false, false])
+  })
+
   it('is side-effect free and MIT licensed; the browser build imports nothing but js-cookie', () => {
     expect(pkg.sideEffects).toBe(false)
     expect(pkg.license).toBe('MIT')
