@@ -10,7 +10,7 @@ const CSS = `:host{all:initial;--g:var(--qc-bg,#fff);--f:var(--qc-fg,#17171c);--
 *{box-sizing:border-box}
 [hidden]{display:none!important}
 .b,dialog,.r,.p{font:var(--qc-font,1rem/1.5 system-ui,sans-serif);color:var(--f);background:var(--g);border:1px solid var(--l);border-radius:var(--qc-radius,.5rem)}
-.b{position:fixed;z-index:2147483646;left:.5rem;right:.5rem;bottom:.5rem;max-width:42rem;max-height:calc(100vh - 1rem);overflow:auto;margin:auto;padding:1rem;box-shadow:0 .2rem 1rem #0005;animation:u .3s ease-out}
+.b{position:fixed;z-index:2147483646;left:.5rem;right:.5rem;bottom:.5rem;max-width:42rem;max-height:calc(100vh - 1rem);overflow:auto;margin:auto;padding:1rem;animation:u .3s ease-out}
 @keyframes u{from{transform:translateY(1rem);opacity:0}}
 dialog{width:calc(100% - 1rem);max-width:36rem;max-height:calc(100% - 1rem);padding:1rem}
 dialog::backdrop{background:#000a}
@@ -25,7 +25,6 @@ button{font:inherit;font-weight:600;min-height:2.75rem;padding:.4rem 1rem;border
 .c{border-top:1px solid var(--l);padding:.75rem 0 0}
 label{display:flex;gap:.6rem;align-items:center;font-weight:600}
 input{width:1.25rem;height:1.25rem;margin:0;accent-color:var(--a)}
-.n{font-weight:600}
 .p{display:block;padding:1rem;text-align:center}
 :focus-visible{outline:3px solid var(--f);outline-offset:2px}
 @media(prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}`

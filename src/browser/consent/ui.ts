@@ -79,7 +79,7 @@ export function createUi(options: UiOptions): Ui {
     button('×', () => dialog.close(), { class: 'x', 'aria-label': t.close }),
     h('h2', { id: 'qd' }, t.dialog),
     h('p', {}, t.intro, ...policy()),
-    ...(signal ? [h('p', { class: 'n' }, t.signal)] : []),
+    ...(signal ? [h('p', { class: 'n' }, h('strong', {}, t.signal))] : []),
     row('necessary', t.necessary, t.necessaryText, necessary),
     ...categories.map(({ id, label, text }, i) => row(id, label, text, boxes[i]!)),
     choices(button(t.save, () => decide(Object.fromEntries(categories.map(({ id }, i) => [id, boxes[i]!.checked]))))),
