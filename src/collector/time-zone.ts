@@ -32,18 +32,16 @@ export function addDays(date: string, days: number): string {
 
 /**
  * The first whole UTC hour at or after local midnight of `date` in `timeZone`. Zones with a
- * half- or quarter-hour offset (India, Nepal) get day boundaries rounded to the hour.
+ * half- or quarter-hour offset (India, Nepal) get day boundaries rounded to the hour. It walks
+ * hour by hour rather than computing an offset, because some zones skip midnight itself when
+ * their clocks go forward (Santiago, Havana), and then the day starts at 01:00.
  */
 export function startHour(date: string, timeZone: string): number {
   const [y, m, d] = date.split('-').map(Number)
-  const guess = Date.UTC(y!, m! - 1, d!)
-  const offset = (ms: number) => {
-    const { date: day, hour } = localTime(ms, timeZone)
-    return Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, +day.slice(8), +hour) - Math.floor(ms / HOUR) * HOUR
-  }
-  let ms = guess - offset(guess)
-  ms = guess - offset(ms)
-  return Math.ceil(ms / HOUR)
+  // UTC offsets span -12 to +14 hours, so the day starts within 14 hours before to 12 after UTC midnight.
+  let hour = Date.UTC(y!, m! - 1, d!) / HOUR - 14
+  while (localTime(hour * HOUR, timeZone).date < date) hour++
+  return hour
 }
 
 /** Today's date in `timeZone`. */

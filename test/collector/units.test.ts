@@ -16,8 +16,22 @@ describe('days in a time zone', () => {
     ['America/New_York', '2026-11-02', Date.UTC(2026, 10, 2, 5)], // EST
     ['Asia/Kolkata', '2026-01-01', Date.UTC(2025, 11, 31, 19)], // +05:30, rounded up to the hour
     ['Pacific/Kiritimati', '2026-01-01', Date.UTC(2025, 11, 31, 10)], // +14:00
+    ['America/Santiago', '2026-09-06', Date.UTC(2026, 8, 6, 4)], // clocks jump from 00:00 to 01:00: no midnight
+    ['America/Havana', '2026-03-08', Date.UTC(2026, 2, 8, 5)], // the same in Cuba
+    ['Asia/Beirut', '2026-03-29', Date.UTC(2026, 2, 28, 22)],
+    ['Africa/Cairo', '2026-04-24', Date.UTC(2026, 3, 23, 22)],
   ])('%s: %s starts at the right UTC hour', (zone, date, ms) => {
     expect(startHour(date, zone) * HOUR).toBe(ms)
+  })
+
+  it('starts every day of 2026 at the first hour whose local date is that day, in zones with odd transitions', () => {
+    for (const zone of ['America/Santiago', 'America/Havana', 'Asia/Beirut', 'Africa/Cairo', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Apia']) {
+      for (let date = '2026-01-01'; date < '2027-01-01'; date = addDays(date, 1)) {
+        const hour = startHour(date, zone)
+        expect(localTime(hour * HOUR, zone).date, `${zone} ${date}`).toBe(date)
+        expect(localTime((hour - 1) * HOUR, zone).date < date, `${zone} ${date}: the hour before`).toBe(true)
+      }
+    }
   })
 
   it('has 23 hours on the day clocks go forward and 25 when they go back', () => {
