@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Hono } from 'hono'
 import { serveCollector } from '../collector/node.js'
 import { hashToken, newSecret, registryFile, type Site, siteProblem } from '../collector/sites.js'
-import { type BreakdownRow, parseStatsQuery, runStats, type StatsResult } from '../collector/stats.js'
+import { type BreakdownRow, parseStatsQuery, refuseUnderK, runStats, type StatsResult } from '../collector/stats.js'
 import { openStore } from '../collector/stores/open.js'
 import { formatReport } from './report-format.js'
 
@@ -221,6 +221,8 @@ The stats of a site, as the API and the dashboard compute them.
       const store = await openStore(String(v.store))
       try {
         await store.migrate()
+        const refused = await refuseUnderK(store, parsed.query)
+        if (refused) throw new UsageError(`--${refused.message}`)
         const result: StatsResult = await runStats(store, parsed.query)
         process.stdout.write(formatReport(result, format as 'table' | 'json' | 'csv'))
       } finally {

@@ -6,7 +6,7 @@ import { groupCommit, type GroupCommitOptions } from './group-commit.js'
 import { beaconRows } from './ingest.js'
 import { rateLimiter } from './rate-limit.js'
 import { authorize, type RegistryFile, type Site } from './sites.js'
-import { parseStatsQuery, runStats } from './stats.js'
+import { parseStatsQuery, refuseUnderK, runStats } from './stats.js'
 import type { Store } from './stores/store.js'
 
 export interface CollectorOptions {
@@ -76,10 +76,11 @@ export function createCollector(options: CollectorOptions) {
 
   const stats = async (c: Context, site: Site, minimumK: number) => {
     const params = new URL(c.req.url).searchParams
-    const parsed = parseStatsQuery(params, site)
+    const parsed = parseStatsQuery(params, site, Date.now(), minimumK)
     if (!parsed.ok) return c.json(parsed.error, 400)
-    const query = { ...parsed.query, k: Math.max(parsed.query.k, minimumK) }
-    return c.json(await runStats(store, query), 200, { 'cache-control': 'no-store' })
+    const refused = await refuseUnderK(store, parsed.query)
+    if (refused) return c.json(refused, 403)
+    return c.json(await runStats(store, parsed.query), 200, { 'cache-control': 'no-store' })
   }
 
   app.get('/api/stats', async (c) => {

@@ -102,7 +102,8 @@ export interface StatsError {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
-const validDate = (date: string) => DATE.test(date) && new Date(date + 'T00:00:00Z').toISOString().slice(0, 10) === date
+// Counts start in 1970 (hours since the epoch); four-digit years, even a day later, keep dates comparable as strings.
+const validDate = (date: string) => DATE.test(date) && date >= '1970-01-01' && date < '9999' && new Date(date + 'T00:00:00Z').toISOString().slice(0, 10) === date
 const oneOf = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value)
 
 /** The range of a named period, in the site's time zone. */
@@ -139,7 +140,13 @@ const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - D
  * `compare=previous`, `limit`, `k`. Returns the first problem, naming the parameter and the
  * allowed form.
  */
-export function parseStatsQuery(params: URLSearchParams, site: Site, now = Date.now()): { ok: true; query: StatsQuery } | { ok: false; error: StatsError } {
+export function parseStatsQuery(
+  params: URLSearchParams,
+  site: Site,
+  now = Date.now(),
+  /** The least k allowed (public share links set theirs); `k` may only raise it. */
+  minimumK = 0,
+): { ok: true; query: StatsQuery } | { ok: false; error: StatsError } {
   const fail = (field: string, rule: string, value?: string) => ({
     ok: false as const,
     error: { field, rule, message: `${field}: ${rule}` + (value === undefined ? '' : ` (got ${JSON.stringify(value)})`) },
@@ -147,14 +154,15 @@ export function parseStatsQuery(params: URLSearchParams, site: Site, now = Date.
   const known = ['site', 'period', 'from', 'to', 'interval', 'breakdown', 'filter', 'compare', 'limit', 'k']
   for (const key of params.keys()) if (!known.includes(key)) return fail(key, `is not a stats parameter (allowed: ${known.join(', ')})`)
 
+  if (params.has('to') && !params.has('from')) return fail('from', 'is required when to is given (a custom range is from … to)')
   const period = params.get('period') ?? (params.has('from') ? 'custom' : '30d')
   if (!oneOf(PERIODS, period)) return fail('period', `must be one of ${PERIODS.join(', ')}`, period)
   let range: { from: string; to: string }
   if (period == 'custom') {
     const from = params.get('from') ?? ''
     const to = params.get('to') ?? from
-    if (!validDate(from)) return fail('from', 'must be a date YYYY-MM-DD', from)
-    if (!validDate(to)) return fail('to', 'must be a date YYYY-MM-DD', to)
+    if (!validDate(from)) return fail('from', 'must be a date YYYY-MM-DD from 1970-01-01 to 9998-12-31', from)
+    if (!validDate(to)) return fail('to', 'must be a date YYYY-MM-DD from 1970-01-01 to 9998-12-31', to)
     if (to < from) return fail('to', `must not be before from (${from})`, to)
     if (daysBetween(from, to) > 3 * 366) return fail('to', 'must be at most 3 years after from', to)
     range = { from, to }
@@ -193,8 +201,11 @@ export function parseStatsQuery(params: URLSearchParams, site: Site, now = Date.
   }
   const limit = number('limit', 50, 1, 1000)
   if (typeof limit != 'number') return limit
-  const k = number('k', 0, 0, 1000)
-  if (typeof k != 'number') return k
+  const asked = number('k', 0, 0, 1000)
+  if (typeof asked != 'number') return asked
+  const k = Math.max(asked, minimumK)
+  // Two filters could single out a group smaller than k that no single row shows (see refuseUnderK).
+  if (k > 0 && Object.keys(filters).length > 1) return fail('filter', `at most one filter is allowed under k-anonymity (k = ${k})`, params.getAll('filter').join('&'))
   return { ok: true, query: { site: site.id, timezone: site.timezone, ...range, interval, breakdown, filters, compare: compare == 'previous', limit, k } }
 }
 
@@ -221,11 +232,44 @@ function filtersFor(table: 'pages' | 'events', filters: StatsQuery['filters']): 
   return Object.fromEntries(Object.entries(filters).filter(([name]) => (table == 'pages' ? name != 'name' : EVENT_FILTERS.includes(name))))
 }
 
+/** The breakdown whose rows are the values of a filter's dimension. */
+const BREAKDOWN_OF_FILTER: Record<FilterName, Breakdown> = {
+  path: 'page', name: 'event', referrer: 'referrer', source: 'source', medium: 'medium', campaign: 'campaign',
+  country: 'country', language: 'language', screen: 'screen', browser: 'browser', os: 'os', device: 'device',
+}
+
+/**
+ * Under k-anonymity a filter could isolate a row that the breakdown folds into "(other)", and the
+ * totals and time series would then show it. So a filter may name a value that the breakdown of
+ * its dimension, over the same range(s), shows as a row of its own, or that has no counts at all
+ * (zeros single out nobody): what can be seen can be clicked. Returns the refusal, or undefined.
+ */
+export async function refuseUnderK(store: Store, query: StatsQuery): Promise<StatsError | undefined> {
+  const [filter] = Object.entries(query.filters) as [FilterName, string][]
+  if (query.k == 0 || !filter) return
+  const [name, value] = filter
+  const breakdown = BREAKDOWN_OF_FILTER[name]
+  for (const { from, to } of query.compare ? [query, previousPeriod(query)] : [query]) {
+    const rowsWith = async (k: number) => {
+      const unfiltered = { ...query, from, to, filters: {}, breakdown, compare: false, limit: Number.MAX_SAFE_INTEGER, k }
+      return (await breakdownOf(store, unfiltered, hoursOf(from, to, query.timezone), {}, {})).rows.map((row) => row.value)
+    }
+    if ((await rowsWith(0)).includes(value) && !(await rowsWith(query.k)).includes(value)) {
+      return { field: 'filter', rule: 'k-anonymity', message: `filter: ${name}:${JSON.stringify(value)} counts fewer than k = ${query.k} from ${from} to ${to}, so it is only shown within "(other)"` }
+    }
+  }
+}
+
+const hoursOf = (from: string, to: string, timezone: string) => ({ from: startHour(from, timezone), to: startHour(addDays(to, 1), timezone) })
+const previousPeriod = ({ from, to }: { from: string; to: string }) => {
+  const days = daysBetween(from, to)
+  return { from: addDays(from, -days), to: addDays(from, -1) }
+}
+
 /** Runs a validated stats query against a store. */
 export async function runStats(store: Store, query: StatsQuery): Promise<StatsResult> {
   const { site, timezone } = query
-  const hours = (from: string, to: string) => ({ from: startHour(from, timezone), to: startHour(addDays(to, 1), timezone) })
-  const range = hours(query.from, query.to)
+  const range = hoursOf(query.from, query.to, timezone)
   const pageFilters = filtersFor('pages', query.filters) as Partial<Record<Dimension<'pages'>, string>>
   const eventFilters = filtersFor('events', query.filters) as Partial<Record<Dimension<'events'>, string>>
   const totals = async (r: { from: number; to: number }) => {
@@ -247,9 +291,8 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   }
 
   if (query.compare) {
-    const days = daysBetween(query.from, query.to)
-    const previous = { from: addDays(query.from, -days), to: addDays(query.from, -1) }
-    result.previous = { ...previous, metrics: await totals(hours(previous.from, previous.to)) }
+    const previous = previousPeriod(query)
+    result.previous = { ...previous, metrics: await totals(hoursOf(previous.from, previous.to, timezone)) }
   }
 
   // Time series: hourly sums from the store, bucketed in the site's time zone, gaps filled.
@@ -290,6 +333,8 @@ async function breakdownOf(
   let rows: BreakdownRow[]
   let weight: (row: BreakdownRow) => number
   let categories: NonNullable<StatsResult['breakdown']>['categories']
+  /** Consent decisions in all, for the rate of each row. */
+  let total: number | undefined
 
   if (table == 'pages') {
     const groups = await store.query({ table, site, ...range, filters: pageFilters, groupBy: [column] })
@@ -301,7 +346,10 @@ async function breakdownOf(
       avg_engagement_seconds: ratio(n(g.seconds), n(g.views), 1),
     }))
     if (dimension == 'entry_page') rows = rows.filter((r) => r.visits)
-    weight = dimension == 'entry_page' ? (r) => r.visits! : (r) => r.visitors!
+    // The weight orders rows and decides k-anonymity. Visitors are counted on the first page view
+    // of a visitor's day, and visits on the entry page, so for a page neither says how many people
+    // saw it: there the weight is its page views.
+    weight = dimension == 'page' ? (r) => r.pageviews! : dimension == 'entry_page' ? (r) => r.visits! : (r) => Math.max(r.visitors!, r.visits!)
     rows.sort((a, b) => weight(b) - weight(a) || b.pageviews! - a.pageviews! || (a.value < b.value ? -1 : 1))
   } else if (table == 'events') {
     const groups = await store.query({ table, site, ...range, filters: eventFilters, groupBy: [column] })
@@ -311,7 +359,7 @@ async function breakdownOf(
   } else {
     // Consent decisions: counts and rates, and per category how often it was granted.
     const groups = await store.query({ table, site, ...range, groupBy: ['decision', 'categories'] })
-    const total = groups.reduce((sum, g) => sum + n(g.count), 0)
+    total = groups.reduce((sum, g) => sum + n(g.count), 0)
     const byDecision = new Map<string, number>()
     const byCategory = new Map<string, { granted: number; refused: number }>()
     for (const g of groups) {
@@ -322,7 +370,7 @@ async function breakdownOf(
         byCategory.set(category, c)
       }
     }
-    rows = [...byDecision].map(([value, count]) => ({ value, count, rate: ratio(count, total, 4) }))
+    rows = [...byDecision].map(([value, count]) => ({ value, count, rate: ratio(count, total!, 4) }))
     weight = (r) => r.count!
     rows.sort((a, b) => b.count! - a.count! || (a.value < b.value ? -1 : 1))
     categories = [...byCategory]
@@ -330,20 +378,19 @@ async function breakdownOf(
       .sort((a, b) => (a.category < b.category ? -1 : 1))
   }
 
+  let other: BreakdownRow | undefined
   if (query.k > 0) {
-    // k-anonymity: a row counted for fewer than k visitors could point at someone; fold it.
-    const kept = rows.filter((r) => weight(r) >= query.k)
+    // k-anonymity: a row that may stand for fewer than k people could point at someone; fold it.
     const folded = rows.filter((r) => weight(r) < query.k)
     if (folded.length) {
-      const other: BreakdownRow = { value: '(other)' }
-      for (const r of folded) {
-        for (const key of ['visitors', 'visits', 'pageviews', 'count'] as const) if (r[key] !== undefined) other[key] = (other[key] ?? 0) + r[key]!
+      other = { value: '(other)' }
+      for (const key of ['visitors', 'visits', 'pageviews', 'count'] as const) {
+        if (folded[0]![key] !== undefined) other[key] = folded.reduce((sum, r) => sum + r[key]!, 0)
       }
-      if (other.pageviews !== undefined) other.avg_engagement_seconds = undefined
-      if (rows[0]?.rate !== undefined) other.rate = round(folded.reduce((s, r) => s + (r.rate ?? 0), 0), 4)
-      rows = [...kept, JSON.parse(JSON.stringify(other)) as BreakdownRow]
+      if (total !== undefined) other.rate = ratio(other.count!, total, 4)
+      rows = rows.filter((r) => weight(r) >= query.k)
     }
     categories = categories?.filter((c) => c.granted + c.refused >= query.k)
   }
-  return { dimension, rows: rows.slice(0, query.limit), ...(categories && { categories }) }
+  return { dimension, rows: [...rows.slice(0, query.limit), ...(other ? [other] : [])], ...(categories && { categories }) }
 }

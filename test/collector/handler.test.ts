@@ -25,6 +25,7 @@ beforeAll(async () => {
     sites: [
       { id: 'example.org', origins: ['https://example.org'], timezone: 'Europe/Madrid', params: ['page'], shares: [{ id: 'public-link-123', k: 2 }] },
       { id: 'other.org', origins: [], timezone: 'UTC', shares: [] },
+      { id: 'shared.test', origins: [], timezone: 'UTC', shares: [{ id: 'k3-link', k: 3 }] },
     ],
     tokens: [
       { hash: hashToken('site-token'), site: 'example.org', created: '2026-11-23T00:00:00Z' },
@@ -262,9 +263,64 @@ describe('access', () => {
   it('serves a share link without token, with k-anonymity applied', async () => {
     const shared = await collector.fetch(new Request('http://collector.test/api/share/public-link-123?period=today&breakdown=page'))
     expect(shared.status).toBe(200)
-    const body = (await shared.json()) as { breakdown: { rows: { value: string; visitors: number }[] } }
-    expect(body.breakdown.rows.every((r) => r.value == '(other)' || r.visitors >= 2)).toBe(true)
+    const body = (await shared.json()) as { breakdown: { rows: { value: string; pageviews: number }[] } }
+    expect(body.breakdown.rows.length).toBeGreaterThan(0)
+    expect(body.breakdown.rows.every((r) => r.value == '(other)' || r.pageviews >= 2)).toBe(true)
     expect((await collector.fetch(new Request('http://collector.test/api/share/nope'))).status).toBe(404)
+  })
+
+  describe('k-anonymity of share links', () => {
+    const share = async (query: string) => {
+      const response = await collector.fetch(new Request(`http://collector.test/api/share/k3-link?${query}`))
+      return { status: response.status, body: (await response.json()) as Record<string, any> }
+    }
+    beforeAll(async () => {
+      // Four people enter on /popular (one of them from news.example), one on /rare; the last also views /popular twice.
+      const page = (path: string, extra: object = {}) => ({ v: 1, site: 'shared.test', tz: 'Europe/Oslo', lang: 'nb', screen: 'desktop', pages: [{ path, flags: 7, views: 1, seconds: 5, scroll: 50, ...extra }] })
+      for (let i = 0; i < 3; i++) expect((await post(page('/popular'), { origin: '' })).status).toBe(204)
+      expect((await post(page('/popular', { ref: 'news.example' }), { origin: '' })).status).toBe(204)
+      expect((await post({ ...page('/rare'), pages: [...page('/rare').pages, { path: '/popular', flags: 0, views: 2, seconds: 9, scroll: 10 }] }, { origin: '' })).status).toBe(204)
+    })
+
+    it('folds rows below k into "(other)", weighing pages by views and referrers by visits', async () => {
+      const pages = await share('period=today&breakdown=page')
+      expect(pages.body.breakdown.rows).toEqual([
+        { value: '/popular', visitors: 4, visits: 4, pageviews: 6, avg_engagement_seconds: 4.8 },
+        { value: '(other)', visitors: 1, visits: 1, pageviews: 1 },
+      ])
+      const referrers = await share('period=today&breakdown=referrer')
+      expect(referrers.body.breakdown.rows.map((r: { value: string }) => r.value)).toEqual(['', '(other)'])
+    })
+
+    it('keeps "(other)" when the limit cuts the rows', async () => {
+      const pages = await share('period=today&breakdown=page&limit=1')
+      expect(pages.body.breakdown.rows.map((r: { value: string }) => r.value)).toEqual(['/popular', '(other)'])
+    })
+
+    it('lets a visible row filter, and refuses a folded one that totals would reveal', async () => {
+      expect((await share('period=today&filter=path:/popular&compare=previous')).status).toBe(200)
+      const folded = await share('period=today&filter=path:/rare')
+      expect(folded.status).toBe(403)
+      expect(folded.body).toMatchObject({ field: 'filter', rule: 'k-anonymity' })
+      expect(folded.body.message).toContain('/rare')
+      expect((await share('period=today&filter=referrer:news.example&interval=hour')).status).toBe(403)
+      // A value with no counts at all shows zeros, which single out nobody.
+      const absent = await share('period=today&filter=path:/never')
+      expect(absent.status).toBe(200)
+      expect(absent.body.metrics.pageviews).toBe(0)
+    })
+
+    it('refuses two filters, whose intersection no row shows', async () => {
+      const both = await share('period=today&filter=path:/popular&filter=screen:desktop')
+      expect(both.status).toBe(400)
+      expect(both.body).toMatchObject({ field: 'filter' })
+      expect(both.body.message).toContain('at most one filter')
+    })
+
+    it('applies the same rules to a token holder who asks for k', async () => {
+      expect((await stats('site=shared.test&period=today&filter=path:/rare&k=3', 'admin-token')).status).toBe(403)
+      expect((await stats('site=shared.test&period=today&filter=path:/rare', 'admin-token')).status).toBe(200)
+    })
   })
 
   it("answers CORS preflights only for a site's declared origins", async () => {
