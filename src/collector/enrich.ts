@@ -13,15 +13,28 @@ export interface Client {
 const CACHE_SIZE = 2_000
 const cache = new Map<string, Client | null>()
 
-/** Browser brand and major version from `Sec-CH-UA`, skipping the GREASE and engine entries. */
+/**
+ * Client Hints are free text that any client may set, so only known values are kept: a header
+ * could otherwise carry an identifier into a stored dimension. Brands are named as ua-parser-js
+ * names them, so both sources agree.
+ */
+const BRANDS: Record<string, string> = {
+  'Google Chrome': 'Chrome', 'Microsoft Edge': 'Edge', Opera: 'Opera', 'Opera GX': 'Opera GX', Brave: 'Brave',
+  'Samsung Internet': 'Samsung Browser', YaBrowser: 'Yandex', Yandex: 'Yandex', Whale: 'Whale', DuckDuckGo: 'DuckDuckGo', Chromium: 'Chromium',
+}
+const PLATFORMS: Record<string, string> = {
+  Android: 'Android', 'Chrome OS': 'Chrome OS', 'Chromium OS': 'Chromium OS', Fuchsia: 'Fuchsia', iOS: 'iOS', Linux: 'Linux', macOS: 'Mac OS', Windows: 'Windows',
+}
+
+/** Browser brand and major version from `Sec-CH-UA`, skipping GREASE, engine and unknown entries. */
 function fromClientHints(headers: Headers): Partial<Client> {
-  const brands = [...(headers.get('sec-ch-ua') ?? '').matchAll(/"([^"]+)";\s*v="(\d+)/g)].map(([, name = '', major = '']) => ({ name, major }))
-  const brand = brands.find((b) => !/not.a.brand|chromium/i.test(b.name)) ?? brands.find((b) => /chromium/i.test(b.name))
-  const platform = headers.get('sec-ch-ua-platform')?.replace(/"/g, '')
+  const brands = [...(headers.get('sec-ch-ua') ?? '').matchAll(/"([^"]{1,40})";\s*v="(\d{1,4})"/g)].flatMap(([, name = '', major = '']) => (BRANDS[name] ? [{ name: BRANDS[name], major }] : []))
+  const brand = brands.find((b) => b.name != 'Chromium') ?? brands[0]
+  const platform = PLATFORMS[headers.get('sec-ch-ua-platform')?.replace(/"/g, '') ?? '']
   const mobile = headers.get('sec-ch-ua-mobile')
   return {
-    ...(brand && { browser: brand.name.replace(/^Google /, ''), browser_version: brand.major }),
-    ...(platform && { os: platform == 'macOS' ? 'Mac OS' : platform }),
+    ...(brand && { browser: brand.name, browser_version: brand.major }),
+    ...(platform && { os: platform }),
     ...(mobile == '?1' && { device: 'mobile' }),
   }
 }

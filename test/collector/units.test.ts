@@ -77,6 +77,21 @@ describe('enrichment', () => {
     expect(client).toEqual({ browser: 'Chrome', browser_version: '131', os: 'Android', device: 'mobile' })
   })
 
+  it('keeps only known Client Hints values, so a crafted header cannot store an identifier', () => {
+    const client = describeClient(
+      headers({
+        'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0',
+        'sec-ch-ua': '"user-4f1c9a2e";v="131", "Microsoft Edge";v="131123", "Chromium";v="131"',
+        'sec-ch-ua-platform': '"jane.doe@example.org"',
+        'sec-ch-ua-mobile': '?0',
+      }),
+    )
+    // The unknown brand is skipped, the over-long version refused, the platform left to the user agent.
+    expect(client).toEqual({ browser: 'Chromium', browser_version: '131', os: 'Windows', device: 'desktop' })
+    const edge = describeClient(headers({ 'user-agent': 'Mozilla/5.0 (Macintosh) Chrome/131.0.0.0', 'sec-ch-ua': '"Microsoft Edge";v="131", "Not?A_Brand";v="99"', 'sec-ch-ua-platform': '"macOS"' }))
+    expect(edge).toMatchObject({ browser: 'Edge', browser_version: '131', os: 'Mac OS' })
+  })
+
   it.each(['', 'Googlebot/2.1 (+http://www.google.com/bot.html)', 'Mozilla/5.0 (compatible; bingbot/2.0)', 'curl/8.5.0', 'HeadlessChrome/131.0.0.0'])('drops %j as a bot', (agent) => {
     expect(describeClient(headers({ 'user-agent': agent }))).toBeNull()
   })
