@@ -5,6 +5,7 @@ import { describeClient } from './enrich.js'
 import { groupCommit, type GroupCommitOptions } from './group-commit.js'
 import { beaconRows } from './ingest.js'
 import { rateLimiter } from './rate-limit.js'
+import { readBody } from './read-body.js'
 import { authorize, type RegistryFile, type Site } from './sites.js'
 import { parseStatsQuery, refuseUnderK, runStats } from './stats.js'
 import type { Store } from './stores/store.js'
@@ -57,7 +58,8 @@ export function createCollector(options: CollectorOptions) {
     if (type && type != 'text/plain' && type != 'application/json') return error(c, 415, 'content-type', `must be text/plain or application/json (got ${JSON.stringify(type)})`)
     if (Number(c.req.header('content-length') ?? 0) > LIMITS.beaconBytes) return error(c, 413, 'body', `must be at most ${LIMITS.beaconBytes} bytes`)
     if (!allow(options.clientAddress?.(c))) return error(c, 429, 'rate', 'too many beacons from this client; retry later')
-    const body = await c.req.text()
+    const body = await readBody(c.req.raw, LIMITS.beaconBytes)
+    if (body === undefined) return error(c, 413, 'body', `must be at most ${LIMITS.beaconBytes} bytes`)
     const parsed = parseBeacon(body)
     if (!parsed.ok) return c.json(parsed.error, parsed.error.field == 'body' && parsed.error.rule.includes('bytes') ? 413 : 400)
     const { beacon } = parsed

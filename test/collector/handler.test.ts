@@ -187,6 +187,30 @@ describe('ingest', () => {
     expect({ example: await totals(), other: await totals('other.org') }).toEqual(before)
   })
 
+  it('reads a chunked body (no Content-Length) only up to the byte limit', async () => {
+    let sent = 0
+    const chunked = (text: string, chunkBytes: number) => {
+      const bytes = new TextEncoder().encode(text)
+      sent = 0
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= bytes.length) return controller.close()
+          controller.enqueue(bytes.slice(sent, (sent += chunkBytes)))
+        },
+      })
+      return collector.fetch(new Request('http://collector.test/api/collect', { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'text/plain', 'user-agent': FIREFOX } } as RequestInit))
+    }
+    const before = await totals()
+    const huge = await chunked(JSON.stringify({ ...valid(), pad: 'x'.repeat(10 * LIMITS.beaconBytes) }), 4096)
+    expect(huge.status).toBe(413)
+    // It stopped reading soon after the limit instead of buffering all ten times of it.
+    expect(sent).toBeLessThan(2 * LIMITS.beaconBytes)
+    expect(await huge.json()).toMatchObject({ field: 'body' })
+    expect(await totals()).toEqual(before)
+    expect((await chunked(JSON.stringify(valid()), 7)).status).toBe(204)
+    expect((await totals()).views).toBe(before.views + 1)
+  })
+
   it('never crashes and never changes counts on random bodies (property)', async () => {
     const mutated = fc.record({
       v: fc.oneof(fc.constant(1), fc.anything()),
