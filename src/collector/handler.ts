@@ -40,13 +40,20 @@ export function createCollector(options: CollectorOptions) {
   const commits = groupCommit(store, options.groupCommit)
   const allow = rateLimiter(options.rateLimit)
   const app = new Hono()
+  // An unexpected failure (a store that went away) answers in the same JSON shape as every other
+  // error, and the log names the error, never the request.
+  app.onError((failure, c) => {
+    console.error(`quietcount: ${c.req.method} ${c.req.path} failed: ${failure instanceof Error ? failure.message : String(failure)}`)
+    return c.json({ field: 'server', rule: 'internal error', message: 'server: the request failed inside the collector; see its log' }, 500)
+  })
 
   // CORS for ingest: only the site's declared origins, and only for what a beacon needs.
   const corsHeaders = (site: Site | undefined, origin: string | undefined): Record<string, string> =>
     origin && site && (site.origins.length == 0 || site.origins.includes(origin))
       ? { 'access-control-allow-origin': origin, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', vary: 'origin' }
       : {}
-  const siteOfOrigin = (origin: string | undefined) => registry.read().sites.find((s) => origin && s.origins.includes(origin))
+  // A preflight carries no body, so no site id: any site that accepts the origin lets it through.
+  const siteOfOrigin = (origin: string | undefined) => registry.read().sites.find((s) => origin && (s.origins.length == 0 || s.origins.includes(origin)))
 
   app.options('/api/collect', (c) => {
     const headers = corsHeaders(siteOfOrigin(c.req.header('origin')), c.req.header('origin'))
@@ -55,7 +62,7 @@ export function createCollector(options: CollectorOptions) {
 
   app.post('/api/collect', async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim()
-    if (type && type != 'text/plain' && type != 'application/json') return error(c, 415, 'content-type', `must be text/plain or application/json (got ${JSON.stringify(type)})`)
+    if (type != 'text/plain' && type != 'application/json') return error(c, 415, 'content-type', `must be text/plain or application/json (got ${JSON.stringify(type)})`)
     if (Number(c.req.header('content-length') ?? 0) > LIMITS.beaconBytes) return error(c, 413, 'body', `must be at most ${LIMITS.beaconBytes} bytes`)
     if (!allow(options.clientAddress?.(c))) return error(c, 429, 'rate', 'too many beacons from this client; retry later')
     const body = await readBody(c.req.raw, LIMITS.beaconBytes)

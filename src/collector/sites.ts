@@ -35,11 +35,13 @@ export interface Registry {
   tokens: Token[]
 }
 
+const HASH = /^[0-9a-f]{64}$/
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 export const newSecret = () => randomBytes(24).toString('base64url')
 
 /** Validates a site definition; returns the problem in words, or undefined. */
 export function siteProblem(site: Site): string | undefined {
+  if (typeof site != 'object' || !Array.isArray(site.origins) || !Array.isArray(site.shares)) return `site ${JSON.stringify(site)} must have an id, origins [...], a timezone and shares [...]`
   if (!SITE_ID.test(site.id)) return `site id ${JSON.stringify(site.id)} must be lowercase letters, digits, dots and dashes`
   if (!isTimeZone(site.timezone)) return `time zone ${JSON.stringify(site.timezone)} is not an IANA time zone (e.g. Europe/Madrid)`
   for (const param of site.params ?? []) {
@@ -52,6 +54,22 @@ export function siteProblem(site: Site): string | undefined {
     } catch {}
     if (!parsed || parsed.origin !== origin) return `origin ${JSON.stringify(origin)} must be a scheme and host, e.g. https://example.org`
   }
+}
+
+/** Reads a registry file's text, or throws naming the file and what is wrong. */
+function parseRegistry(text: string, file: string): Registry {
+  let registry: Registry
+  try {
+    registry = JSON.parse(text) as Registry
+  } catch (failure) {
+    throw new Error(`${file} is not valid JSON (${(failure as Error).message})`)
+  }
+  if (!Array.isArray(registry?.sites) || !Array.isArray(registry.tokens)) throw new Error(`${file} must hold {"sites": [...], "tokens": [...]}`)
+  for (const site of registry.sites) {
+    const problem = siteProblem(site)
+    if (problem) throw new Error(`${file}: ${problem}`)
+  }
+  return registry
 }
 
 /** The registry in `file`, re-read whenever the file changes, so the CLI can edit it under a running server. */
@@ -67,12 +85,14 @@ export function registryFile(file: string) {
         return { sites: [], tokens: [] }
       }
       if (cached?.mtime !== mtime) {
-        const registry = JSON.parse(readFileSync(file, 'utf8')) as Registry
-        for (const site of registry.sites) {
-          const problem = siteProblem(site)
-          if (problem) throw new Error(`${file}: ${problem}`)
+        try {
+          cached = { mtime, registry: parseRegistry(readFileSync(file, 'utf8'), file) }
+        } catch (failure) {
+          // A running server keeps the last good registry when a hand edit breaks the file, and says so once.
+          if (!cached) throw failure
+          console.error(`quietcount: ${(failure as Error).message}; still using the registry read before`)
+          cached = { ...cached, mtime }
         }
-        cached = { mtime, registry }
       }
       return cached.registry
     },
@@ -88,10 +108,12 @@ export type RegistryFile = ReturnType<typeof registryFile>
 
 /** Who may read `site` with this bearer token: 'ok', or the HTTP status that refuses it. */
 export function authorize(registry: Registry, authorization: string | undefined, site: string): 'ok' | 401 | 403 {
-  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1]
+  // The scheme is case-insensitive (RFC 9110).
+  const token = /^bearer +(\S+)$/i.exec(authorization ?? '')?.[1]
   if (!token) return 401
   const hash = Buffer.from(hashToken(token), 'hex')
-  const match = registry.tokens.find((t) => timingSafeEqual(Buffer.from(t.hash, 'hex'), hash))
+  // A hand-edited entry that is not a SHA-256 hash matches nothing (and must not throw).
+  const match = registry.tokens.find((t) => HASH.test(t.hash) && timingSafeEqual(Buffer.from(t.hash, 'hex'), hash))
   if (!match) return 401
   return match.site === '*' || match.site === site ? 'ok' : 403
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -169,6 +169,7 @@ describe('ingest', () => {
     ['a consent record with a person', { ...base, consents: [{ decision: 'custom', categories: {}, count: 1, person: 'x' }] }, 400, 'consents[0].person'],
     ['XML content type', valid(), 415, 'content-type', { 'content-type': 'application/xml' }],
     ['form content type', valid(), 415, 'content-type', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['no content type', valid(), 415, 'content-type', { 'content-type': '' }],
     ['a body over the byte limit', { ...base, pad: 'x'.repeat(LIMITS.beaconBytes) }, 413, 'body'],
     ['a declared length over the limit', valid(), 413, 'body', { 'content-length': String(LIMITS.beaconBytes + 1) }],
     ['an origin the site does not allow', valid(), 403, 'origin', { origin: 'https://evil.example' }],
@@ -347,8 +348,56 @@ describe('access', () => {
     })
   })
 
+  it('accepts the bearer scheme in any case, and ignores a token entry that is not a hash', async () => {
+    expect((await collector.fetch(new Request('http://collector.test/api/stats?site=example.org&period=today', { headers: { authorization: 'bearer site-token' } }))).status).toBe(200)
+    const good = registry.read()
+    registry.write({ ...good, tokens: [{ hash: 'not-a-hash', site: '*', created: '2026-11-23T00:00:00Z' }, ...good.tokens] })
+    try {
+      expect((await stats('site=example.org&period=today', 'guess')).status).toBe(401)
+      expect((await stats('site=example.org&period=today', 'site-token')).status).toBe(200)
+    } finally {
+      registry.write(good)
+    }
+  })
+
+  it('keeps serving with the last good registry when the file is broken by hand, and logs it', async () => {
+    const good = registry.read()
+    const logged = logs.length
+    // A later mtime than the last write, so that the reader notices the change.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    writeFileSync(registry.file, '{"sites": [')
+    try {
+      expect((await stats('site=example.org&period=today', 'site-token')).status).toBe(200)
+      expect(logs.slice(logged).join('\n')).toContain('is not valid JSON')
+      expect(() => registryFile(registry.file).read()).toThrow(/is not valid JSON/)
+    } finally {
+      registry.write(good)
+    }
+  })
+
+  it('answers an internal failure with a JSON error and logs no request detail', async () => {
+    const failing = createCollector({ store: { ...store, query: async () => Promise.reject(new Error('disk gone')) }, registry })
+    const response = await failing.fetch(new Request('http://collector.test/healthz'))
+    expect(response.status).toBe(500)
+    expect(await response.json()).toMatchObject({ field: 'server', rule: 'internal error' })
+    expect(logs.at(-1)).toContain('disk gone')
+  })
+
+  it('answers a preflight for a site that accepts any origin', async () => {
+    const isolated = registryFile(join(dir, 'any-origin.json'))
+    isolated.write({ sites: [{ id: 'any.test', origins: [], timezone: 'UTC', shares: [] }], tokens: [] })
+    const open = createCollector({ store, registry: isolated })
+    const preflight = await open.fetch(new Request('http://collector.test/api/collect', { method: 'OPTIONS', headers: { origin: 'https://anywhere.example', 'access-control-request-method': 'POST' } }))
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://anywhere.example')
+  })
+
   it("answers CORS preflights only for a site's declared origins", async () => {
-    const preflight = (origin: string) => collector.fetch(new Request('http://collector.test/api/collect', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }))
+    // Only sites that declare origins here: one that accepts any origin would let every preflight through.
+    const declared = registryFile(join(dir, 'declared-origins.json'))
+    declared.write({ sites: [registry.read().sites[0]!], tokens: [] })
+    const strict = createCollector({ store, registry: declared })
+    const preflight = (origin: string) => strict.fetch(new Request('http://collector.test/api/collect', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }))
     const allowed = await preflight('https://example.org')
     expect(allowed.status).toBe(204)
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://example.org')
