@@ -24,20 +24,26 @@ export function groupCommit(store: Store, { maxWaitMs = 50, maxRows = 5_000 }: G
   let pending = new Map<string, Row>()
   let waiting: { resolve: () => void; reject: (error: unknown) => void }[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
-  const flush = async () => {
+  // Commits run one after another: a store never gets two writes at once, and flush() resolves
+  // only when every commit before it is done too (close() relies on that).
+  let last: Promise<void> = Promise.resolve()
+  const flush = () => {
     clearTimeout(timer)
     timer = undefined
     const rows = [...pending.values()]
     const waiters = waiting
     pending = new Map()
     waiting = []
-    if (!waiters.length) return
-    try {
-      await store.write(rows)
-      waiters.forEach((w) => w.resolve())
-    } catch (error) {
-      waiters.forEach((w) => w.reject(error))
-    }
+    last = last.then(async () => {
+      if (!waiters.length) return
+      try {
+        await store.write(rows)
+        waiters.forEach((w) => w.resolve())
+      } catch (error) {
+        waiters.forEach((w) => w.reject(error))
+      }
+    })
+    return last
   }
   return {
     add(rows) {
