@@ -58,10 +58,17 @@ function list(value: unknown, field: string): unknown[] {
 function path(value: unknown, field: string): string {
   const raw = text(value, field, LIMITS.path)
   if (!raw.startsWith('/')) throw new Invalid(field, 'must start with "/"', raw)
-  const [pathname = '', query] = raw.split('?', 2)
+  // Browsers percent-encode control characters in paths and fragments, so a raw one was never a URL.
+  if (/[\u0000-\u001f\u007f]/.test(raw)) throw new Invalid(field, 'must not contain control characters (U+0000 to U+001F, U+007F)', raw)
+  // A fragment is never sent; only hash routing's "#/route" is part of a path.
+  const hash = raw.indexOf('#')
+  if (hash >= 0 && raw[hash + 1] != '/') throw new Invalid(field, 'must not carry a fragment (only a "#/route" of hash routing)', raw)
+  const [pathname = '', query, ...more] = raw.split('?')
+  if (more.length) throw new Invalid(field, 'must have at most one "?" (values are percent-encoded)', raw)
   if (query === undefined) return scrubPath(pathname)
   const pairs = query.split('&').map((pair, i) => {
-    const [key = '', val = ''] = pair.split('=', 2)
+    const [key = '', ...rest] = pair.split('=')
+    const val = rest.join('=')
     if (!PARAM_NAME.test(key)) throw new Invalid(`${field} query parameter ${i + 1}`, `name must match ${PARAM_NAME}`, key)
     return key + '=' + scrubValue(val, LIMITS.campaign)
   })

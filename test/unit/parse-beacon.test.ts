@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, it, expect } from 'vitest'
 import { parseBeacon, type ParsedBeacon } from '../../src/shared/parse-beacon.js'
 import { type Beacon, type EventRecord, LIMITS, type PageRecord } from '../../src/shared/protocol.js'
@@ -151,6 +152,10 @@ const badCases: Bad[] = [
   ['scroll over 100 without views', withPage({ views: 0, seconds: 1, scroll: 101 }), 'pages[0].scroll', 'whole number from 0 to 100'],
   ['scroll over 100 * (views + 1)', withPage({ views: 1, scroll: 201 }), 'pages[0].scroll', 'whole number from 0 to 200'],
   ['empty record (all counts 0)', withPage({ views: 0, seconds: 0, scroll: 0 }), 'pages[0]', 'must count a view, seconds or scroll'],
+  ['path with a NUL', withPage({ path: '/a\u0000b' }), 'pages[0].path', 'control characters'],
+  ['path with a newline', withPage({ path: '/a\nSet-Cookie: x' }), 'pages[0].path', 'control characters'],
+  ['path with a fragment', withPage({ path: '/pricing#plans' }), 'pages[0].path', 'fragment'],
+  ['path with two question marks', withPage({ path: '/a?x=1?y=2' }), 'pages[0].path', 'at most one "?"'],
   ['ref upper-case', withPage({ ref: 'Google.com' }), 'pages[0].ref', 'must match'],
   ['ref a URL', withPage({ ref: 'https://google.com/' }), 'pages[0].ref', 'must match'],
   ['ref with an @', withPage({ ref: 'jo@x.org' }), 'pages[0].ref', 'must match'],
@@ -278,6 +283,20 @@ describe('parseBeacon accepts what scrubUrl produces', () => {
       const { path, ...campaign } = scrubUrl(href, ['utm_source', 'page'], true)
       expect(parseBeacon(withPage({ path, ...campaign })).ok).toBe(true)
     }
+  })
+
+  it('for any URL, with hash routing and query parameters (property)', () => {
+    const segment = fc.string({ unit: 'binary', maxLength: 12 })
+    const href = fc.tuple(fc.array(segment, { maxLength: 5 }), fc.array(fc.tuple(fc.constantFrom('page', 'sort', 'utm_source', 'x'), segment), { maxLength: 4 }), fc.array(segment, { maxLength: 3 }))
+      .map(([path, query, hash]) => 'https://a.org/' + path.join('/') + '?' + new URLSearchParams(query) + '#/' + hash.join('#'))
+    fc.assert(
+      fc.property(href, fc.boolean(), (url, hashRouting) => {
+        const { path, ...campaign } = scrubUrl(url, ['utm_source', 'page', 'sort'], hashRouting)
+        const parsed = parseBeacon(withPage({ path, ...campaign }))
+        expect(parsed.ok ? 'ok' : parsed.error.message).toBe('ok')
+      }),
+      { numRuns: 500, seed: 20261124 },
+    )
   })
 
   // BUG: scrubUrl clips path + query to LIMITS.path, which can leave a dangling "?" or "&";
