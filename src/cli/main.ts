@@ -38,8 +38,17 @@ Serves the collector: POST /api/collect, GET /api/stats, GET /api/share/:id, GET
   --host      address to listen on (default 127.0.0.1; 0.0.0.0 for all)
   --store     sqlite:FILE (default sqlite:./quietcount.db; env QUIETCOUNT_STORE)
   --config    sites and tokens file (default ./quietcount.json; env QUIETCOUNT_CONFIG)
-  --examples  also serve the example site, and register its site id example.test if missing`,
-    options: { port: { type: 'string', default: process.env.PORT ?? '8080' }, host: { type: 'string', default: '127.0.0.1' }, store: STORE, config: CONFIG, examples: { type: 'boolean' } },
+  --examples  also serve the example site, and register its site id example.test if missing
+  --trust-proxy  behind a reverse proxy: rate-limit by the last X-Forwarded-For address
+              (env QUIETCOUNT_TRUST_PROXY=1); never when clients reach the collector directly`,
+    options: {
+      port: { type: 'string', default: process.env.PORT ?? '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      store: STORE,
+      config: CONFIG,
+      examples: { type: 'boolean' },
+      'trust-proxy': { type: 'boolean', default: process.env.QUIETCOUNT_TRUST_PROXY == '1' },
+    },
     async run(v) {
       const port = Number(v.port)
       if (!/^\d+$/.test(String(v.port)) || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(v.port)})`)
@@ -50,7 +59,12 @@ Serves the collector: POST /api/collect, GET /api/stats, GET /api/share/:id, GET
       }
       const store = await openStore(String(v.store))
       await store.migrate()
-      const server = await serveCollector({ store, registry, port, hostname: String(v.host), extend: v.examples ? mountExamples : undefined })
+      const server = await serveCollector({ store, registry, port, hostname: String(v.host), trustProxy: Boolean(v['trust-proxy']), extend: v.examples ? mountExamples : undefined }).catch(
+        async (error: Error) => {
+          await store.close()
+          throw error
+        },
+      )
       console.log(`QuietCount collector on ${server.url}  (store ${v.store}, sites in ${v.config})`)
       if (v.examples) console.log(`Example site: ${server.url}/  then: npm run quietcount -- report --site example.test --period today --breakdown page`)
       const stop = async () => {

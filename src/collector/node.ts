@@ -1,16 +1,33 @@
 import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
-import type { Hono } from 'hono'
+import type { Context, Hono } from 'hono'
 import { type CollectorOptions, createCollector } from './handler.js'
 
-/**
- * Serves the collector on Node. The socket's address feeds the rate limiter and nothing else.
- * `extend` may mount more routes (the CLI adds the example site and, later, the dashboard).
- */
-export function serveCollector(options: Omit<CollectorOptions, 'clientAddress'> & { port: number; hostname?: string; extend?: (app: Hono) => void }) {
-  const collector = createCollector({ ...options, clientAddress: (c) => getConnInfo(c).remote.address })
+export interface ServeOptions extends Omit<CollectorOptions, 'clientAddress'> {
+  port: number
+  hostname?: string
+  /**
+   * Behind a reverse proxy every request comes from the proxy's address, so the rate limit would
+   * throttle all visitors as one. With `trustProxy` the address is the last one the proxy appended
+   * to `X-Forwarded-For` (earlier entries are whatever the client claimed). Leave it off when
+   * clients reach the collector directly: they could then pick their own address.
+   */
+  trustProxy?: boolean
+  /** Mounts more routes (the CLI adds the example site and the dashboard). */
+  extend?: (app: Hono) => void
+}
+
+/** The client's address for the rate limiter, and for nothing else. */
+export function clientAddress(c: Context, trustProxy = false): string | undefined {
+  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',').pop()?.trim() : undefined
+  return forwarded || getConnInfo(c).remote.address
+}
+
+/** Serves the collector on Node; rejects with a message naming the port when it cannot listen. */
+export function serveCollector(options: ServeOptions) {
+  const collector = createCollector({ ...options, clientAddress: (c) => clientAddress(c, options.trustProxy) })
   options.extend?.(collector.app)
-  return new Promise<{ url: string; close(): Promise<void> }>((resolve) => {
+  return new Promise<{ url: string; close(): Promise<void> }>((resolve, reject) => {
     const server = serve({ fetch: collector.app.fetch, port: options.port, hostname: options.hostname ?? '127.0.0.1' }, (info) => {
       resolve({
         url: `http://${info.address == '127.0.0.1' ? 'localhost' : info.address}:${info.port}`,
@@ -19,6 +36,16 @@ export function serveCollector(options: Omit<CollectorOptions, 'clientAddress'> 
           await new Promise((done) => server.close(done))
         },
       })
+    })
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${options.hostname ?? '127.0.0.1'}:${options.port}`
+      reject(
+        new Error(
+          error.code == 'EADDRINUSE' ? `port ${options.port} is in use (${where}); stop what listens there or choose another with --port or PORT`
+          : error.code == 'EACCES' ? `no permission to listen on ${where}; ports below 1024 need privileges, choose another with --port`
+          : `cannot listen on ${where}: ${error.message}`,
+        ),
+      )
     })
   })
 }

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -39,6 +41,26 @@ describe('quietcount CLI', () => {
     const { code, err } = run(...args)
     expect(code).toBe(2)
     expect(err).toContain(message)
+  })
+
+  it('says which port is in use when serve cannot listen, and exits 1', async () => {
+    const busy = createServer()
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+    const port = String((busy.address() as AddressInfo).port)
+    try {
+      const { code, err } = run('serve', '--port', port)
+      expect(code).toBe(1)
+      expect(err).toContain(`port ${port} is in use`)
+    } finally {
+      busy.close()
+    }
+  })
+
+  it('names the missing --from when a report gives only --to', () => {
+    run('sites', 'add', 'range.test')
+    const { code, err } = run('report', '--site', 'range.test', '--to', '2026-11-01')
+    expect(code).toBe(2)
+    expect(err).toContain('--from: is required when to is given')
   })
 
   it('manages sites, tokens and share links; stores only token hashes', () => {

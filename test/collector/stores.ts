@@ -18,6 +18,9 @@ export interface StoreUnderTest {
   missing: string
 }
 
+/** Numbers the databases of one test process, so that two opened in the same millisecond differ. */
+let databases = 0
+
 export function storesUnderTest(): StoreUnderTest[] {
   const services = inject('services') ?? {}
   return [
@@ -36,9 +39,8 @@ export function storesUnderTest(): StoreUnderTest[] {
       name,
       missing: service.missing,
       async open() {
-        let n = 0
         // Each call gets its own database, so suites never see each other's counts.
-        const store = await openStore(service.url.replace('{db}', `qc_${process.pid}_${Date.now()}_${n++}`))
+        const store = await openStore(service.url.replace('{db}', `qc_${process.pid}_${Date.now()}_${databases++}`))
         await store.migrate()
         return store
       },
