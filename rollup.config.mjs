@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import typescript from '@rollup/plugin-typescript'
@@ -20,6 +21,14 @@ const script = (input, file) => ({
   plugins: [nodeResolve(), ts(), minify()],
 })
 
+/** Emits files next to a bundle: the dashboard's page, and its stylesheet after uPlot's. */
+const assets = (files) => ({
+  name: 'assets',
+  generateBundle() {
+    for (const [fileName, sources] of Object.entries(files)) this.emitFile({ type: 'asset', fileName, source: sources.map((f) => readFileSync(f, 'utf8')).join('\n') })
+  },
+})
+
 export default [
   script('src/browser/script.ts', 'dist/quietcount-tracker.js'),
   // The tracker behind QuietCount's consent manager.
@@ -30,5 +39,16 @@ export default [
     external: ['js-cookie'],
     output: { dir: 'dist/esm', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: '[name].js' },
     plugins: [ts()],
+  },
+  {
+    // The dashboard page, uPlot bundled in; no request leaves the collector's origin.
+    input: 'src/dashboard/app.ts',
+    output: { file: 'dist/dashboard/dashboard.js', format: 'iife', sourcemap: true },
+    plugins: [
+      nodeResolve(),
+      ts(),
+      minify(),
+      assets({ 'index.html': ['src/dashboard/index.html'], 'dashboard.css': ['node_modules/uplot/dist/uPlot.min.css', 'src/dashboard/dashboard.css'] }),
+    ],
   },
 ]

@@ -14,7 +14,7 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
 // URL path prefix -> folder. node_modules/js-cookie serves the npm page's import map.
 const MOUNTS = [['/dist/', 'dist/'], ['/node_modules/js-cookie/', 'node_modules/js-cookie/'], ['/', 'examples/']]
 // Pages of the example site that have no file of their own.
-const ROUTES = { '/': 'index.html', '/join': 'join.html', '/files/report.pdf': 'report.pdf' }
+const ROUTES = { '/': 'index.html', '/example': 'index.html', '/join': 'join.html', '/files/report.pdf': 'report.pdf' }
 
 /** Starts the example site; `port` 0 picks a free one. */
 export function startServer({ port = 0, host = '127.0.0.1', quiet = false } = {}) {

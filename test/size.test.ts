@@ -22,10 +22,18 @@ describe.each(files)('%s', (file) => {
     expect(Math.abs(br! - brotli(file))).toBeLessThanOrEqual(16)
     expect(budget).toBe(pkg.sizeBudgets[file])
   })
+})
 
+// The browser scripts a site embeds; the dashboard, a page of the collector, keeps its token in sessionStorage.
+describe.each(files.filter((file) => file.startsWith('dist/quietcount')))('%s', (file) => {
   it('never reads the user-agent string, form fields or storage beyond its own switch', () => {
     const code = readFileSync(file, 'utf8')
     expect(code.match(/userAgent|\.elements\b|FormData|HTMLInputElement|sessionStorage|indexedDB|\.value\s*\)/g)).toBeNull()
     expect(code.match(/"quietcount_\w+"/g)).toEqual(['"quietcount_exclude"'])
   })
+})
+
+it('keeps the dashboard page, script and stylesheet together under 60 KB gzipped (issue 5)', () => {
+  const total = ['dist/dashboard/dashboard.js', 'dist/dashboard/dashboard.css', 'dist/dashboard/index.html'].reduce((sum, file) => sum + gzip(file), 0)
+  expect(total).toBeLessThan(60 * 1024)
 })

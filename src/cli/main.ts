@@ -8,6 +8,9 @@ import { serveCollector } from '../collector/node.js'
 import { hashToken, newSecret, registryFile, type Site, siteProblem } from '../collector/sites.js'
 import { type BreakdownRow, parseStatsQuery, refuseUnderK, runStats, type StatsResult } from '../collector/stats.js'
 import { openStore } from '../collector/stores/open.js'
+import { mountDashboard } from '../dashboard/routes.js'
+import type { Store } from '../collector/stores/store.js'
+import { DEMO_SITES, progressBar, seedDemo } from './demo-data.js'
 import { formatReport } from './report-format.js'
 
 /**
@@ -33,12 +36,15 @@ const COMMANDS: Record<string, Command> = {
   serve: {
     usage: `quietcount serve [--port 8080] [--host 127.0.0.1] [--store URL] [--config FILE] [--examples]
 
-Serves the collector: POST /api/collect, GET /api/stats, GET /api/share/:id, GET /healthz.
+Serves the collector (POST /api/collect, GET /api/stats, GET /api/share/:id, GET /healthz) and
+the dashboard at / and /share/:id.
   --port      port to listen on (env PORT; default 8080)
   --host      address to listen on (default 127.0.0.1; 0.0.0.0 for all)
   --store     sqlite:FILE (default sqlite:./quietcount.db; env QUIETCOUNT_STORE)
   --config    sites and tokens file (default ./quietcount.json; env QUIETCOUNT_CONFIG)
-  --examples  also serve the example site, and register its site id example.test if missing
+  --examples  also serve the example site at /example (site id example.test, registered if
+              missing), fill an empty store with a year of demo data, and print an admin
+              token for the dashboard (made anew at each start)
   --trust-proxy  behind a reverse proxy: rate-limit by the last X-Forwarded-For address
               (env QUIETCOUNT_TRUST_PROXY=1); never when clients reach the collector directly`,
     options: {
@@ -59,14 +65,28 @@ Serves the collector: POST /api/collect, GET /api/stats, GET /api/share/:id, GET
       }
       const store = await openStore(String(v.store))
       await store.migrate()
-      const server = await serveCollector({ store, registry, port, hostname: String(v.host), trustProxy: Boolean(v['trust-proxy']), extend: v.examples ? mountExamples : undefined }).catch(
+      let token: string | undefined
+      if (v.examples) {
+        if (!(await hasDemoData(store))) await seedDemoSites(store, registry, {})
+        token = newSecret()
+        const current = registry.read()
+        const tokens = current.tokens.filter((t) => t.note != 'npm start')
+        registry.write({ ...current, tokens: [...tokens, { hash: hashToken(token), site: '*', created: new Date().toISOString(), note: 'npm start' }] })
+      }
+      const extend = (app: Hono) => {
+        mountDashboard(app, join(packageRoot, 'dist'))
+        if (v.examples) mountExamples(app)
+      }
+      const server = await serveCollector({ store, registry, port, hostname: String(v.host), trustProxy: Boolean(v['trust-proxy']), extend }).catch(
         async (error: Error) => {
           await store.close()
           throw error
         },
       )
       console.log(`QuietCount collector on ${server.url}  (store ${v.store}, sites in ${v.config})`)
-      if (v.examples) console.log(`Example site: ${server.url}/  then: npm run quietcount -- report --site example.test --period today --breakdown page`)
+      console.log(`Dashboard: ${server.url}/`)
+      if (token) console.log(`  sign in with this admin token (made for this run): ${token}`)
+      if (v.examples) console.log(`Example site: ${server.url}/example  then: npm run quietcount -- report --site example.test --period today --breakdown page`)
       const stop = async () => {
         await server.close()
         await store.close()
@@ -74,6 +94,38 @@ Serves the collector: POST /api/collect, GET /api/stats, GET /api/share/:id, GET
       }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
+    },
+  },
+
+  demo: {
+    usage: `quietcount demo [--seed 1] [--days 365] [--store URL] [--config FILE]
+
+Fills a store (best a throw-away one: --store sqlite:./demo.db) with a year of aggregated
+traffic for the demo sites ${DEMO_SITES.map((s) => s.id).join(', ')}, registers them, and prints an
+admin token for the dashboard. The same seed gives the same counts.`,
+    options: { seed: { type: 'string', default: '1' }, days: { type: 'string', default: '365' }, store: STORE, config: CONFIG },
+    async run(v) {
+      const number = (name: string, max: number) => {
+        const raw = String(v[name])
+        if (!/^\d+$/.test(raw) || +raw < 1 || +raw > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(raw)})`)
+        return +raw
+      }
+      const seed = number('seed', 2 ** 31)
+      const days = number('days', 3 * 366)
+      const registry = registryFile(String(v.config))
+      const store = await openStore(String(v.store))
+      try {
+        await store.migrate()
+        if (await hasDemoData(store)) throw new UsageError(`${v.store} holds demo counts already; seeding again would add to them (use a fresh --store)`)
+        const pageviews = await seedDemoSites(store, registry, { seed, days })
+        const token = newSecret()
+        const current = registry.read()
+        registry.write({ ...current, tokens: [...current.tokens, { hash: hashToken(token), site: '*', created: new Date().toISOString(), note: 'demo' }] })
+        console.log(`seeded ${pageviews.toLocaleString('en')} page views over ${days} days into ${v.store}`)
+        console.log(`admin token for the dashboard (shown once): ${token}`)
+      } finally {
+        await store.close()
+      }
     },
   },
 
@@ -251,7 +303,7 @@ function mountExamples(app: Hono) {
   const examples = join(packageRoot, 'examples')
   const dist = join(packageRoot, 'dist')
   if (!existsSync(join(dist, 'quietcount-tracker.js'))) throw new Error(`${dist} has no build: run "npm run build" first`)
-  const PAGES: Record<string, string> = { '/': 'index.html', '/join': 'join.html', '/files/report.pdf': 'report.pdf' }
+  const PAGES: Record<string, string> = { '/example': 'index.html', '/join': 'join.html', '/files/report.pdf': 'report.pdf' }
   const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript', mjs: 'text/javascript', css: 'text/css', map: 'application/json', pdf: 'application/pdf' }
   app.get('*', async (c) => {
     const path = new URL(c.req.url).pathname
@@ -269,6 +321,16 @@ function mountExamples(app: Hono) {
       return c.body(await readFile(join(examples, '404.html')), 404, { 'content-type': TYPES.html! })
     }
   })
+}
+
+const hasDemoData = async (store: Store) => Number((await store.query({ table: 'pages', site: DEMO_SITES[0]!.id, from: 0, to: 2 ** 31 }))[0]?.views ?? 0) > 0
+
+/** Registers the demo sites (when missing) and writes their traffic, with a progress bar on a terminal. */
+async function seedDemoSites(store: Store, registry: ReturnType<typeof registryFile>, options: { seed?: number; days?: number }) {
+  const current = registry.read()
+  const missing = DEMO_SITES.filter((demo) => !current.sites.some((s) => s.id == demo.id)).map(({ id, origins, timezone, shares }) => ({ id, origins, timezone, shares }))
+  registry.write({ ...current, sites: [...current.sites, ...missing] })
+  return seedDemo(store, { ...options, progress: progressBar(process.stderr, 'demo data') })
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,21 +1,10 @@
 import type { StatsResult } from '../collector/stats.js'
-
-/** A CSV field, quoted when it must be (RFC 4180), and defused against spreadsheet formulas. */
-const csvField = (value: unknown) => {
-  let text = value === undefined ? '' : String(value)
-  if (/^[=+\-@\t\r]/.test(text)) text = "'" + text
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-}
-
-export const toCsv = (rows: Record<string, unknown>[]): string => {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))]
-  return [columns, ...rows.map((r) => columns.map((c) => r[c]))].map((line) => line.map(csvField).join(',')).join('\n') + '\n'
-}
+import { statsCsv } from '../shared/stats-csv.js'
 
 /** Renders a stats result for the terminal (table), for programs (json) or for spreadsheets (csv). */
 export function formatReport(result: StatsResult, format: 'table' | 'json' | 'csv'): string {
   if (format == 'json') return JSON.stringify(result, null, 2) + '\n'
-  if (format == 'csv') return toCsv((result.breakdown?.rows ?? result.timeseries) as unknown as Record<string, unknown>[])
+  if (format == 'csv') return statsCsv(result)
   const lines = [`${result.site}  ${result.from} – ${result.to}  (${result.timezone})`]
   const filters = Object.entries(result.filters).map(([k, v]) => `${k}=${v}`)
   if (filters.length) lines.push(`filters: ${filters.join(', ')}`)

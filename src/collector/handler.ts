@@ -6,6 +6,7 @@ import { groupCommit, type GroupCommitOptions } from './group-commit.js'
 import { beaconRows } from './ingest.js'
 import { rateLimiter } from './rate-limit.js'
 import { readBody } from './read-body.js'
+import { realtimeCounter } from './realtime.js'
 import { authorize, type RegistryFile, type Site } from './sites.js'
 import { parseStatsQuery, refuseUnderK, runStats } from './stats.js'
 import type { Store } from './stores/store.js'
@@ -27,9 +28,9 @@ const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429, fiel
  * The collector as a web-standard handler (`Request → Response`): mount `collector.app` in any
  * Hono app or call `collector.fetch(request)` directly; src/collector/node.ts serves it on Node.
  *
- * Routes: `POST /api/collect` (beacons, text/plain or application/json), `GET /api/stats`
- * (bearer token of the site or the admin), `GET /api/share/:id` (public share links,
- * k-anonymised), `GET /healthz`.
+ * Routes: `POST /api/collect` (beacons, text/plain or application/json), `GET /api/stats`,
+ * `GET /api/realtime` and `GET /api/sites` (bearer token of the site or the admin),
+ * `GET /api/share/:id` (public share links, k-anonymised), `GET /healthz`.
  *
  * @example
  * const collector = createCollector({ store: sqliteStore('quietcount.db'), registry: registryFile('quietcount.json') })
@@ -39,6 +40,7 @@ export function createCollector(options: CollectorOptions) {
   const { store, registry } = options
   const commits = groupCommit(store, options.groupCommit)
   const allow = rateLimiter(options.rateLimit)
+  const realtime = realtimeCounter()
   const app = new Hono()
   // An unexpected failure (a store that went away) answers in the same JSON shape as every other
   // error, and the log names the error, never the request.
@@ -79,7 +81,12 @@ export function createCollector(options: CollectorOptions) {
     const headers = corsHeaders(site, origin)
     const client = describeClient(c.req.raw.headers)
     // Bots are answered like everyone else, so they learn nothing, but nothing is counted.
-    if (client) await commits.add(beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), site.params))
+    if (client) {
+      const rows = beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), site.params)
+      await commits.add(rows)
+      const pages = rows.filter((row) => row.table == 'pages')
+      realtime.add(site.id, pages.reduce((sum, row) => sum + row.counts.views!, 0), pages.reduce((sum, row) => sum + row.counts.visits!, 0))
+    }
     return c.body(null, 204, headers)
   })
 
@@ -92,15 +99,35 @@ export function createCollector(options: CollectorOptions) {
     return c.json(await runStats(store, parsed.query), 200, { 'cache-control': 'no-store' })
   }
 
-  app.get('/api/stats', async (c) => {
+  /** The site named by `?site=` if the bearer token may read it, else the error response. */
+  const readable = (c: Context): Site | Response => {
     const id = c.req.query('site')
     if (!id) return error(c, 400, 'site', 'is required: the id of the site to read')
     const verdict = authorize(registry.read(), c.req.header('authorization'), id)
     if (verdict == 401) return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of the site or the admin token')
     if (verdict == 403) return error(c, 403, 'authorization', `this token may not read ${JSON.stringify(id)}`)
-    const site = registry.read().sites.find((s) => s.id == id)
-    if (!site) return error(c, 404, 'site', `is not a site of this collector (got ${JSON.stringify(id)})`)
-    return stats(c, site, 0)
+    return registry.read().sites.find((s) => s.id == id) ?? error(c, 404, 'site', `is not a site of this collector (got ${JSON.stringify(id)})`)
+  }
+
+  app.get('/api/stats', async (c) => {
+    const site = readable(c)
+    return site instanceof Response ? site : stats(c, site, 0)
+  })
+
+  // Page views and visits started in the last five minutes, from memory (see realtime.ts).
+  app.get('/api/realtime', (c) => {
+    const site = readable(c)
+    return site instanceof Response ? site : c.json({ site: site.id, ...realtime.recent(site.id) }, 200, { 'cache-control': 'no-store' })
+  })
+
+  // The sites a token may read, for the dashboard's site picker.
+  app.get('/api/sites', (c) => {
+    const { sites } = registry.read()
+    const readableSites = sites.filter((s) => authorize(registry.read(), c.req.header('authorization'), s.id) == 'ok')
+    if (!readableSites.length && authorize(registry.read(), c.req.header('authorization'), '') == 401) {
+      return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of a site or the admin token')
+    }
+    return c.json({ sites: readableSites.map((s) => ({ id: s.id, timezone: s.timezone })) }, 200, { 'cache-control': 'no-store' })
   })
 
   app.get('/api/share/:id', async (c) => {

@@ -28,6 +28,8 @@ export interface Token {
   /** The site it may read, or `*` for the admin token. */
   site: string
   created: string
+  /** What made it, for tokens the CLI makes and replaces by itself (`npm start`'s). */
+  note?: string
 }
 
 export interface Registry {

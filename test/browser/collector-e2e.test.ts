@@ -1,12 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { StatsResult } from '../../src/collector/stats.js'
-import { describeBrowser } from './harness.js'
-import { CHROMIUM } from './setup.js'
+import { describeBrowser, launchVisitorBrowser, serveCli } from './harness.js'
 
 // End to end, as a site owner runs it: `quietcount serve --examples` (the built CLI, SQLite),
 // Chromium clicking through the example site, then `quietcount report`, which must show exactly
@@ -15,37 +14,24 @@ describeBrowser('collector end to end', () => {
   const cli = join(process.cwd(), 'dist/node/cli/main.js')
   const dir = mkdtempSync(join(tmpdir(), 'quietcount-e2e-'))
   const env = { ...process.env, QUIETCOUNT_STORE: `sqlite:${join(dir, 'e2e.db')}`, QUIETCOUNT_CONFIG: join(dir, 'quietcount.json') }
-  let server: ChildProcess
   let url = ''
   let browser: Browser
-  const output: string[] = []
+  let server: ReturnType<typeof serveCli>
 
   beforeAll(async () => {
-    server = spawn(process.execPath, [cli, 'serve', '--examples', '--port', '0'], { env, cwd: dir })
-    url = await new Promise<string>((resolve, reject) => {
-      server.stdout!.on('data', (chunk: Buffer) => {
-        output.push(chunk.toString())
-        const match = /collector on (http:\/\/\S+)/.exec(output.join(''))
-        if (match) resolve(match[1]!)
-      })
-      server.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()))
-      server.on('exit', (code) => reject(new Error(`quietcount serve exited with ${code}: ${output.join('')}`)))
-    })
+    server = serveCli(['--examples'], env, dir)
+    url = await server.url
     // Headless Chromium says "HeadlessChrome", which the collector drops as a bot: these visitors
     // present an ordinary Chromium's user agent, browser-wide, so that beacons sent while a page
     // unloads carry it too (a per-context override does not reach them).
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-blink-features=AutomationControlled', `--user-agent=${CHROME}`],
-    })
+    browser = await launchVisitorBrowser()
   })
   afterAll(async () => {
     await browser?.close()
-    server?.kill('SIGTERM')
+    server?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
   const report = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [cli, 'report', '--site', 'example.test', '--period', 'today', '--format', 'json', ...args], { env, encoding: 'utf8' })) as StatsResult
 
   const visitor = () => browser.newContext()
@@ -55,7 +41,7 @@ describeBrowser('collector end to end', () => {
     const answered: number[] = []
     crawlerContext.on('requestfinished', async (request) => request.url().endsWith('/api/collect') && answered.push((await request.response())!.status()))
     const crawler = await crawlerContext.newPage()
-    await crawler.goto(url + '/')
+    await crawler.goto(url + '/example')
     await crawler.click('#allow')
     await crawler.click('#event')
     await new Promise((done) => setTimeout(done, 1_500)) // its beacon leaves on the timer, with its own user agent
@@ -64,7 +50,7 @@ describeBrowser('collector end to end', () => {
     // Visitor 1: home, allows analytics, two custom events, the SPA with two navigations.
     const first = await visitor()
     const page = await first.newPage()
-    await page.goto(url + '/')
+    await page.goto(url + '/example')
     await page.click('#allow')
     await page.click('#event')
     await page.click('#event')
@@ -79,14 +65,14 @@ describeBrowser('collector end to end', () => {
     await other.click('#allow')
     await other.close({ runBeforeUnload: true })
 
-    // Page views: /, /app/, /app/pricing, /app/orders/[number] (visitor 1) and /app/pricing (2).
-    // Visits: / and /app/ (loaded without a referrer from the site) and visitor 2's entry.
+    // Page views: /example, /app/, /app/pricing, /app/orders/[number] (visitor 1) and /app/pricing (2).
+    // Visits: /example and /app/ (loaded without a referrer from the site) and visitor 2's entry.
     await expect.poll(() => report().metrics.pageviews, { timeout: 10_000 }).toBe(5)
     const { metrics } = report()
     expect(metrics).toMatchObject({ pageviews: 5, visits: 3, visitors: 2, monthly_visitors: 2, events: 2 })
 
     const pages = report('--breakdown', 'page').breakdown!.rows
-    expect(Object.fromEntries(pages.map((r) => [r.value, r.pageviews]))).toEqual({ '/': 1, '/app/': 1, '/app/pricing': 2, '/app/orders/[number]': 1 })
+    expect(Object.fromEntries(pages.map((r) => [r.value, r.pageviews]))).toEqual({ '/example': 1, '/app/': 1, '/app/pricing': 2, '/app/orders/[number]': 1 })
     const referrers = report('--breakdown', 'referrer').breakdown!.rows
     expect(referrers.find((r) => r.value == 'duckduckgo.com')).toMatchObject({ visits: 1, pageviews: 1 })
     expect(report('--breakdown', 'source').breakdown!.rows.find((r) => r.value == 'newsletter')).toMatchObject({ pageviews: 1 })

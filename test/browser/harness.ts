@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, inject } from 'vitest'
 import type { Beacon } from '../../src/shared/protocol.js'
@@ -85,4 +87,25 @@ export const eventRecords = (site: Site) => site.beacons.flatMap((b) => b.events
 export const reset = (site: Site) => {
   site.beacons.length = 0
   site.bodies.length = 0
+}
+
+/** The launch flags plus an ordinary Chrome user agent, for visitors the collector must count (it drops "HeadlessChrome"). */
+export const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
+export const launchVisitorBrowser = () => chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, `--user-agent=${VISITOR_UA}`] })
+
+/** Starts `quietcount serve …` (the built CLI) and resolves with its URL once it listens. */
+export function serveCli(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+  const cli = join(process.cwd(), 'dist/node/cli/main.js')
+  const server = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], { env, cwd })
+  const output: string[] = []
+  const url = new Promise<string>((resolve, reject) => {
+    server.stdout!.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString())
+      const match = /collector on (http:\/\/\S+)/.exec(output.join(''))
+      if (match) resolve(match[1]!)
+    })
+    server.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()))
+    server.on('exit', (code) => reject(new Error(`quietcount serve exited with ${code}: ${output.join('')}`)))
+  })
+  return { url, output, stop: () => server.kill('SIGTERM') }
 }

@@ -19,7 +19,7 @@ const run = (...args: string[]) => {
 }
 
 describe('quietcount CLI', () => {
-  it.each(['serve', 'migrate', 'sites', 'tokens', 'share', 'report'])('%s --help explains itself', (command) => {
+  it.each(['serve', 'demo', 'migrate', 'sites', 'tokens', 'share', 'report'])('%s --help explains itself', (command) => {
     const { code, out } = run(command, '--help')
     expect(code).toBe(0)
     expect(out).toContain(`quietcount ${command}`)
@@ -37,6 +37,8 @@ describe('quietcount CLI', () => {
     [['sites', 'frobnicate', 'x'], 'sites takes add, list or remove'],
     [['tokens', 'create'], 'tokens create needs exactly one of --site ID or --admin'],
     [['share', 'create', 'nowhere.test'], 'no site "nowhere.test"'],
+    [['demo', '--days', '0'], '--days must be a whole number from 1 to 1098 (got "0")'],
+    [['demo', '--seed', 'abc'], '--seed must be a whole number'],
   ])('%j fails with exit 2 and says why', (args, message) => {
     const { code, err } = run(...args)
     expect(code).toBe(2)
@@ -54,6 +56,18 @@ describe('quietcount CLI', () => {
     } finally {
       busy.close()
     }
+  })
+
+  it('seeds demo data once, and refuses to seed a store twice', () => {
+    const store = (name: string) => ({ ...process.env, QUIETCOUNT_STORE: `sqlite:${join(dir, name)}`, QUIETCOUNT_CONFIG: join(dir, `${name}.json`) })
+    const seeded = (name: string) => spawnSync(process.execPath, [join(process.cwd(), 'dist/node/cli/main.js'), 'demo', '--days', '3', '--seed', '5'], { cwd: dir, encoding: 'utf8', env: store(name) })
+    const first = seeded('demo-a.db')
+    expect(first.status).toBe(0)
+    expect(first.stdout).toMatch(/seeded [\d,]+ page views over 3 days/)
+    expect(first.stdout).toMatch(/admin token for the dashboard \(shown once\): \S{32}/)
+    const again = seeded('demo-a.db')
+    expect(again.status).toBe(2)
+    expect(again.stderr).toContain('holds demo counts already')
   })
 
   it('names the missing --from when a report gives only --to', () => {

@@ -348,6 +348,29 @@ describe('access', () => {
     })
   })
 
+  it('lists the sites a token may read, for the dashboard', async () => {
+    const sites = async (token?: string) => {
+      const response = await collector.fetch(new Request('http://collector.test/api/sites', { headers: token ? { authorization: `Bearer ${token}` } : {} }))
+      return { status: response.status, body: (await response.json()) as { sites?: { id: string }[] } }
+    }
+    expect((await sites('site-token')).body.sites!.map((s) => s.id)).toEqual(['example.org'])
+    expect((await sites('admin-token')).body.sites!.map((s) => s.id)).toEqual(['example.org', 'other.org', 'shared.test'])
+    expect((await sites()).status).toBe(401)
+    expect((await sites('guess')).status).toBe(401)
+  })
+
+  it('counts page views and visits of the last five minutes in memory, behind the same tokens as stats', async () => {
+    const recent = async (token = 'site-token', site = 'example.org') => {
+      const response = await collector.fetch(new Request(`http://collector.test/api/realtime?site=${site}`, { headers: { authorization: `Bearer ${token}` } }))
+      return { status: response.status, body: (await response.json()) as { pageviews: number; visits: number } }
+    }
+    const before = (await recent()).body
+    expect((await post({ ...valid(), pages: [{ path: '/now', flags: 1, views: 2, seconds: 0, scroll: 0 }] })).status).toBe(204)
+    expect((await recent()).body).toMatchObject({ pageviews: before.pageviews + 2, visits: before.visits + 2, minutes: 5 })
+    expect((await recent('other-token')).status).toBe(403)
+    expect((await recent('site-token', 'nowhere.test')).status).toBe(403)
+  })
+
   it('accepts the bearer scheme in any case, and ignores a token entry that is not a hash', async () => {
     expect((await collector.fetch(new Request('http://collector.test/api/stats?site=example.org&period=today', { headers: { authorization: 'bearer site-token' } }))).status).toBe(200)
     const good = registry.read()

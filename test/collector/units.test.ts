@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { formatReport, toCsv } from '../../src/cli/report-format.js'
+import { formatReport } from '../../src/cli/report-format.js'
+import { toCsv } from '../../src/shared/stats-csv.js'
 import { countryOf, describeClient } from '../../src/collector/enrich.js'
 import { keepParams } from '../../src/collector/ingest.js'
+import { realtimeCounter } from '../../src/collector/realtime.js'
+import { sqliteStore } from '../../src/collector/stores/sqlite.js'
+import { seedDemo } from '../../src/cli/demo-data.js'
 import { periodRange } from '../../src/collector/stats.js'
 import { addDays, localTime, startHour } from '../../src/collector/time-zone.js'
 
@@ -124,6 +128,37 @@ describe('report output', () => {
       'table',
     )
     expect(text).toMatch(/pageviews\s+30 {2}\(\+50% vs 20\)/)
+  })
+})
+
+describe('demo data', () => {
+  it('gives the same counts for the same seed, and other counts for another', async () => {
+    const totals = async (seed: number) => {
+      const store = sqliteStore(':memory:')
+      await store.migrate()
+      const written = await seedDemo(store, { seed, days: 4, now: Date.UTC(2026, 10, 24, 12) })
+      const [pages] = await store.query({ table: 'pages', site: 'demo-civic.test', from: 0, to: 2 ** 31 })
+      await store.close()
+      return { written, views: Number(pages!.views), visits: Number(pages!.visits) }
+    }
+    const first = await totals(3)
+    expect(first.views).toBeGreaterThan(100)
+    expect(await totals(3)).toEqual(first)
+    expect(await totals(4)).not.toEqual(first)
+  })
+})
+
+describe('realtime counter', () => {
+  it('sums the last five minutes per site and forgets older ones', () => {
+    const counter = realtimeCounter()
+    const t = Date.UTC(2026, 10, 24, 12, 0, 30)
+    counter.add('a.test', 3, 1, t)
+    counter.add('a.test', 2, 2, t + 4 * 60_000)
+    counter.add('b.test', 7, 7, t)
+    expect(counter.recent('a.test', t + 4 * 60_000)).toEqual({ pageviews: 5, visits: 3, minutes: 5 })
+    expect(counter.recent('a.test', t + 5 * 60_000)).toEqual({ pageviews: 2, visits: 2, minutes: 5 })
+    expect(counter.recent('b.test', t + 10 * 60_000)).toEqual({ pageviews: 0, visits: 0, minutes: 5 })
+    expect(counter.recent('nobody.test', t)).toEqual({ pageviews: 0, visits: 0, minutes: 5 })
   })
 })
 

@@ -1,0 +1,289 @@
+import uPlot from 'uplot'
+import { statsCsv } from '../shared/stats-csv.js'
+import type { BreakdownRow, StatsResult } from '../collector/stats.js'
+
+/**
+ * The site owner's dashboard: one page of plain DOM that reads the stats API. Everything that
+ * comes from data is set as text (textContent, option.text), never parsed as HTML. The view
+ * (site, range, filters) lives in the URL so it can be bookmarked; the token lives in
+ * sessionStorage, never in a URL. Under /share/<link> it reads the public share API instead,
+ * without a token, where the collector applies k-anonymity.
+ */
+
+const TOKEN_KEY = 'quietcount-token'
+const share = /^\/share\/([\w-]+)$/.exec(location.pathname)?.[1]
+
+const PERIODS: [string, string][] = [
+  ['today', 'Today'], ['yesterday', 'Yesterday'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'],
+  ['month', 'This month'], ['last-month', 'Last month'], ['12mo', 'Last 12 months'], ['custom', 'Custom range'],
+]
+
+/** Breakdown panels: the API's breakdown, its title, and the filter a click on a row sets. */
+const PANELS: [breakdown: string, title: string, filter?: string][] = [
+  ['page', 'Pages', 'path'], ['entry_page', 'Entry pages', 'path'], ['referrer', 'Referrers', 'referrer'],
+  ['source', 'Sources', 'source'], ['campaign', 'Campaigns', 'campaign'], ['country', 'Countries', 'country'],
+  ['browser', 'Browsers', 'browser'], ['os', 'Operating systems', 'os'], ['device', 'Devices', 'device'],
+  ['screen', 'Screen classes', 'screen'], ['language', 'Languages', 'language'], ['event', 'Custom events', 'name'],
+  ['consent', 'Consent decisions'],
+]
+
+const METRICS: [key: keyof StatsResult['metrics'], label: string, format: (n: number) => string][] = [
+  ['visitors', 'Visitors', (n) => n.toLocaleString('en')],
+  ['visits', 'Visits', (n) => n.toLocaleString('en')],
+  ['pageviews', 'Page views', (n) => n.toLocaleString('en')],
+  ['views_per_visit', 'Views per visit', (n) => n.toFixed(2)],
+  ['avg_engagement_seconds', 'Average engagement', (n) => (n >= 60 ? `${Math.floor(n / 60)} min ${Math.round(n % 60)} s` : `${Math.round(n)} s`)],
+]
+
+/** Creates an element with text content and attributes; the only way this page makes DOM. */
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]) {
+  const node = document.createElement(tag)
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value)
+  node.append(...children)
+  return node
+}
+
+const app = document.getElementById('app')!
+const view = () => new URLSearchParams(location.search)
+const token = () => sessionStorage.getItem(TOKEN_KEY)
+
+class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message)
+  }
+}
+
+async function api<T>(path: string, params: URLSearchParams, bearer = token()): Promise<T> {
+  const response = await fetch(`${path}?${params}`, { headers: bearer && !share ? { authorization: `Bearer ${bearer}` } : {} })
+  const body = (await response.json()) as T & { message?: string }
+  if (!response.ok) throw new ApiError(response.status, body.message ?? `HTTP ${response.status}`)
+  return body
+}
+
+/** The query of the current view: range and filters, without the token. */
+function query(extra: Record<string, string> = {}) {
+  const params = new URLSearchParams()
+  const current = view()
+  if (!share) params.set('site', current.get('site') ?? '')
+  const period = current.get('period') ?? '7d'
+  params.set('period', period)
+  if (period == 'custom') for (const key of ['from', 'to']) params.set(key, current.get(key) ?? '')
+  for (const filter of current.getAll('filter')) params.append('filter', filter)
+  for (const [key, value] of Object.entries(extra)) params.set(key, value)
+  return params
+}
+
+function navigate(change: (params: URLSearchParams) => void) {
+  const params = view()
+  change(params)
+  history.pushState(null, '', `${location.pathname}?${params}`)
+  void render()
+}
+addEventListener('popstate', () => void render())
+
+function signIn(message?: string) {
+  const input = el('input', { id: 'token', type: 'password', autocomplete: 'off', required: '', spellcheck: 'false' })
+  const form = el('form', { class: 'sign-in', 'aria-labelledby': 'sign-in-title' },
+    el('h1', { id: 'sign-in-title' }, 'QuietCount'),
+    el('p', {}, 'Sign in with a read token of a site, or the admin token (quietcount tokens create).'),
+    el('label', { for: 'token' }, 'Token'), input,
+    el('button', { type: 'submit' }, 'Sign in'),
+  )
+  if (message) form.append(el('p', { class: 'error', role: 'alert' }, message))
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    try {
+      const { sites } = await api<{ sites: { id: string }[] }>('/api/sites', new URLSearchParams(), input.value.trim())
+      sessionStorage.setItem(TOKEN_KEY, input.value.trim())
+      if (!view().get('site') && sites[0]) navigate((p) => p.set('site', sites[0]!.id))
+      else void render()
+    } catch (error) {
+      signIn(error instanceof ApiError && error.status == 401 ? 'That token was refused: check it and try again.' : (error as Error).message)
+    }
+  })
+  app.replaceChildren(form)
+  input.focus()
+}
+
+let realtimeTimer: ReturnType<typeof setInterval> | undefined
+
+async function render() {
+  clearInterval(realtimeTimer)
+  if (!share && !token()) return signIn()
+  let sites: { id: string }[] = []
+  if (!share) {
+    try {
+      sites = (await api<{ sites: { id: string }[] }>('/api/sites', new URLSearchParams())).sites
+    } catch {
+      sessionStorage.removeItem(TOKEN_KEY)
+      return signIn('The token is no longer accepted; sign in again.')
+    }
+    if (!view().get('site') && sites[0]) return navigate((p) => p.set('site', sites[0]!.id))
+  }
+  app.replaceChildren(header(sites), filterBar(), el('p', { class: 'loading', role: 'status' }, 'Loading…'))
+  try {
+    const main = await api<StatsResult>(share ? `/api/share/${share}` : '/api/stats', query({ compare: 'previous' }))
+    const panels = el('div', { class: 'panels' }, ...PANELS.map(([breakdown, title, filter]) => panel(breakdown, title, filter)))
+    app.replaceChildren(header(sites), filterBar(), topLine(main), realtime(), chart(main), panels)
+  } catch (error) {
+    app.replaceChildren(header(sites), filterBar(), el('p', { class: 'error', role: 'alert' }, (error as Error).message))
+  }
+}
+
+function header(sites: { id: string }[]) {
+  const current = view()
+  const controls = el('div', { class: 'controls' })
+  if (!share) {
+    const picker = el('select', { id: 'site' }, ...sites.map((s) => new Option(s.id, s.id, false, s.id == current.get('site'))))
+    picker.addEventListener('change', () => navigate((p) => (p.set('site', picker.value), p.delete('filter'))))
+    controls.append(el('label', { for: 'site' }, 'Site'), picker)
+  }
+  const period = el('select', { id: 'period' }, ...PERIODS.map(([value, label]) => new Option(label, value, false, value == (current.get('period') ?? '7d'))))
+  period.addEventListener('change', () => {
+    if (period.value != 'custom') return navigate((p) => (p.set('period', period.value), p.delete('from'), p.delete('to')))
+    const today = new Date().toISOString().slice(0, 10)
+    navigate((p) => (p.set('period', 'custom'), p.set('from', p.get('from') ?? today), p.set('to', p.get('to') ?? today)))
+  })
+  controls.append(el('label', { for: 'period' }, 'Date range'), period)
+  if (current.get('period') == 'custom') {
+    for (const key of ['from', 'to']) {
+      const input = el('input', { id: key, type: 'date', value: current.get(key) ?? '' })
+      input.addEventListener('change', () => input.value && navigate((p) => p.set(key, input.value)))
+      controls.append(el('label', { for: key }, key == 'from' ? 'From' : 'To'), input)
+    }
+  }
+  if (!share) {
+    const out = el('button', { type: 'button', class: 'quiet' }, 'Sign out')
+    out.addEventListener('click', () => (sessionStorage.removeItem(TOKEN_KEY), signIn()))
+    controls.append(out)
+  }
+  return el('header', {}, el('h1', {}, share ? 'QuietCount: shared dashboard' : 'QuietCount'), controls)
+}
+
+function filterBar() {
+  const filters = view().getAll('filter')
+  const bar = el('ul', { class: 'filters', 'aria-label': 'Filters' })
+  for (const filter of filters) {
+    const [name, ...value] = filter.split(':')
+    const remove = el('button', { type: 'button', 'aria-label': `Remove filter ${name} ${value.join(':')}` }, `${name}: ${value.join(':')} ✕`)
+    remove.addEventListener('click', () => navigate((p) => {
+      const kept = p.getAll('filter').filter((f) => f != filter)
+      p.delete('filter')
+      kept.forEach((f) => p.append('filter', f))
+    }))
+    bar.append(el('li', {}, remove))
+  }
+  return bar
+}
+
+function topLine(result: StatsResult) {
+  const list = el('dl', { class: 'top-line' })
+  for (const [key, label, format] of METRICS) {
+    const value = result.metrics[key]
+    const previous = result.previous?.metrics[key]
+    const change = previous ? Math.round(((value - previous) / previous) * 100) : undefined
+    list.append(el('div', { class: 'metric' },
+      el('dt', {}, label),
+      el('dd', { 'data-metric': key }, format(value)),
+      el('dd', { class: 'change' }, change === undefined ? 'no earlier data' : `${change >= 0 ? '+' : ''}${change}% vs previous period`),
+    ))
+  }
+  return list
+}
+
+function realtime() {
+  const figure = el('p', { class: 'realtime', 'aria-live': 'polite' })
+  if (share) return figure
+  const update = async () => {
+    try {
+      const recent = await api<{ visits: number; pageviews: number }>('/api/realtime', new URLSearchParams({ site: view().get('site') ?? '' }))
+      figure.replaceChildren(el('strong', { 'data-realtime': '' }, String(recent.visits)), ` visits started and ${recent.pageviews} page views in the last 5 minutes`)
+    } catch {
+      figure.textContent = ''
+    }
+  }
+  void update()
+  realtimeTimer = setInterval(update, 15_000)
+  return figure
+}
+
+/** Bucket labels (2026-11-23, 2026-11-23T14, 2026-11) as UTC seconds, drawn in UTC so they read as the site's local time. */
+const bucketTime = (bucket: string) => Date.parse(bucket.length == 7 ? `${bucket}-01T00:00:00Z` : bucket.length == 10 ? `${bucket}T00:00:00Z` : `${bucket}:00:00Z`) / 1000
+
+function chart(result: StatsResult) {
+  const box = el('figure', { class: 'chart', role: 'img', 'aria-label': `Visitors and page views by ${result.interval}, ${result.from} to ${result.to}` })
+  const draw = () => {
+    const series = result.timeseries
+    const plot = new uPlot(
+      {
+        width: Math.max(280, box.clientWidth - 8),
+        height: 240,
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+        series: [
+          { label: result.interval == 'hour' ? 'Hour' : result.interval == 'day' ? 'Day' : 'Month' },
+          { label: 'Visitors', stroke: '#2563eb', width: 2, fill: 'rgba(37,99,235,0.08)' },
+          { label: 'Page views', stroke: '#c2410c', width: 2 },
+        ],
+        axes: [{ stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } }, { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } }],
+      },
+      [series.map((b) => bucketTime(b.bucket)), series.map((b) => b.visitors), series.map((b) => b.pageviews)],
+      box,
+    )
+    return plot
+  }
+  // Drawn once the box is in the document and has a width.
+  requestAnimationFrame(() => box.isConnected && draw())
+  return box
+}
+
+function panel(breakdown: string, title: string, filter?: string) {
+  const section = el('section', { class: 'panel', 'aria-labelledby': `panel-${breakdown}` })
+  const exportButton = el('button', { type: 'button', class: 'quiet', 'aria-label': `Export ${title} as CSV` }, 'CSV')
+  section.append(el('div', { class: 'panel-head' }, el('h2', { id: `panel-${breakdown}` }, title), exportButton), el('p', { role: 'status' }, 'Loading…'))
+  void (async () => {
+    try {
+      const result = await api<StatsResult>(share ? `/api/share/${share}` : '/api/stats', query({ breakdown, limit: '10' }))
+      const rows = result.breakdown?.rows ?? []
+      exportButton.addEventListener('click', () => download(`${result.site}-${breakdown}-${result.from}-${result.to}.csv`, statsCsv(result)))
+      section.lastElementChild!.replaceWith(rows.length ? table(breakdown, rows, filter) : el('p', { class: 'empty' }, 'Nothing counted in this range.'))
+    } catch (error) {
+      section.lastElementChild!.replaceWith(el('p', { class: 'error' }, (error as Error).message))
+    }
+  })()
+  return section
+}
+
+function table(breakdown: string, rows: BreakdownRow[], filter?: string) {
+  const consent = breakdown == 'consent'
+  const events = breakdown == 'event'
+  const columns: [keyof BreakdownRow, string][] = consent ? [['count', 'Decisions'], ['rate', 'Rate']]
+    : events ? [['count', 'Count']]
+    : breakdown == 'page' ? [['pageviews', 'Page views'], ['visits', 'Visits']]
+    : [['visitors', 'Visitors'], ['visits', 'Visits'], ['pageviews', 'Page views']]
+  const body = el('tbody')
+  for (const row of rows) {
+    let label: Node = document.createTextNode(row.value || '(none)')
+    // A row is a filter, except "(other)" (several values) and consent decisions (no such filter).
+    if (filter && row.value != '(other)') {
+      const button = el('button', { type: 'button', class: 'row-filter', title: `Filter by ${filter} ${row.value || '(none)'}` }, row.value || '(none)')
+      button.addEventListener('click', () => navigate((p) => {
+        // A share link takes one filter (k-anonymity); a signed-in view combines them.
+        const others = share ? [] : p.getAll('filter').filter((f) => !f.startsWith(filter + ':'))
+        p.delete('filter')
+        for (const f of [...others, `${filter}:${row.value}`]) p.append('filter', f)
+      }))
+      label = button
+    }
+    body.append(el('tr', {}, el('th', { scope: 'row' }, label), ...columns.map(([key]) => el('td', {}, key == 'rate' ? `${Math.round((row.rate ?? 0) * 100)}%` : String(row[key] ?? '')))))
+  }
+  return el('table', {}, el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Value'), ...columns.map(([, label]) => el('th', { scope: 'col' }, label)))), body)
+}
+
+function download(name: string, text: string) {
+  const link = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: name })
+  document.body.append(link)
+  link.click()
+  link.remove()
+}
+
+void render()

@@ -1,0 +1,198 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { StatsResult } from '../../src/collector/stats.js'
+import { describeBrowser, launchVisitorBrowser, serveCli, VISITOR_UA } from './harness.js'
+
+// The dashboard as a site owner uses it: `quietcount demo` fills a store, `quietcount serve`
+// serves it, Chromium signs in, changes the range, filters, exports CSV and opens a share link;
+// every figure on screen is checked against `quietcount report` for the same query.
+describeBrowser('dashboard', () => {
+  const cli = join(process.cwd(), 'dist/node/cli/main.js')
+  const dir = mkdtempSync(join(tmpdir(), 'quietcount-dashboard-'))
+  const env = { ...process.env, QUIETCOUNT_STORE: `sqlite:${join(dir, 'demo.db')}`, QUIETCOUNT_CONFIG: join(dir, 'quietcount.json') }
+  const run = (...args: string[]) => execFileSync(process.execPath, [cli, ...args], { env, encoding: 'utf8', cwd: dir })
+  const report = (...args: string[]) => JSON.parse(run('report', '--format', 'json', ...args)) as StatsResult
+  const results = join(process.cwd(), 'test-results')
+  const XSS = '/<img src=x onerror=alert(1)>'
+  let url = ''
+  let token = ''
+  let shareLink = ''
+  let browser: Browser
+  let server: ReturnType<typeof serveCli>
+
+  beforeAll(async () => {
+    token = /token for the dashboard \(shown once\): (\S+)/.exec(run('demo', '--seed', '7', '--days', '120'))![1]!
+    shareLink = run('share', 'create', 'demo-civic.test', '--k', '1000').trim().replace('/api/share/', '/share/')
+    server = serveCli([], env, dir)
+    url = await server.url
+    browser = await launchVisitorBrowser()
+    // A real beacon whose path is markup: the dashboard must show it as text.
+    const beacon = { v: 1, site: 'demo-blog.test', tz: 'UTC', lang: 'en', screen: 'desktop', pages: [{ path: XSS, flags: 7, views: 1, seconds: 3, scroll: 50 }] }
+    const response = await fetch(url + '/api/collect', { method: 'POST', body: JSON.stringify(beacon), headers: { 'content-type': 'text/plain', 'user-agent': VISITOR_UA } })
+    expect(response.status).toBe(204)
+    mkdirSync(results, { recursive: true })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    server?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  /** A page that records dialogs and CSP violations, for the tests to assert on. */
+  async function open(path: string, options: { bypassCSP?: boolean; width?: number } = {}) {
+    const context = await browser.newContext({ acceptDownloads: true, bypassCSP: options.bypassCSP ?? false, viewport: { width: options.width ?? 1280, height: 900 } })
+    await context.addInitScript(() => {
+      const w = window as unknown as { violations: string[] }
+      w.violations = []
+      document.addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.violatedDirective} ${e.blockedURI}`))
+    })
+    const page = await context.newPage()
+    const dialogs: string[] = []
+    page.on('dialog', (dialog) => void (dialogs.push(dialog.message()), dialog.dismiss()))
+    const requests: string[] = []
+    page.on('request', (request) => requests.push(request.url()))
+    await page.goto(url + path)
+    return { page, dialogs, requests }
+  }
+
+  async function signIn(page: Page, secret = token) {
+    await page.fill('#token', secret)
+    await page.click('button[type=submit]')
+  }
+  const metric = (page: Page, key: string) => page.locator(`[data-metric="${key}"]`).innerText()
+  const shown = (n: number) => n.toLocaleString('en')
+  const panelValues = (page: Page, breakdown: string) => page.locator(`section[aria-labelledby="panel-${breakdown}"] tbody th`).allInnerTexts()
+
+  it('refuses a wrong token and keeps it out of the URL', async () => {
+    const { page } = await open('/')
+    await signIn(page, 'not-a-token')
+    await expect.poll(() => page.locator('[role=alert]').innerText()).toContain('That token was refused')
+    expect(page.url()).not.toContain('not-a-token')
+    await page.context().close()
+  })
+
+  it('signs in, changes the range, filters by a referrer and removes the filter, each matching quietcount report', async () => {
+    const { page, dialogs, requests } = await open('/')
+    const started = Date.now()
+    await signIn(page)
+    await expect.poll(() => page.url()).toContain('site=demo-civic.test')
+    const week = report('--site', 'demo-civic.test', '--period', '7d')
+    await expect.poll(() => metric(page, 'visitors')).toBe(shown(week.metrics.visitors))
+    expect(await metric(page, 'pageviews')).toBe(shown(week.metrics.pageviews))
+    await page.locator('section[aria-labelledby="panel-referrer"] tbody').waitFor()
+    const loadMs = Date.now() - started
+    const navigation = await page.evaluate(() => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { domContentLoadedEventEnd: number; loadEventEnd: number })
+    writeFileSync(join(results, 'dashboard-timing.json'), JSON.stringify({ signInToFiguresMs: loadMs, domContentLoadedMs: Math.round(navigation.domContentLoadedEventEnd), loadMs: Math.round(navigation.loadEventEnd) }, null, 2))
+    console.log(`[dashboard] page load ${Math.round(navigation.loadEventEnd)} ms; sign-in to top line and panels ${loadMs} ms`)
+
+    await page.selectOption('#period', '30d')
+    await expect.poll(() => page.url()).toContain('period=30d')
+    const month = report('--site', 'demo-civic.test', '--period', '30d')
+    await expect.poll(() => metric(page, 'visitors')).toBe(shown(month.metrics.visitors))
+
+    await page.locator('section[aria-labelledby="panel-referrer"] button.row-filter', { hasText: 'google.com' }).click()
+    await expect.poll(() => decodeURIComponent(page.url())).toContain('filter=referrer:google.com')
+    const google = report('--site', 'demo-civic.test', '--period', '30d', '--filter', 'referrer:google.com')
+    await expect.poll(() => metric(page, 'visits')).toBe(shown(google.metrics.visits))
+    expect(await panelValues(page, 'referrer')).toEqual(['google.com'])
+
+    await page.getByRole('button', { name: 'Remove filter referrer google.com' }).click()
+    await expect.poll(() => page.url()).not.toContain('filter=')
+    await expect.poll(() => metric(page, 'visits')).toBe(shown(month.metrics.visits))
+    // Back and forward walk the same states, from the URL.
+    await page.goBack()
+    await expect.poll(() => metric(page, 'visits')).toBe(shown(google.metrics.visits))
+
+    expect(dialogs).toEqual([])
+    expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations)).toEqual([])
+    expect(requests.filter((r) => !r.startsWith(url))).toEqual([])
+    expect(requests.some((r) => r.includes(token))).toBe(false)
+    await page.context().close()
+  })
+
+  it('exports each panel as the same CSV that quietcount report writes', async () => {
+    const { page } = await open('/?site=demo-civic.test&period=30d')
+    await signIn(page)
+    for (const [breakdown, title] of [['page', 'Pages'], ['referrer', 'Referrers'], ['consent', 'Consent decisions']]) {
+      const button = page.getByRole('button', { name: `Export ${title} as CSV` })
+      await page.locator(`section[aria-labelledby="panel-${breakdown}"] table`).waitFor()
+      const [download] = await Promise.all([page.waitForEvent('download'), button.click()])
+      const csv = readFileSync((await download.path())!, 'utf8')
+      expect(csv).toBe(run('report', '--site', 'demo-civic.test', '--period', '30d', '--breakdown', breakdown!, '--limit', '10', '--format', 'csv'))
+      expect(csv.split('\n').length).toBeGreaterThan(2)
+    }
+    await page.context().close()
+  })
+
+  it('shows a path holding markup as text, and no dialog fires', async () => {
+    const { page, dialogs } = await open('/?site=demo-blog.test&period=today')
+    await signIn(page)
+    const pages = page.locator('section[aria-labelledby="panel-page"]')
+    await expect.poll(() => pages.innerText()).toContain(XSS)
+    expect(await page.locator('main img').count()).toBe(0)
+    expect(dialogs).toEqual([])
+    await page.context().close()
+  })
+
+  it('opens a share link without a token: the same totals, rows below k folded', async () => {
+    const { page } = await open(shareLink + '?period=30d')
+    const shared = report('--site', 'demo-civic.test', '--period', '30d', '--k', '1000', '--breakdown', 'page', '--limit', '10')
+    await expect.poll(() => metric(page, 'visitors')).toBe(shown(shared.metrics.visitors))
+    await page.locator('section[aria-labelledby="panel-page"] table').waitFor()
+    expect(await panelValues(page, 'page')).toEqual(shared.breakdown!.rows.map((r) => r.value))
+    const folded = report('--site', 'demo-civic.test', '--period', '30d', '--breakdown', 'page', '--limit', '1000').breakdown!.rows.filter((r) => r.pageviews! < 1000)
+    expect(folded.length, 'the demo data should have pages below k').toBeGreaterThan(0)
+    expect(await panelValues(page, 'page')).toContain('(other)')
+    expect(await page.locator('#token').count()).toBe(0)
+    await page.context().close()
+  })
+
+  it('has no WCAG 2.2 A/AA violation (axe-core), light and dark', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const { page } = await open('/?site=demo-civic.test&period=30d', { bypassCSP: true })
+      await page.emulateMedia({ colorScheme: scheme })
+      await signIn(page)
+      await page.locator('section[aria-labelledby="panel-consent"] table').waitFor()
+      await page.locator('.uplot').waitFor()
+      await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' })
+      const result = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[]; passes: unknown[] }> } }).axe
+        const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+        return { violations: r.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target).slice(0, 3))}`), passes: r.passes.length }
+      })
+      console.log(`[axe dashboard ${scheme}] ${result.violations.length} violations, ${result.passes} rules passed`)
+      expect(result.violations).toEqual([])
+      await page.context().close()
+    }
+  })
+
+  it('saves screenshots, light and dark, desktop and phone, and fits 360 px without sideways scrolling', async () => {
+    for (const [name, width] of [['desktop', 1280], ['phone', 360]] as const) {
+      for (const scheme of ['light', 'dark'] as const) {
+        const { page } = await open('/?site=demo-civic.test&period=30d', { width })
+        await page.emulateMedia({ colorScheme: scheme })
+        await signIn(page)
+        await page.locator('section[aria-labelledby="panel-consent"] table').waitFor()
+        await page.locator('.uplot').waitFor()
+        expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+        await page.screenshot({ path: join(results, `dashboard-${scheme}-${name}.png`), fullPage: name == 'desktop' })
+        await page.context().close()
+      }
+    }
+  })
+
+  it('moves through sign-in with the keyboard alone', async () => {
+    const { page } = await open('/')
+    await page.keyboard.type(token)
+    await page.keyboard.press('Enter')
+    await page.locator('#period').waitFor()
+    await page.focus('#period')
+    await page.keyboard.press('ArrowDown')
+    await expect.poll(() => page.url()).toMatch(/period=(30d|month)/)
+    await page.context().close()
+  })
+})
