@@ -45,6 +45,8 @@ the dashboard at / and /share/:id.
   --examples  also serve the example site at /example (site id example.test, registered if
               missing), fill an empty store with a year of demo data, and print an admin
               token for the dashboard (made anew at each start)
+  --rate-limit  beacons a second per client address (burst: ten times as many); 0 turns the
+              limit off (default 20; env QUIETCOUNT_RATE_LIMIT)
   --trust-proxy  behind a reverse proxy: rate-limit by the last X-Forwarded-For address
               (env QUIETCOUNT_TRUST_PROXY=1); never when clients reach the collector directly`,
     options: {
@@ -54,10 +56,14 @@ the dashboard at / and /share/:id.
       config: CONFIG,
       examples: { type: 'boolean' },
       'trust-proxy': { type: 'boolean', default: process.env.QUIETCOUNT_TRUST_PROXY == '1' },
+      'rate-limit': { type: 'string', default: process.env.QUIETCOUNT_RATE_LIMIT ?? '20' },
     },
     async run(v) {
       const port = Number(v.port)
       if (!/^\d+$/.test(String(v.port)) || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(v.port)})`)
+      const perSecond = Number(v['rate-limit'])
+      if (!/^\d+$/.test(String(v['rate-limit'])) || perSecond > 100_000) throw new UsageError(`--rate-limit must be a whole number from 0 (off) to 100000 (got ${JSON.stringify(v['rate-limit'])})`)
+      const rateLimit = perSecond ? { perSecond, burst: perSecond * 10 } : (false as const)
       const registry = registryFile(String(v.config))
       if (v.examples && !registry.read().sites.some((s) => s.id == 'example.test')) {
         const current = registry.read()
@@ -77,7 +83,7 @@ the dashboard at / and /share/:id.
         mountDashboard(app, join(packageRoot, 'dist'))
         if (v.examples) mountExamples(app)
       }
-      const server = await serveCollector({ store, registry, port, hostname: String(v.host), trustProxy: Boolean(v['trust-proxy']), extend }).catch(
+      const server = await serveCollector({ store, registry, port, hostname: String(v.host), trustProxy: Boolean(v['trust-proxy']), rateLimit, extend }).catch(
         async (error: Error) => {
           await store.close()
           throw error

@@ -17,8 +17,11 @@ export interface CollectorOptions {
   /** The client's address, for rate limiting only (the Node adapter supplies the socket's). */
   clientAddress?: (c: Context) => string | undefined
   groupCommit?: GroupCommitOptions
-  /** Beacons per second per client address, and the burst allowed (default 20 and 200: visitors behind one NAT share an address). */
-  rateLimit?: { perSecond?: number; burst?: number }
+  /**
+   * Beacons per second per client address, and the burst allowed (default 20 and 200: visitors
+   * behind one NAT share an address); `false` turns it off (benchmarks, or a proxy that limits).
+   */
+  rateLimit?: { perSecond?: number; burst?: number } | false
 }
 
 const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429, field: string, rule: string, message = `${field}: ${rule}`) =>
@@ -39,7 +42,7 @@ const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429, fiel
 export function createCollector(options: CollectorOptions) {
   const { store, registry } = options
   const commits = groupCommit(store, options.groupCommit)
-  const allow = rateLimiter(options.rateLimit)
+  const allow = options.rateLimit === false ? () => true : rateLimiter(options.rateLimit)
   const realtime = realtimeCounter()
   const app = new Hono()
   // An unexpected failure (a store that went away) answers in the same JSON shape as every other

@@ -37,6 +37,7 @@ describe('quietcount CLI', () => {
     [['sites', 'frobnicate', 'x'], 'sites takes add, list or remove'],
     [['tokens', 'create'], 'tokens create needs exactly one of --site ID or --admin'],
     [['share', 'create', 'nowhere.test'], 'no site "nowhere.test"'],
+    [['serve', '--rate-limit', 'lots'], '--rate-limit must be a whole number from 0 (off) to 100000 (got "lots")'],
     [['demo', '--days', '0'], '--days must be a whole number from 1 to 1098 (got "0")'],
     [['demo', '--seed', 'abc'], '--seed must be a whole number'],
   ])('%j fails with exit 2 and says why', (args, message) => {

@@ -44,6 +44,16 @@ describe('serveCollector', () => {
     }
   })
 
+  it('lets every beacon through with the rate limit off', async () => {
+    const server = await serveCollector({ store, registry, port: 0, rateLimit: false, groupCommit: { maxWaitMs: 1 } })
+    try {
+      const statuses = await Promise.all(Array.from({ length: 300 }, () => fetch(server.url + '/api/collect', { method: 'POST', body: beacon, headers: { 'content-type': 'text/plain', 'user-agent': CHROME } }).then((r) => r.status)))
+      expect(new Set(statuses)).toEqual(new Set([204]))
+    } finally {
+      await server.close()
+    }
+  })
+
   it('rejects with a message naming the port when it is taken', async () => {
     const first = await serveCollector({ store, registry, port: 0 })
     const port = Number(new URL(first.url).port)

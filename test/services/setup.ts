@@ -40,7 +40,7 @@ export default async function setup(project: TestProject) {
   }
 }
 
-interface Server {
+export interface Server {
   /** URL template with `{db}` for a database name. */
   url: string
   version: string
@@ -192,7 +192,7 @@ async function waitFor(what: string, ready: () => Promise<boolean>, { child }: {
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: initdb + postgres from the Debian package, trust auth, socket and port on 127.0.0.1
 
-async function startPostgres(): Promise<Server> {
+export async function startPostgres(): Promise<Server> {
   const bin = postgresBin()
   if (!bin) throw new Error(`PostgreSQL not found ${process.env.PG_BIN ? `in PG_BIN=${process.env.PG_BIN}` : 'under /usr/lib/postgresql/*/bin'} (install the Debian package "postgresql", or set PG_BIN)`)
   const user = runAs(['postgres', 'nobody'])
@@ -243,7 +243,7 @@ async function startPostgres(): Promise<Server> {
 // ---------------------------------------------------------------------------------------------
 // ClickHouse: clickhouse-server from the Debian package (18.16) with a minimal config, HTTP only
 
-async function startClickHouse(): Promise<Server> {
+export async function startClickHouse(): Promise<Server> {
   const binary = clickhouseServer()
   if (!binary) throw new Error('clickhouse-server not found (install the Debian package "clickhouse-server", or set CLICKHOUSE_SERVER)')
   const user = runAs(['clickhouse', 'nobody'])
