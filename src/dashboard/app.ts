@@ -210,6 +210,26 @@ function realtime() {
 /** Bucket labels (2026-11-23, 2026-11-23T14, 2026-11) as UTC seconds, drawn in UTC so they read as the site's local time. */
 const bucketTime = (bucket: string) => Date.parse(bucket.length == 7 ? `${bucket}-01T00:00:00Z` : bucket.length == 10 ? `${bucket}T00:00:00Z` : `${bucket}:00:00Z`) / 1000
 
+/** A tooltip that follows the cursor: the bucket and its figures, as text. */
+function tooltip(result: StatsResult): uPlot.Plugin {
+  const tip = el('div', { class: 'tip', hidden: '' })
+  return {
+    hooks: {
+      init: (u) => void u.over.append(tip),
+      setCursor: (u) => {
+        const i = u.cursor.idx
+        const b = i == null ? undefined : result.timeseries[i]
+        tip.hidden = !b
+        if (!b) return
+        tip.replaceChildren(el('strong', {}, b.bucket.replace('T', ' ') + (result.interval == 'hour' ? ':00' : '')), el('br'), `Visitors ${b.visitors}`, el('br'), `Page views ${b.pageviews}`)
+        // Positions through the CSSOM, which a strict style-src allows (unlike style="" attributes).
+        tip.style.left = `${Math.min(u.cursor.left! + 12, u.over.clientWidth - 130)}px`
+        tip.style.top = `${Math.max(0, u.cursor.top! - 40)}px`
+      },
+    },
+  }
+}
+
 function chart(result: StatsResult) {
   const box = el('figure', { class: 'chart', role: 'img', 'aria-label': `Visitors and page views by ${result.interval}, ${result.from} to ${result.to}` })
   const draw = () => {
@@ -218,6 +238,7 @@ function chart(result: StatsResult) {
       {
         width: Math.max(280, box.clientWidth - 8),
         height: 240,
+        plugins: [tooltip(result)],
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         series: [
           { label: result.interval == 'hour' ? 'Hour' : result.interval == 'day' ? 'Day' : 'Month' },

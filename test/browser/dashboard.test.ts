@@ -89,6 +89,11 @@ describeBrowser('dashboard', () => {
     writeFileSync(join(results, 'dashboard-timing.json'), JSON.stringify({ signInToFiguresMs: loadMs, domContentLoadedMs: Math.round(navigation.domContentLoadedEventEnd), loadMs: Math.round(navigation.loadEventEnd) }, null, 2))
     console.log(`[dashboard] page load ${Math.round(navigation.loadEventEnd)} ms; sign-in to top line and panels ${loadMs} ms`)
 
+    // The chart's tooltip names the bucket under the cursor and its figures.
+    const chartBox = (await page.locator('.uplot .u-over').boundingBox())!
+    await page.mouse.move(chartBox.x + chartBox.width / 2, chartBox.y + chartBox.height / 2)
+    await expect.poll(() => page.locator('.tip').innerText()).toMatch(/^\d{4}-\d{2}-\d{2}\nVisitors \d+\nPage views \d+$/)
+
     await page.selectOption('#period', '30d')
     await expect.poll(() => page.url()).toContain('period=30d')
     const month = report('--site', 'demo-civic.test', '--period', '30d')
@@ -98,7 +103,8 @@ describeBrowser('dashboard', () => {
     await expect.poll(() => decodeURIComponent(page.url())).toContain('filter=referrer:google.com')
     const google = report('--site', 'demo-civic.test', '--period', '30d', '--filter', 'referrer:google.com')
     await expect.poll(() => metric(page, 'visits')).toBe(shown(google.metrics.visits))
-    expect(await panelValues(page, 'referrer')).toEqual(['google.com'])
+    // Panels load after the top line; the filtered referrer panel holds only the filter's row.
+    await expect.poll(() => panelValues(page, 'referrer')).toEqual(['google.com'])
 
     await page.getByRole('button', { name: 'Remove filter referrer google.com' }).click()
     await expect.poll(() => page.url()).not.toContain('filter=')
