@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from '@clickhouse/client'
+import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { type Row, TABLES } from '../../src/collector/rows.js'
 import { aggregateSql, type ClickHouseDriver, clickhouseConfig, clickhouseStore, clickhouseString, createTable } from '../../src/collector/stores/clickhouse.js'
 import { importDriver, openStore } from '../../src/collector/stores/open.js'
 import { type PgDriver, postgresStore } from '../../src/collector/stores/postgres.js'
+import { createTable as createSqlTable } from '../../src/collector/stores/sql.js'
 import type { AggregateQuery, AggregateRow, Store } from '../../src/collector/stores/store.js'
 import { storesUnderTest } from './stores.js'
 
@@ -187,6 +189,37 @@ const BAD_QUERIES = [
   { table: 'quietcount_migrations', site: 's', from: 0, to: 1 },
   { table: 'constructor', site: 's', from: 0, to: 1 },
 ]
+
+describe('sqlite upgrades', () => {
+  it('rebuilds a version-1 database as tables clustered on their key, keeping every count', async () => {
+    // A database as version 1 left it: rowid tables with the key as a separate index.
+    const file = join(dir, 'version-1.db')
+    const old = new Database(file)
+    old.exec('CREATE TABLE quietcount_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+    for (const table of Object.keys(TABLES) as (keyof typeof TABLES)[]) old.exec(createSqlTable(table, { placeholder: () => '?', integer: 'INTEGER' }))
+    old.prepare("INSERT INTO quietcount_migrations VALUES (1, '2026-11-01T00:00:00.000Z')").run()
+    old.close()
+    const before = await open(`sqlite:${file}`)
+    await before.write([pageRow('up.test', '/a', 3), pageRow('up.test', '/b', 4, 500_001), ...HOSTILE.map((value) => pageRow('up.test', value))])
+    await before.close()
+
+    const store = await open(`sqlite:${file}`)
+    await store.migrate()
+    await store.migrate()
+    const db = new Database(file, { readonly: true })
+    const schema = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'quietcount_%'").all() as { name: string; sql: string }[]
+    expect(schema.map((t) => t.name).sort()).toEqual(Object.keys(TABLES).sort())
+    expect(schema.every((t) => t.sql.endsWith('WITHOUT ROWID'))).toBe(true)
+    expect(db.prepare('SELECT version FROM quietcount_migrations ORDER BY version').pluck().all()).toEqual([1, 2])
+    db.close()
+    expect(await views(store, { site: 'up.test', filters: { path: '/a' } })).toMatchObject([{ views: 3 }])
+    expect(await views(store, { site: 'up.test', groupBy: ['hour'] })).toMatchObject([{ hour: 500_000, views: 3 + HOSTILE.length }, { hour: 500_001, views: 4 }])
+    expect((await views(store, { site: 'up.test', groupBy: ['path'] })).map((row) => row.path).sort()).toEqual([...new Set(['/a', '/b', ...HOSTILE])].sort())
+    // Writes after the upgrade still add to the same rows.
+    await store.write([pageRow('up.test', '/a', 2)])
+    expect(await views(store, { site: 'up.test', filters: { path: '/a' } })).toMatchObject([{ views: 5 }])
+  })
+})
 
 describe('unknown names are refused before any SQL is sent', () => {
   /** Drivers that record every statement and connection instead of sending it. */

@@ -13,9 +13,10 @@ export interface Dialect {
   integer: string
 }
 
-export function createTable(table: Table, dialect: Dialect): string {
+/** The table's DDL; `name` lets a migration build a replacement beside it. */
+export function createTable(table: Table, dialect: Dialect, name: string = table): string {
   const { dimensions, counters } = TABLES[table]
-  return `CREATE TABLE IF NOT EXISTS ${table} (
+  return `CREATE TABLE IF NOT EXISTS ${name} (
   site TEXT NOT NULL,
   hour ${dialect.integer} NOT NULL,
   ${dimensions.map((d) => `${d} TEXT NOT NULL DEFAULT ''`).join(',\n  ')},
