@@ -209,7 +209,9 @@ export function createTracker(config: TrackerConfig): Tracker {
     counted = false
     visibleSince = document.visibilityState == 'visible' ? Date.now() : 0
     visibleMs = sentSeconds = maxScroll = sentScroll = 0
-    measureScroll()
+    // Reading scrollHeight now would force a layout in the middle of page load: measure the first
+    // screenful once the next frame has been laid out (a page loaded in the background: once shown).
+    requestAnimationFrame(() => setTimeout(measureScroll))
     count()
   }
 

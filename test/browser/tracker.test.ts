@@ -88,6 +88,8 @@ describeBrowser('tracker in Chromium', () => {
     const engagement = pageRecords(site).filter((r) => r.views == 0)
     expect(engagement.reduce((s, r) => s + r.seconds, 0)).toBeGreaterThanOrEqual(2)
     expect(engagement.every((r) => r.path == '/app/')).toBe(true)
+    // The first screenful counts as seen, measured after the first frame rather than during load.
+    expect(engagement.reduce((s, r) => s + r.scroll, 0)).toBeGreaterThan(0)
   })
 
   it('counts a custom event, and refuses one whose prop is an e-mail with a warning naming the rule', async () => {
