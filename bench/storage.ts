@@ -41,8 +41,40 @@ export function trafficRows(pageviews: number): Row[] {
   return [...rows.values()]
 }
 
-/** Bytes a store's data takes on disk (after compaction where the engine has one). */
+/**
+ * Brings a store to the state a running site's database is in after its housekeeping:
+ * PostgreSQL vacuumed and analysed (autovacuum would otherwise run in the middle of a
+ * measurement), ClickHouse's parts merged. SQLite has no such step.
+ */
+export async function settle(kind: 'sqlite' | 'postgres' | 'clickhouse', url: string): Promise<void> {
+  if (kind == 'postgres') {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      await client.query('VACUUM ANALYZE')
+    } finally {
+      await client.end()
+    }
+  }
+  if (kind == 'clickhouse') {
+    const { database, run } = clickhouse(url)
+    for (const table of (await run(`SELECT name FROM system.tables WHERE database = '${database}'`)).split('\n').filter(Boolean)) await run(`OPTIMIZE TABLE ${database}.${table} FINAL`)
+  }
+}
+
+function clickhouse(url: string) {
+  const parsed = new URL(url.replace(/^clickhouse:/, 'http:'))
+  const run = async (query: string) => {
+    const response = await fetch(`http://${parsed.host}/`, { method: 'POST', body: query })
+    if (!response.ok) throw new Error(`${query}: ${await response.text()}`)
+    return (await response.text()).trim()
+  }
+  return { database: parsed.pathname.slice(1), run }
+}
+
+/** Bytes a store's data takes on disk, settled first. */
 export async function storeBytes(kind: 'sqlite' | 'postgres' | 'clickhouse', url: string): Promise<number> {
+  await settle(kind, url)
   if (kind == 'sqlite') {
     const file = url.replace(/^sqlite:/, '')
     const size = (f: string) => { try { return statSync(f).size } catch { return 0 } }
@@ -52,22 +84,13 @@ export async function storeBytes(kind: 'sqlite' | 'postgres' | 'clickhouse', url
     const client = new pg.Client({ connectionString: url })
     await client.connect()
     try {
-      await client.query('VACUUM')
       const { rows } = await client.query("SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'")
       return Number(rows[0].bytes)
     } finally {
       await client.end()
     }
   }
-  const parsed = new URL(url.replace(/^clickhouse:/, 'http:'))
-  const database = parsed.pathname.slice(1)
-  const http = `http://${parsed.host}/`
-  const run = async (query: string) => {
-    const response = await fetch(http, { method: 'POST', body: query })
-    if (!response.ok) throw new Error(`${query}: ${await response.text()}`)
-    return (await response.text()).trim()
-  }
-  for (const table of (await run(`SELECT name FROM system.tables WHERE database = '${database}'`)).split('\n').filter(Boolean)) await run(`OPTIMIZE TABLE ${database}.${table} FINAL`)
+  const { database, run } = clickhouse(url)
   return Number(await run(`SELECT sum(bytes) FROM system.parts WHERE database = '${database}' AND active`))
 }
 
