@@ -47,18 +47,21 @@ export function trafficRows(pageviews: number): Row[] {
  * measurement), ClickHouse's parts merged. SQLite has no such step.
  */
 export async function settle(kind: 'sqlite' | 'postgres' | 'clickhouse', url: string): Promise<void> {
-  if (kind == 'postgres') {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    try {
-      await client.query('VACUUM ANALYZE')
-    } finally {
-      await client.end()
-    }
-  }
+  if (kind == 'postgres') await postgres(url, (client) => client.query('VACUUM ANALYZE'))
   if (kind == 'clickhouse') {
     const { database, run } = clickhouse(url)
     for (const table of (await run(`SELECT name FROM system.tables WHERE database = '${database}'`)).split('\n').filter(Boolean)) await run(`OPTIMIZE TABLE ${database}.${table} FINAL`)
+  }
+}
+
+/** Runs `use` on a connection of its own, closed afterwards. */
+async function postgres<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await use(client)
+  } finally {
+    await client.end()
   }
 }
 
@@ -81,14 +84,8 @@ export async function storeBytes(kind: 'sqlite' | 'postgres' | 'clickhouse', url
     return size(file) + size(file + '-wal')
   }
   if (kind == 'postgres') {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    try {
-      const { rows } = await client.query("SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'")
-      return Number(rows[0].bytes)
-    } finally {
-      await client.end()
-    }
+    const { rows } = await postgres(url, (client) => client.query("SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"))
+    return Number(rows[0].bytes)
   }
   const { database, run } = clickhouse(url)
   return Number(await run(`SELECT sum(bytes) FROM system.parts WHERE database = '${database}' AND active`))

@@ -213,25 +213,20 @@ const n = (value: unknown) => Number(value ?? 0)
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits
 const ratio = (a: number, b: number, digits: number) => (b ? round(a / b, digits) : 0)
 
-/** The counters of hourly groups summed into one row: the totals of their range. */
-function sum(groups: AggregateRow[]): AggregateRow {
-  const total: AggregateRow = {}
-  for (const group of groups) for (const key in group) if (key != 'hour') total[key] = n(total[key]) + n(group[key])
-  return total
-}
-
-function metricsOf(pages: AggregateRow | undefined, events: AggregateRow | undefined): Metrics {
-  const views = n(pages?.views)
-  const visits = n(pages?.visits)
+/** The metrics of a range from its page and event groups (by hour, or one ungrouped row each). */
+function metricsOf([pageGroups, eventGroups]: [AggregateRow[], AggregateRow[]]): Metrics {
+  const sum = (groups: AggregateRow[], counter: string) => groups.reduce((total, group) => total + n(group[counter]), 0)
+  const views = sum(pageGroups, 'views')
+  const visits = sum(pageGroups, 'visits')
   return {
-    visitors: n(pages?.visitors_day),
-    monthly_visitors: n(pages?.visitors_month),
+    visitors: sum(pageGroups, 'visitors_day'),
+    monthly_visitors: sum(pageGroups, 'visitors_month'),
     visits,
     pageviews: views,
     views_per_visit: ratio(views, visits, 2),
-    avg_engagement_seconds: ratio(n(pages?.seconds), views, 1),
-    avg_scroll: ratio(n(pages?.scroll), views, 0),
-    events: n(events?.count),
+    avg_engagement_seconds: ratio(sum(pageGroups, 'seconds'), views, 1),
+    avg_scroll: ratio(sum(pageGroups, 'scroll'), views, 0),
+    events: sum(eventGroups, 'count'),
   }
 }
 
@@ -279,18 +274,16 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   const range = hoursOf(query.from, query.to, timezone)
   const pageFilters = filtersFor('pages', query.filters) as Partial<Record<Dimension<'pages'>, string>>
   const eventFilters = filtersFor('events', query.filters) as Partial<Record<Dimension<'events'>, string>>
-  // The hourly sums of the range serve twice: bucketed they are the time series, summed the totals.
-  // One pass over the stored rows instead of two, and the tables are asked at the same time.
-  const hourly = (r: { from: number; to: number }) =>
-    Promise.all([
-      store.query({ table: 'pages', site, ...r, filters: pageFilters, groupBy: ['hour'] }),
-      // An event-name filter narrows events only; page totals then count the pages of the range.
-      store.query({ table: 'events', site, ...r, filters: eventFilters, groupBy: ['hour'] }),
-    ])
+  // The sums of both tables over a range, asked at the same time. An event-name filter narrows
+  // events only; page totals then count the pages of the range.
+  const sums = (r: { from: number; to: number }, groupBy?: ['hour']) =>
+    Promise.all([store.query({ table: 'pages', site, ...r, filters: pageFilters, groupBy }), store.query({ table: 'events', site, ...r, filters: eventFilters, groupBy })])
+  // The range's hourly sums serve twice: bucketed they are the time series, added up the totals,
+  // so the rows are read once. The previous period needs only its totals.
   const previous = query.compare ? previousPeriod(query) : undefined
-  const [[pageHours, eventHours], previousHours, breakdown] = await Promise.all([
-    hourly(range),
-    previous && hourly(hoursOf(previous.from, previous.to, timezone)),
+  const [hours, previousSums, breakdown] = await Promise.all([
+    sums(range, ['hour']),
+    previous && sums(hoursOf(previous.from, previous.to, timezone)),
     query.breakdown && breakdownOf(store, query, range, pageFilters, eventFilters),
   ])
 
@@ -301,24 +294,27 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
     to: query.to,
     interval: query.interval,
     filters: query.filters,
-    metrics: metricsOf(sum(pageHours), sum(eventHours)),
+    metrics: metricsOf(hours),
     timeseries: [],
+    ...(previous && previousSums && { previous: { ...previous, metrics: metricsOf(previousSums) } }),
+    ...(breakdown && { breakdown }),
   }
-  if (previous && previousHours) result.previous = { ...previous, metrics: metricsOf(sum(previousHours[0]), sum(previousHours[1])) }
 
   // Time series: hourly sums from the store, bucketed in the site's time zone, gaps filled.
   const bucketOf = (hour: number) => {
     const { date, hour: hh } = localTime(hour * 3_600_000, timezone)
     return query.interval == 'hour' ? `${date}T${hh}` : query.interval == 'day' ? date : date.slice(0, 7)
   }
-  // Each hour of the range to its bucket, gaps included; time-zone arithmetic once per hour.
+  // Each hour of the range to its bucket, gaps included: time-zone arithmetic once per hour.
   const bucketOfHour = new Map<number, StatsResult['timeseries'][number]>()
   const buckets = new Map<string, StatsResult['timeseries'][number]>()
   for (let hour = range.from; hour < range.to; hour++) {
     const bucket = bucketOf(hour)
-    if (!buckets.has(bucket)) buckets.set(bucket, { bucket, visitors: 0, visits: 0, pageviews: 0, events: 0 })
-    bucketOfHour.set(hour, buckets.get(bucket)!)
+    let b = buckets.get(bucket)
+    if (!b) buckets.set(bucket, (b = { bucket, visitors: 0, visits: 0, pageviews: 0, events: 0 }))
+    bucketOfHour.set(hour, b)
   }
+  const [pageHours, eventHours] = hours
   for (const row of pageHours) {
     const b = bucketOfHour.get(n(row.hour))!
     b.visitors += n(row.visitors_day)
@@ -327,8 +323,6 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   }
   for (const row of eventHours) bucketOfHour.get(n(row.hour))!.events += n(row.count)
   result.timeseries = [...buckets.values()]
-
-  if (breakdown) result.breakdown = breakdown
   return result
 }
 

@@ -223,7 +223,7 @@ function tooltip(result: StatsResult): uPlot.Plugin {
         if (!b) return
         tip.replaceChildren(el('strong', {}, b.bucket.replace('T', ' ') + (result.interval == 'hour' ? ':00' : '')), el('br'), `Visitors ${b.visitors}`, el('br'), `Page views ${b.pageviews}`)
         // Positions through the CSSOM, which a strict style-src allows (unlike style="" attributes).
-        tip.style.left = `${Math.min(u.cursor.left! + 12, u.over.clientWidth - 130)}px`
+        tip.style.left = `${Math.min(u.cursor.left! + 12, u.over.clientWidth - tip.offsetWidth)}px`
         tip.style.top = `${Math.max(0, u.cursor.top! - 40)}px`
       },
     },

@@ -9,7 +9,7 @@ import { type Row, TABLES } from '../../src/collector/rows.js'
 import { aggregateSql, type ClickHouseDriver, clickhouseConfig, clickhouseStore, clickhouseString, createTable } from '../../src/collector/stores/clickhouse.js'
 import { importDriver, openStore } from '../../src/collector/stores/open.js'
 import { type PgDriver, postgresStore } from '../../src/collector/stores/postgres.js'
-import { createTable as createSqlTable } from '../../src/collector/stores/sql.js'
+import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/collector/stores/sqlite.js'
 import type { AggregateQuery, AggregateRow, Store } from '../../src/collector/stores/store.js'
 import { storesUnderTest } from './stores.js'
 
@@ -192,11 +192,11 @@ const BAD_QUERIES = [
 
 describe('sqlite upgrades', () => {
   it('rebuilds a version-1 database as tables clustered on their key, keeping every count', async () => {
-    // A database as version 1 left it: rowid tables with the key as a separate index.
+    // A database as version 1 left it (its migration, run by hand): rowid tables with the key as a separate index.
     const file = join(dir, 'version-1.db')
     const old = new Database(file)
     old.exec('CREATE TABLE quietcount_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
-    for (const table of Object.keys(TABLES) as (keyof typeof TABLES)[]) old.exec(createSqlTable(table, { placeholder: () => '?', integer: 'INTEGER' }))
+    for (const sql of SQLITE_MIGRATIONS[0]!) old.exec(sql)
     old.prepare("INSERT INTO quietcount_migrations VALUES (1, '2026-11-01T00:00:00.000Z')").run()
     old.close()
     const before = await open(`sqlite:${file}`)

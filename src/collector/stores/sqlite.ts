@@ -8,7 +8,7 @@ const dialect: Dialect = { placeholder: () => '?', integer: 'INTEGER' }
 const tables = Object.keys(TABLES) as Table[]
 
 /** Versioned migrations: each runs once, in order, inside a transaction. */
-const MIGRATIONS: string[][] = [
+export const MIGRATIONS: string[][] = [
   tables.map((table) => createTable(table, dialect)),
   // 2: tables clustered on their key (WITHOUT ROWID). A range of hours is then read in key order
   // from one b-tree instead of through the key's index and back into the table for each row,
