@@ -1,13 +1,14 @@
 import type { Client } from '../collector/enrich.js'
 import { beaconRows } from '../collector/ingest.js'
 import { mergeRow, type Row } from '../collector/rows.js'
-import type { Site } from '../collector/sites.js'
+import { DEFAULT_DETAIL_DAYS, type Site } from '../collector/sites.js'
 import type { Store } from '../collector/stores/store.js'
 import type { Beacon, PageRecord } from '../shared/protocol.js'
 
 /**
  * A year of believable traffic for a few demo sites, made of beacons like the tracker's and
- * ingested through the collector's own path (beaconRows, merged per hour), so the dashboard shows
+ * ingested through the collector's own path (beaconRows into both tiers, merged per day; the
+ * caller then expires the detail older than the window, as a collector would), so the dashboard shows
  * what a real site would: daily and weekly rhythm, growth, referrers, campaigns, events and
  * consent decisions. Seeded, so the same seed gives the same counts.
  */
@@ -105,7 +106,7 @@ export async function seedDemo(store: Store, { seed = 1, days = 365, now = Date.
             ...(next() < 0.05 && { events: [{ name: pick(['Signup', 'File Download', 'Outbound Link']), path: pages[0]!.path, count: 1 }] }),
             ...(next() < 0.3 && { consents: [{ decision: pick(['accept-all', 'accept-all', 'reject-all', 'custom'] as const), categories: { analytics: next() < 0.6 }, count: 1 }] }),
           }
-          for (const row of beaconRows(beacon, client, hour)) mergeRow(rows, row)
+          for (const row of beaconRows(beacon, client, hour, { timezone: site.timezone, detailDays: DEFAULT_DETAIL_DAYS })) mergeRow(rows, row)
           pageviews += views
         }
       }

@@ -5,11 +5,16 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Hono } from 'hono'
 import { serveCollector } from '../collector/node.js'
-import { hashToken, newSecret, registryFile, type Site, siteProblem } from '../collector/sites.js'
-import { type BreakdownRow, parseStatsQuery, refuseUnderK, runStats, type StatsResult } from '../collector/stats.js'
+import { expireDetail } from '../collector/retention.js'
+import { DEFAULT_DETAIL_DAYS, hashToken, MAX_DETAIL_DAYS, newSecret, registryFile, type Site, siteProblem } from '../collector/sites.js'
+import { refuseUnderK } from '../collector/stats/k-anonymity.js'
+import { parseStatsQuery } from '../collector/stats/parse-query.js'
+import { runStats } from '../collector/stats/run.js'
 import { openStore } from '../collector/stores/open.js'
-import { mountDashboard } from '../dashboard/routes.js'
 import type { Store } from '../collector/stores/store.js'
+import { mountDashboard } from '../dashboard/routes.js'
+import { BREAKDOWN_NAMES, FILTERS } from '../shared/dimensions.js'
+import type { StatsResult } from '../shared/stats-types.js'
 import { DEMO_SITES, progressBar, seedDemo } from './demo-data.js'
 import { formatReport } from './report-format.js'
 
@@ -69,8 +74,7 @@ the dashboard at / and /share/:id.
         const current = registry.read()
         registry.write({ ...current, sites: [...current.sites, { id: 'example.test', origins: [], timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', shares: [] }] })
       }
-      const store = await openStore(String(v.store))
-      await store.migrate()
+      const store = await openMigrated(String(v.store), registry)
       let token: string | undefined
       if (v.examples) {
         if (!(await hasDemoData(store))) await seedDemoSites(store, registry, {})
@@ -119,9 +123,8 @@ admin token for the dashboard. The same seed gives the same counts.`,
       const seed = number('seed', 2 ** 31)
       const days = number('days', 3 * 366)
       const registry = registryFile(String(v.config))
-      const store = await openStore(String(v.store))
+      const store = await openMigrated(String(v.store), registry)
       try {
-        await store.migrate()
         if (await hasDemoData(store)) throw new UsageError(`${v.store} holds demo counts already; seeding again would add to them (use a fresh --store)`)
         const pageviews = await seedDemoSites(store, registry, { seed, days })
         const token = newSecret()
@@ -136,20 +139,43 @@ admin token for the dashboard. The same seed gives the same counts.`,
   },
 
   migrate: {
-    usage: `quietcount migrate [--store URL]
+    usage: `quietcount migrate [--store URL] [--config FILE]
 
-Creates or upgrades the store's schema (versioned, safe to run again).`,
-    options: { store: STORE },
+Creates or upgrades the store's schema (versioned, safe to run again). An upgrade that builds
+the marginal tier from older counts puts them in each site's local days, so it reads the sites'
+time zones from --config (a site it does not list counts in UTC).`,
+    options: { store: STORE, config: CONFIG },
     async run(v) {
-      const store = await openStore(String(v.store))
-      await store.migrate()
+      const store = await openMigrated(String(v.store), registryFile(String(v.config)))
       await store.close()
       console.log(`migrated ${v.store}`)
     },
   },
 
+  prune: {
+    usage: `quietcount prune [--store URL] [--config FILE]
+
+Deletes the detail rows (whole tuples of a page view's attributes) older than each site's detail
+window; a site no longer in --config keeps the default ${DEFAULT_DETAIL_DAYS} days. The marginal tier stays. A
+running collector does this by itself every hour; prune is for stores no collector serves.`,
+    options: { store: STORE, config: CONFIG },
+    async run(v) {
+      const registry = registryFile(String(v.config))
+      const store = await openMigrated(String(v.store), registry)
+      try {
+        for (const { site, before, deleted } of await expireDetail(store, registry.read().sites)) {
+          const timezone = registry.read().sites.find((s) => s.id == site)?.timezone ?? 'UTC'
+          console.log(`${site}: detail before ${new Date(before * 3_600_000).toISOString().slice(0, 13)}:00 UTC (${timezone} days) deleted: ${deleted.toLocaleString('en')} rows`)
+        }
+      } finally {
+        await store.close()
+      }
+    },
+  },
+
   sites: {
-    usage: `quietcount sites add ID [--origin https://example.org]... [--timezone Europe/Madrid] [--param page]...
+    usage: `quietcount sites add ID [--origin https://example.org]... [--timezone Europe/Madrid] [--param page]... [--detail-days ${DEFAULT_DETAIL_DAYS}]
+quietcount sites set ID [--origin URL]... [--timezone ZONE] [--param NAME]... [--detail-days N]
 quietcount sites list
 quietcount sites remove ID
   (all take --config FILE, default ./quietcount.json)
@@ -157,35 +183,56 @@ quietcount sites remove ID
 A site's origins are the only pages allowed to send its beacons (none given: any origin).
 Its time zone decides where its days and months begin (default: this machine's).
 --param keeps a query parameter in recorded paths, as the tracker's data-params does; any
-other parameter a beacon carries is dropped (utm_* and ref are campaign fields anyway).`,
-    options: { config: CONFIG, origin: { type: 'string', multiple: true }, timezone: { type: 'string' }, param: { type: 'string', multiple: true } },
+other parameter a beacon carries is dropped (utm_* and ref are campaign fields anyway).
+--detail-days is how long whole tuples of a page view's attributes are kept, today included,
+for filtering by several dimensions at once: 0 (only per-dimension counts, the most private)
+to ${MAX_DETAIL_DAYS} (25 months); default ${DEFAULT_DETAIL_DAYS}. Per-dimension counts are kept for ever.
+set changes only the options it is given; --origin and --param replace the lists.`,
+    options: { config: CONFIG, origin: { type: 'string', multiple: true }, timezone: { type: 'string' }, param: { type: 'string', multiple: true }, 'detail-days': { type: 'string' } },
     async run(v, [action, id]) {
       const registry = registryFile(String(v.config))
       const current = registry.read()
       if (action == 'list') {
-        for (const s of current.sites) console.log(`${s.id}\t${s.timezone}\t${s.origins.join(' ') || '(any origin)'}\t${s.shares.length} share link(s)`)
+        for (const s of current.sites) {
+          console.log(`${s.id}\t${s.timezone}\t${s.origins.join(' ') || '(any origin)'}\t${s.shares.length} share link(s)\tdetail ${s.detailDays ?? DEFAULT_DETAIL_DAYS} days`)
+        }
         if (!current.sites.length) console.log('no sites yet: quietcount sites add example.org --origin https://example.org')
         return
       }
       if (!id) throw new UsageError(`sites ${action ?? ''} needs a site id`)
-      if (action == 'add') {
-        if (current.sites.some((s) => s.id == id)) throw new UsageError(`site ${JSON.stringify(id)} exists already`)
-        const site: Site = {
-          id,
-          origins: (v.origin as string[] | undefined) ?? [],
-          timezone: (v.timezone as string | undefined) ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
-          params: (v.param as string[] | undefined) ?? [],
-          shares: [],
-        }
+      const detailDays = v['detail-days'] === undefined ? undefined : Number(v['detail-days'])
+      if (detailDays !== undefined && !/^\d+$/.test(String(v['detail-days']))) throw new UsageError(`--detail-days must be a whole number of days from 0 to ${MAX_DETAIL_DAYS} (got ${JSON.stringify(v['detail-days'])})`)
+      const given: Partial<Site> = {
+        ...(v.origin !== undefined && { origins: v.origin as string[] }),
+        ...(v.timezone !== undefined && { timezone: v.timezone as string }),
+        ...(v.param !== undefined && { params: v.param as string[] }),
+        ...(detailDays !== undefined && { detailDays }),
+      }
+      const existing = current.sites.find((s) => s.id == id)
+      if (action == 'add' || action == 'set') {
+        if (action == 'add' && existing) throw new UsageError(`site ${JSON.stringify(id)} exists already (change it with: quietcount sites set ${id} …)`)
+        if (action == 'set' && !existing) throw new UsageError(`no site ${JSON.stringify(id)} (see quietcount sites list)`)
+        if (action == 'set' && !Object.keys(given).length) throw new UsageError('sites set needs at least one of --origin, --timezone, --param, --detail-days')
+        const site: Site = { ...(existing ?? { id, origins: [], timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', params: [], shares: [] }), ...given }
         const problem = siteProblem(site)
         if (problem) throw new UsageError(problem)
-        registry.write({ ...current, sites: [...current.sites, site] })
-        console.log(`added ${id} (${site.timezone}); next: quietcount tokens create --site ${id}`)
+        registry.write({ ...current, sites: existing ? current.sites.map((s) => (s == existing ? site : s)) : [...current.sites, site] })
+        if (action == 'add') console.log(`added ${id} (${site.timezone}, detail ${site.detailDays ?? DEFAULT_DETAIL_DAYS} days); next: quietcount tokens create --site ${id}`)
+        else console.log(`changed ${id}: ${Object.keys(given).join(', ')}`)
+        if (existing && given.timezone && given.timezone != existing.timezone) {
+          console.log(
+            `note: days and months are counted in ${given.timezone} from now on. Totals and detail are kept per UTC hour and follow the new zone at any range; ` +
+              `per-dimension counts of past days stay in the days of ${existing.timezone} (see docs/stores.md, "Time zones").`,
+          )
+        }
+        if (existing && given.detailDays !== undefined && given.detailDays > (existing.detailDays ?? DEFAULT_DETAIL_DAYS)) {
+          console.log('note: a longer window keeps detail from now on; detail already deleted does not come back.')
+        }
       } else if (action == 'remove') {
-        if (!current.sites.some((s) => s.id == id)) throw new UsageError(`no site ${JSON.stringify(id)} (see quietcount sites list)`)
+        if (!existing) throw new UsageError(`no site ${JSON.stringify(id)} (see quietcount sites list)`)
         registry.write({ sites: current.sites.filter((s) => s.id != id), tokens: current.tokens.filter((t) => t.site != id) })
-        console.log(`removed ${id} and its tokens; its stored counts stay in the store`)
-      } else throw new UsageError(`sites takes add, list or remove (got ${JSON.stringify(action)})`)
+        console.log(`removed ${id} and its tokens; its stored counts stay in the store (its detail expires after ${DEFAULT_DETAIL_DAYS} days)`)
+      } else throw new UsageError(`sites takes add, set, list or remove (got ${JSON.stringify(action)})`)
     },
   },
 
@@ -252,24 +299,28 @@ for fewer than k visitors are folded into "(other)".`,
 
   report: {
     usage: `quietcount report --site ID [--period 30d] [--from YYYY-MM-DD --to YYYY-MM-DD] [--interval day]
-                  [--breakdown page] [--filter dimension:value]... [--compare] [--limit 50] [--k 0]
-                  [--format table|json|csv] [--store URL] [--config FILE]
+                  [--include metrics,timeseries] [--breakdown page,referrer]... [--filter dimension:value]...
+                  [--compare] [--limit 50] [--k 0] [--format table|json|csv] [--store URL] [--config FILE]
 
 The stats of a site, as the API and the dashboard compute them.
   --period     today, yesterday, 7d, 30d (default), month, last-month, 12mo, custom
-  --breakdown  page, entry_page, referrer, source, medium, campaign, country, language,
-               screen, browser, os, device, event, consent
-  --filter     e.g. country:ES or path:/pricing (repeatable)
+  --include    metrics, timeseries (both by default), or none: only the breakdowns
+  --breakdown  one or more, comma-separated or repeated: ${BREAKDOWN_NAMES.join(', ')}
+  --filter     dimension:value, repeatable; dimensions ${FILTERS.join(', ')}
   --compare    add the previous period of the same length
-  --format     table (default): metrics, then the breakdown; json: the whole result;
-               csv: the breakdown rows (or the time series without --breakdown)`,
+  --format     table (default): metrics, then each breakdown; json: the whole result;
+               csv: the rows of one breakdown (or the time series without --breakdown)
+Without a filter or with one, totals and breakdowns of that dimension come from per-dimension
+counts, kept for ever; any other breakdown under a filter needs the site's detail window
+(sites set --detail-days), and says so outside it.`,
     options: {
       site: { type: 'string' },
       period: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       interval: { type: 'string' },
-      breakdown: { type: 'string' },
+      include: { type: 'string' },
+      breakdown: { type: 'string', multiple: true },
       filter: { type: 'string', multiple: true },
       compare: { type: 'boolean' },
       limit: { type: 'string' },
@@ -282,17 +333,19 @@ The stats of a site, as the API and the dashboard compute them.
       if (!v.site) throw new UsageError('report needs --site ID (see quietcount sites list)')
       const format = String(v.format)
       if (!['table', 'json', 'csv'].includes(format)) throw new UsageError(`--format must be table, json or csv (got ${JSON.stringify(format)})`)
-      const site = registryFile(String(v.config)).read().sites.find((s) => s.id == v.site)
+      const registry = registryFile(String(v.config))
+      const site = registry.read().sites.find((s) => s.id == v.site)
       if (!site) throw new UsageError(`no site ${JSON.stringify(v.site)} in ${v.config} (see quietcount sites list)`)
       const params = new URLSearchParams()
-      for (const key of ['period', 'from', 'to', 'interval', 'breakdown', 'limit', 'k']) if (v[key] !== undefined) params.set(key, String(v[key]))
+      for (const key of ['period', 'from', 'to', 'interval', 'include', 'limit', 'k']) if (v[key] !== undefined) params.set(key, String(v[key]))
+      for (const breakdown of (v.breakdown as string[] | undefined) ?? []) params.append('breakdown', breakdown)
       for (const filter of (v.filter as string[] | undefined) ?? []) params.append('filter', filter)
       if (v.compare) params.set('compare', 'previous')
       const parsed = parseStatsQuery(params, site)
       if (!parsed.ok) throw new UsageError(`--${parsed.error.message}`)
-      const store = await openStore(String(v.store))
+      if (format == 'csv' && parsed.query.breakdowns.length > 1) throw new UsageError(`--format csv writes one breakdown (got ${parsed.query.breakdowns.join(', ')}); use json for several`)
+      const store = await openMigrated(String(v.store), registry)
       try {
-        await store.migrate()
         const refused = await refuseUnderK(store, parsed.query)
         if (refused) throw new UsageError(`--${refused.message}`)
         const result: StatsResult = await runStats(store, parsed.query)
@@ -329,14 +382,31 @@ function mountExamples(app: Hono) {
   })
 }
 
-const hasDemoData = async (store: Store) => Number((await store.query({ table: 'pages', site: DEMO_SITES[0]!.id, from: 0, to: 2 ** 31 }))[0]?.views ?? 0) > 0
+/** Opens a store and brings its schema up to date, with the sites' time zones for an upgrade that needs them. */
+async function openMigrated(url: string, registry: ReturnType<typeof registryFile>): Promise<Store> {
+  const store = await openStore(url)
+  try {
+    await store.migrate({ timezoneOf: (id) => registry.read().sites.find((s) => s.id == id)?.timezone ?? 'UTC' })
+  } catch (error) {
+    await store.close().catch(() => {})
+    throw error
+  }
+  return store
+}
 
-/** Registers the demo sites (when missing) and writes their traffic, with a progress bar on a terminal. */
+const hasDemoData = async (store: Store) => {
+  const [[totals]] = (await store.query([{ site: DEMO_SITES[0]!.id, parts: [{ table: 'totals', from: 0, to: 2 ** 31 }] }])) as [Record<string, number>[]]
+  return Number(totals?.views ?? 0) > 0
+}
+
+/** Registers the demo sites (when missing), writes their traffic (a progress bar on a terminal), then expires their detail as a collector would. */
 async function seedDemoSites(store: Store, registry: ReturnType<typeof registryFile>, options: { seed?: number; days?: number }) {
   const current = registry.read()
   const missing = DEMO_SITES.filter((demo) => !current.sites.some((s) => s.id == demo.id)).map(({ id, origins, timezone, shares }) => ({ id, origins, timezone, shares }))
   registry.write({ ...current, sites: [...current.sites, ...missing] })
-  return seedDemo(store, { ...options, progress: progressBar(process.stderr, 'demo data') })
+  const pageviews = await seedDemo(store, { ...options, progress: progressBar(process.stderr, 'demo data') })
+  await expireDetail(store, registry.read().sites)
+  return pageviews
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -362,6 +432,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-export type { BreakdownRow }
 const code = await main(process.argv.slice(2))
 if (code) process.exitCode = code

@@ -7,8 +7,11 @@ import { beaconRows } from './ingest.js'
 import { rateLimiter } from './rate-limit.js'
 import { readBody } from './read-body.js'
 import { realtimeCounter } from './realtime.js'
-import { authorize, type RegistryFile, type Site } from './sites.js'
-import { parseStatsQuery, refuseUnderK, runStats } from './stats.js'
+import { expireDetail } from './retention.js'
+import { authorize, DEFAULT_DETAIL_DAYS, type RegistryFile, type Site } from './sites.js'
+import { refuseUnderK } from './stats/k-anonymity.js'
+import { parseStatsQuery } from './stats/parse-query.js'
+import { runStats } from './stats/run.js'
 import type { Store } from './stores/store.js'
 
 export interface CollectorOptions {
@@ -22,6 +25,8 @@ export interface CollectorOptions {
    * behind one NAT share an address); `false` turns it off (benchmarks, or a proxy that limits).
    */
   rateLimit?: { perSecond?: number; burst?: number } | false
+  /** How often detail older than each site's window is deleted, in ms (default hourly); 0: never (`quietcount prune` does it). */
+  expireEveryMs?: number
 }
 
 const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429, field: string, rule: string, message = `${field}: ${rule}`) =>
@@ -44,6 +49,16 @@ export function createCollector(options: CollectorOptions) {
   const commits = groupCommit(store, options.groupCommit)
   const allow = options.rateLimit === false ? () => true : rateLimiter(options.rateLimit)
   const realtime = realtimeCounter()
+  // Detail older than each site's window is deleted now and then every hour, one run at a time.
+  let expiring: Promise<void> = Promise.resolve()
+  const expire = () =>
+    (expiring = expiring
+      .then(() => expireDetail(store, registry.read().sites))
+      .then(() => {})
+      .catch((failure: unknown) => console.error(`quietcount: expiring old detail failed: ${failure instanceof Error ? failure.message : String(failure)}`)))
+  const expiry = options.expireEveryMs === 0 ? undefined : setInterval(expire, options.expireEveryMs ?? 3_600_000)
+  expiry?.unref()
+  if (expiry) void expire()
   const app = new Hono()
   // An unexpected failure (a store that went away) answers in the same JSON shape as every other
   // error, and the log names the error, never the request.
@@ -85,10 +100,10 @@ export function createCollector(options: CollectorOptions) {
     const client = describeClient(c.req.raw.headers)
     // Bots are answered like everyone else, so they learn nothing, but nothing is counted.
     if (client) {
-      const rows = beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), site.params)
+      const rows = beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), { ...site, detailDays: site.detailDays ?? DEFAULT_DETAIL_DAYS })
       await commits.add(rows)
-      const pages = rows.filter((row) => row.table == 'pages')
-      realtime.add(site.id, pages.reduce((sum, row) => sum + row.counts.views!, 0), pages.reduce((sum, row) => sum + row.counts.visits!, 0))
+      const totals = rows.filter((row) => row.table == 'totals')
+      realtime.add(site.id, totals.reduce((sum, row) => sum + (row.counts.views ?? 0), 0), totals.reduce((sum, row) => sum + (row.counts.visits ?? 0), 0))
     }
     return c.body(null, 204, headers)
   })
@@ -141,15 +156,23 @@ export function createCollector(options: CollectorOptions) {
   })
 
   app.get('/healthz', async (c) => {
-    await store.query({ table: 'pages', site: '', from: 0, to: 0 })
+    await store.query([{ site: '', parts: [{ table: 'totals', from: 0, to: 0 }] }])
     return c.json({ ok: true })
   })
 
   return {
     app,
     fetch: (request: Request, env?: unknown) => app.fetch(request, env),
-    /** Commits what waits; call before closing the store. */
+    /** Commits what waits. */
     flush: () => commits.flush(),
+    /** Deletes detail older than each site's window now (the collector does it hourly by itself). */
+    expire: () => expire(),
+    /** Stops the hourly expiry and commits what waits; call before closing the store. */
+    async close() {
+      clearInterval(expiry)
+      await expiring
+      await commits.flush()
+    },
   }
 }
 export type Collector = ReturnType<typeof createCollector>

@@ -32,7 +32,7 @@ export function serveCollector(options: ServeOptions) {
       resolve({
         url: `http://${info.address == '127.0.0.1' ? 'localhost' : info.address}:${info.port}`,
         close: async () => {
-          await collector.flush()
+          await collector.close()
           await new Promise((done) => server.close(done))
         },
       })

@@ -1,39 +1,67 @@
+import { dimensionsOf } from '../shared/dimensions.js'
+
 /**
- * Counter rows: what the collector stores. One row per (site, hour, dimension tuple) and table,
- * with summed counters; never a raw event. The column lists below are the only names that ever
- * reach SQL, so every store builds its statements from them and from nothing a request says.
+ * The tables of a store, derived from the dimension registry (src/shared/dimensions.ts). Two
+ * tiers, by age (docs/architecture.md):
+ *
+ * - **Detail**: `detail_pages` and `detail_events`, one row per (site, UTC hour, whole tuple of
+ *   dimensions), kept for the site's detail window only. Any combination of filters is answered
+ *   from them.
+ * - **Marginals**: `daily` and `monthly`, one row per (site, site-local day or month, dimension,
+ *   value), and `totals` per (site, UTC hour). Kept for ever; no row holds more than one
+ *   attribute of a page view.
+ *
+ * These lists are the only names that ever reach SQL: every store builds its statements from them
+ * and from nothing a request says.
  */
+
+const PAGE_COUNTERS = ['views', 'visits', 'visitors_day', 'visitors_month', 'seconds', 'scroll'] as const
+
+/** The columns of the marginal tables' key after the period: which dimension, and its value. */
+const MARGINAL_KEY = ['dimension', 'parent', 'value']
+
+export interface TableSpec {
+  /** The time column: whole UTC hours, site-local days or site-local months since the epoch. */
+  time: 'hour' | 'day' | 'month'
+  dimensions: readonly string[]
+  counters: readonly string[]
+  /** The primary key, in order; `site` first everywhere. */
+  key: readonly string[]
+  tier: 'detail' | 'marginal'
+}
+
+const detailDimensions = (records: 'pages' | 'events') => dimensionsOf(records).filter((d) => d.detail).map((d) => d.name)
+const DETAIL_PAGES = detailDimensions('pages')
+// An event's props are one JSON object in the detail tier ({"plan":"pro"}), sorted by key.
+const DETAIL_EVENTS = [...detailDimensions('events'), 'props']
+
 export const TABLES = {
-  pages: {
-    dimensions: ['path', 'referrer', 'source', 'medium', 'campaign', 'country', 'language', 'screen', 'browser', 'browser_version', 'os', 'device'],
-    counters: ['views', 'visits', 'visitors_day', 'visitors_month', 'seconds', 'scroll'],
-  },
-  events: {
-    dimensions: ['name', 'path', 'props', 'country', 'language', 'screen', 'browser', 'os', 'device'],
-    counters: ['count'],
-  },
-  consents: {
-    dimensions: ['decision', 'categories'],
-    counters: ['count'],
-  },
-} as const
+  detail_pages: { time: 'hour', dimensions: DETAIL_PAGES, counters: PAGE_COUNTERS, key: ['site', 'hour', ...DETAIL_PAGES], tier: 'detail' },
+  detail_events: { time: 'hour', dimensions: DETAIL_EVENTS, counters: ['events'], key: ['site', 'hour', ...DETAIL_EVENTS], tier: 'detail' },
+  // `undetailed` counts records that were added here without their detail rows (the site's
+  // detail window was 0, or they were imported): the hour then cannot be answered from detail.
+  totals: { time: 'hour', dimensions: [], counters: [...PAGE_COUNTERS, 'events', 'undetailed'], key: ['site', 'hour'], tier: 'marginal' },
+  // Clustered by dimension first, so one dimension's values over a range of days are one scan,
+  // and a value's days are found by seeks on (dimension, day, parent, value).
+  daily: { time: 'day', dimensions: MARGINAL_KEY, counters: [...PAGE_COUNTERS, 'events', 'decisions'], key: ['site', 'dimension', 'day', 'parent', 'value'], tier: 'marginal' },
+  monthly: { time: 'month', dimensions: MARGINAL_KEY, counters: [...PAGE_COUNTERS, 'events', 'decisions'], key: ['site', 'dimension', 'month', 'parent', 'value'], tier: 'marginal' },
+} as const satisfies Record<string, TableSpec>
 
 export type Table = keyof typeof TABLES
-export type Dimension<T extends Table = Table> = (typeof TABLES)[T]['dimensions'][number]
-export type Counter<T extends Table = Table> = (typeof TABLES)[T]['counters'][number]
+export const TABLE_NAMES = Object.keys(TABLES) as Table[]
 
-export interface Row<T extends Table = Table> {
-  table: T
+export interface Row {
+  table: Table
   site: string
-  /** Whole hours since the Unix epoch, UTC. */
-  hour: number
+  /** The table's time column: hours, days or months since the epoch (see TableSpec). */
+  time: number
   /** Every dimension of the table; an absent value is '' (so that it can be part of a key). */
   dims: Record<string, string>
   counts: Record<string, number>
 }
 
 /** The identity of a row: rows with the same key are merged by summing their counts. */
-export const rowKey = (row: Row) => JSON.stringify([row.table, row.site, row.hour, ...TABLES[row.table].dimensions.map((d) => row.dims[d] ?? '')])
+export const rowKey = (row: Row) => JSON.stringify([row.table, row.site, row.time, ...TABLES[row.table].dimensions.map((d) => row.dims[d] ?? '')])
 
 /** Adds `row` into `rows` (keyed by rowKey), summing counts into an existing row of the same key. */
 export function mergeRow(rows: Map<string, Row>, row: Row): void {

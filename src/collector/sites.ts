@@ -21,7 +21,17 @@ export interface Site {
   params?: string[]
   /** Public read-only share links: an unguessable id and the k of k-anonymity applied. */
   shares: { id: string; k: number }[]
+  /**
+   * Days of the detail tier (whole tuples, any combination of filters) the site keeps, today
+   * included: 0 (marginals only) to MAX_DETAIL_DAYS; DEFAULT_DETAIL_DAYS when absent.
+   */
+  detailDays?: number
 }
+
+/** "Last 30 days" and the 30 days before it can be filtered freely. */
+export const DEFAULT_DETAIL_DAYS = 62
+/** 25 months of 30.4 days: CNIL's limit for the raw data of an audience measurement exempt from consent. */
+export const MAX_DETAIL_DAYS = 760
 
 export interface Token {
   hash: string
@@ -46,6 +56,9 @@ export function siteProblem(site: Site): string | undefined {
   if (typeof site != 'object' || !Array.isArray(site.origins) || !Array.isArray(site.shares)) return `site ${JSON.stringify(site)} must have an id, origins [...], a timezone and shares [...]`
   if (!SITE_ID.test(site.id)) return `site id ${JSON.stringify(site.id)} must be lowercase letters, digits, dots and dashes`
   if (!isTimeZone(site.timezone)) return `time zone ${JSON.stringify(site.timezone)} is not an IANA time zone (e.g. Europe/Madrid)`
+  if (site.detailDays !== undefined && !(Number.isInteger(site.detailDays) && site.detailDays >= 0 && site.detailDays <= MAX_DETAIL_DAYS)) {
+    return `detail window ${JSON.stringify(site.detailDays)} of ${site.id} must be a whole number of days from 0 to ${MAX_DETAIL_DAYS} (25 months)`
+  }
   for (const param of site.params ?? []) {
     if (!PARAM_NAME.test(param)) return `query parameter ${JSON.stringify(param)} must match ${PARAM_NAME}`
   }

@@ -46,3 +46,18 @@ export function startHour(date: string, timeZone: string): number {
 
 /** Today's date in `timeZone`. */
 export const today = (timeZone: string, now = Date.now()) => localTime(now, timeZone).date
+
+/**
+ * Days and months as the marginal tier keys them: whole site-local days since 1970-01-01, and
+ * months since January 1970 (year × 12 + month − 1), so that ranges are integer ranges.
+ */
+export const dayNumber = (date: string) => Date.parse(date + 'T00:00:00Z') / 86_400_000
+export const dateOfDay = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10)
+export const monthNumber = (date: string) => Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1
+export const monthOfNumber = (month: number) => `${String(Math.floor(month / 12)).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}`
+
+/** The site-local day and month an hour is counted in: the local date at the hour's start (see startHour). */
+export function calendar(hour: number, timeZone: string): { day: number; month: number } {
+  const { date } = localTime(hour * HOUR, timeZone)
+  return { day: dayNumber(date), month: monthNumber(date) }
+}

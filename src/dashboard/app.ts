@@ -1,6 +1,7 @@
 import uPlot from 'uplot'
+import { BREAKDOWNS, dimension } from '../shared/dimensions.js'
 import { statsCsv } from '../shared/stats-csv.js'
-import type { BreakdownRow, StatsResult } from '../collector/stats.js'
+import type { BreakdownResult, BreakdownRow, Metrics, StatsResult } from '../shared/stats-types.js'
 
 /**
  * The site owner's dashboard: one page of plain DOM that reads the stats API. Everything that
@@ -18,16 +19,10 @@ const PERIODS: [string, string][] = [
   ['month', 'This month'], ['last-month', 'Last month'], ['12mo', 'Last 12 months'], ['custom', 'Custom range'],
 ]
 
-/** Breakdown panels: the API's breakdown, its title, and the filter a click on a row sets. */
-const PANELS: [breakdown: string, title: string, filter?: string][] = [
-  ['page', 'Pages', 'path'], ['entry_page', 'Entry pages', 'path'], ['referrer', 'Referrers', 'referrer'],
-  ['source', 'Sources', 'source'], ['campaign', 'Campaigns', 'campaign'], ['country', 'Countries', 'country'],
-  ['browser', 'Browsers', 'browser'], ['os', 'Operating systems', 'os'], ['device', 'Devices', 'device'],
-  ['screen', 'Screen classes', 'screen'], ['language', 'Languages', 'language'], ['event', 'Custom events', 'name'],
-  ['consent', 'Consent decisions'],
-]
+/** Breakdown panels, from the registry: the API's breakdown, its title, and the filter a click on a row sets. */
+const PANELS: [breakdown: string, title: string, filter?: string][] = BREAKDOWNS.map((b) => [b.name, b.title, dimension(b.dimension).filter ? b.dimension : undefined])
 
-const METRICS: [key: keyof StatsResult['metrics'], label: string, format: (n: number) => string][] = [
+const METRICS: [key: keyof Metrics, label: string, format: (n: number) => string][] = [
   ['visitors', 'Visitors', (n) => n.toLocaleString('en')],
   ['visits', 'Visits', (n) => n.toLocaleString('en')],
   ['pageviews', 'Page views', (n) => n.toLocaleString('en')],
@@ -121,10 +116,15 @@ async function render() {
     if (!view().get('site') && sites[0]) return navigate((p) => p.set('site', sites[0]!.id))
   }
   app.replaceChildren(header(sites), filterBar(), el('p', { class: 'loading', role: 'status' }, 'Loading…'))
+  // A view is two requests, sent together: the top line and the chart, then every panel.
+  const path = share ? `/api/share/${share}` : '/api/stats'
+  const main = api<StatsResult>(path, query({ include: 'metrics,timeseries', compare: 'previous' }))
+  const breakdowns = api<StatsResult>(path, query({ include: 'none', breakdown: PANELS.map(([b]) => b).join(','), limit: '10' }))
+  breakdowns.catch(() => {}) // read below, once the top line is shown
   try {
-    const main = await api<StatsResult>(share ? `/api/share/${share}` : '/api/stats', query({ compare: 'previous' }))
-    const panels = el('div', { class: 'panels' }, ...PANELS.map(([breakdown, title, filter]) => panel(breakdown, title, filter)))
-    app.replaceChildren(header(sites), filterBar(), topLine(main), realtime(), chart(main), panels)
+    const result = await main
+    const panels = el('div', { class: 'panels' }, ...PANELS.map(([breakdown, title, filter]) => panel(breakdowns, breakdown, title, filter)))
+    app.replaceChildren(header(sites), filterBar(), topLine(result), realtime(), chart(result), panels)
   } catch (error) {
     app.replaceChildren(header(sites), filterBar(), el('p', { class: 'error', role: 'alert' }, (error as Error).message))
   }
@@ -177,10 +177,11 @@ function filterBar() {
 }
 
 function topLine(result: StatsResult) {
+  if (!result.metrics) return el('p', { class: 'unavailable', role: 'status' }, result.unavailable?.metrics ?? '')
   const list = el('dl', { class: 'top-line' })
   for (const [key, label, format] of METRICS) {
     const value = result.metrics[key]
-    const previous = result.previous?.metrics[key]
+    const previous = result.previous?.metrics?.[key]
     const change = previous ? Math.round(((value - previous) / previous) * 100) : undefined
     list.append(el('div', { class: 'metric' },
       el('dt', {}, label),
@@ -218,7 +219,7 @@ function tooltip(result: StatsResult): uPlot.Plugin {
       init: (u) => void u.over.append(tip),
       setCursor: (u) => {
         const i = u.cursor.idx
-        const b = i == null ? undefined : result.timeseries[i]
+        const b = i == null ? undefined : result.timeseries?.[i]
         tip.hidden = !b
         if (!b) return
         tip.replaceChildren(el('strong', {}, b.bucket.replace('T', ' ') + (result.interval == 'hour' ? ':00' : '')), el('br'), `Visitors ${b.visitors}`, el('br'), `Page views ${b.pageviews}`)
@@ -231,9 +232,10 @@ function tooltip(result: StatsResult): uPlot.Plugin {
 }
 
 function chart(result: StatsResult) {
+  if (!result.timeseries) return el('p', { class: 'unavailable', role: 'status' }, result.unavailable?.timeseries ?? '')
+  const series = result.timeseries
   const box = el('figure', { class: 'chart', role: 'img', 'aria-label': `Visitors and page views by ${result.interval}, ${result.from} to ${result.to}` })
   const draw = () => {
-    const series = result.timeseries
     const plot = new uPlot(
       {
         width: Math.max(280, box.clientWidth - 8),
@@ -257,36 +259,38 @@ function chart(result: StatsResult) {
   return box
 }
 
-function panel(breakdown: string, title: string, filter?: string) {
+function panel(answer: Promise<StatsResult>, breakdown: string, title: string, filter?: string) {
   const section = el('section', { class: 'panel', 'aria-labelledby': `panel-${breakdown}` })
   const exportButton = el('button', { type: 'button', class: 'quiet', 'aria-label': `Export ${title} as CSV` }, 'CSV')
   section.append(el('div', { class: 'panel-head' }, el('h2', { id: `panel-${breakdown}` }, title), exportButton), el('p', { role: 'status' }, 'Loading…'))
-  void (async () => {
-    try {
-      const result = await api<StatsResult>(share ? `/api/share/${share}` : '/api/stats', query({ breakdown, limit: '10' }))
-      const rows = result.breakdown?.rows ?? []
-      exportButton.addEventListener('click', () => download(`${result.site}-${breakdown}-${result.from}-${result.to}.csv`, statsCsv(result)))
-      section.lastElementChild!.replaceWith(rows.length ? table(breakdown, rows, filter) : el('p', { class: 'empty' }, 'Nothing counted in this range.'))
-    } catch (error) {
-      section.lastElementChild!.replaceWith(el('p', { class: 'error' }, (error as Error).message))
-    }
-  })()
+  void answer.then(
+    (result) => {
+      const part: BreakdownResult = result.breakdowns?.[breakdown as keyof typeof result.breakdowns] ?? { rows: [] }
+      // A part the range cannot answer says why, in the panel, instead of showing a partial figure.
+      if (part.unavailable) return section.lastElementChild!.replaceWith(el('p', { class: 'unavailable' }, part.unavailable))
+      exportButton.addEventListener('click', () => download(`${result.site}-${breakdown}-${result.from}-${result.to}.csv`, statsCsv({ breakdown: part })))
+      section.lastElementChild!.replaceWith(part.rows.length ? table(breakdown, part.rows, filter) : el('p', { class: 'empty' }, 'Nothing counted in this range.'))
+    },
+    (error: Error) => section.lastElementChild!.replaceWith(el('p', { class: 'error' }, error.message)),
+  )
   return section
 }
 
 function table(breakdown: string, rows: BreakdownRow[], filter?: string) {
   const consent = breakdown == 'consent'
-  const events = breakdown == 'event'
+  const events = breakdown == 'event' || breakdown == 'prop'
   const columns: [keyof BreakdownRow, string][] = consent ? [['count', 'Decisions'], ['rate', 'Rate']]
     : events ? [['count', 'Count']]
     : breakdown == 'page' ? [['pageviews', 'Page views'], ['visits', 'Visits']]
     : [['visitors', 'Visitors'], ['visits', 'Visits'], ['pageviews', 'Page views']]
   const body = el('tbody')
   for (const row of rows) {
-    let label: Node = document.createTextNode(row.value || '(none)')
+    // A browser version reads under its browser ("Chrome 131"), a property under its event.
+    const text = (row.parent === undefined ? '' : `${row.parent || '(none)'} `) + (row.value || '(none)')
+    let label: Node = document.createTextNode(text)
     // A row is a filter, except "(other)" (several values) and consent decisions (no such filter).
     if (filter && row.value != '(other)') {
-      const button = el('button', { type: 'button', class: 'row-filter', title: `Filter by ${filter} ${row.value || '(none)'}` }, row.value || '(none)')
+      const button = el('button', { type: 'button', class: 'row-filter', title: `Filter by ${filter} ${row.value || '(none)'}` }, text)
       button.addEventListener('click', () => navigate((p) => {
         // A share link takes one filter (k-anonymity); a signed-in view combines them.
         const others = share ? [] : p.getAll('filter').filter((f) => !f.startsWith(filter + ':'))

@@ -15,5 +15,5 @@ export const toCsv = (rows: readonly object[]): string => {
   return [columns, ...rows.map((r) => columns.map((c) => (r as Record<string, unknown>)[c]))].map((line) => line.map(csvField).join(',')).join('\n') + '\n'
 }
 
-/** The breakdown rows of a stats answer, or its time series when it has no breakdown. */
-export const statsCsv = (result: { breakdown?: { rows: readonly object[] }; timeseries: readonly object[] }) => toCsv(result.breakdown?.rows ?? result.timeseries)
+/** The rows of a breakdown as CSV, or the time series when there is none. */
+export const statsCsv = (result: { breakdown?: { rows: readonly object[] }; timeseries?: readonly object[] }) => toCsv(result.breakdown?.rows ?? result.timeseries ?? [])

@@ -9,17 +9,17 @@ export async function openStore(url: string): Promise<Store> {
   const scheme = /^([a-z]+):/.exec(url)?.[1]
   switch (scheme) {
     case 'sqlite':
-      return (await import('./sqlite.js')).sqliteStore(url.slice('sqlite:'.length) || './quietcount.db')
+      return (await import('./sqlite/index.js')).sqliteStore(url.slice('sqlite:'.length) || './quietcount.db')
     case 'postgres':
     case 'postgresql': {
       const pg = await importDriver('pg', 'postgres', () => import('pg'))
-      return (await import('./postgres.js')).postgresStore(url, pg.default)
+      return (await import('./postgres/index.js')).postgresStore(url, pg.default)
     }
     case 'clickhouse':
     case 'http':
     case 'https': {
       const clickhouse = await importDriver('@clickhouse/client', 'clickhouse', () => import('@clickhouse/client'))
-      return (await import('./clickhouse.js')).clickhouseStore(url, clickhouse)
+      return (await import('./clickhouse/index.js')).clickhouseStore(url, clickhouse)
     }
     default:
       throw new Error(`store URL ${JSON.stringify(url)} is not one of sqlite:FILE, postgres://…, clickhouse://… or http(s)://… (ClickHouse)`)

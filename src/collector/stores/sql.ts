@@ -1,65 +1,118 @@
-import { type Row, TABLES, type Table } from '../rows.js'
+import type { Weight } from '../../shared/dimensions.js'
+import { TABLES, type TableSpec } from '../rows.js'
 import type { AggregateQuery } from './store.js'
 
 /**
- * SQL shared by the stores that speak standard SQL with upserts (SQLite, PostgreSQL). Only the
- * placeholder style and the integer type differ. Names come from TABLES, values are always
- * bound parameters.
+ * The SELECT of an aggregate query, for all three stores: they differ only in how a value is
+ * bound, how a table is named, a function name, and byte-order comparison. Names come from
+ * TABLES and are checked first (checkQuery); values are bound parameters, or for ClickHouse
+ * escaped literals.
  */
 export interface Dialect {
-  /** The n-th placeholder (1-based): `?` or `$n`. */
-  placeholder(n: number): string
-  /** Type of counters and hours: large enough for years of traffic. */
-  integer: string
+  /** A value as SQL: a placeholder, its value pushed onto `values`, or (ClickHouse) an escaped literal. */
+  bind(value: string | number, values: unknown[]): string
+  /** A table's name in SQL. */
+  table(name: string): string
+  /** The function returning the larger of two numbers. */
+  greatest: string
+  /** Appended to a text column in ORDER BY for byte order, which is JavaScript's code point order (PostgreSQL: ` COLLATE "C"`). */
+  byteOrder: string
+  /**
+   * Whether a short range of hours or days is read as `time IN (…)` when the key column after
+   * time is filtered: one seek per period in a clustered key (SQLite, PostgreSQL) instead of a
+   * scan over every value of every period. ClickHouse reads ranges of granules either way.
+   */
+  enumerate: boolean
 }
 
-/** The table's DDL; `name` lets a migration build a replacement beside it. */
-export function createTable(table: Table, dialect: Dialect, name: string = table): string {
-  const { dimensions, counters } = TABLES[table]
-  return `CREATE TABLE IF NOT EXISTS ${name} (
-  site TEXT NOT NULL,
-  hour ${dialect.integer} NOT NULL,
-  ${dimensions.map((d) => `${d} TEXT NOT NULL DEFAULT ''`).join(',\n  ')},
-  ${counters.map((c) => `${c} ${dialect.integer} NOT NULL DEFAULT 0`).join(',\n  ')},
-  PRIMARY KEY (site, hour, ${dimensions.join(', ')})
-)`
-}
-
-/** One upsert for one row of `table`: the counters of an existing row are added to. */
-export function upsert(table: Table, dialect: Dialect): string {
-  const { dimensions, counters } = TABLES[table]
-  const columns = ['site', 'hour', ...dimensions, ...counters]
-  return (
-    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => dialect.placeholder(i + 1)).join(', ')}) ` +
-    `ON CONFLICT (site, hour, ${dimensions.join(', ')}) DO UPDATE SET ${counters.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`
-  )
-}
-
-/** The bound values of `row` in the order of upsert()'s columns. */
-export const upsertValues = (row: Row): (string | number)[] => {
-  const { dimensions, counters } = TABLES[row.table]
-  return [row.site, row.hour, ...dimensions.map((d) => row.dims[d] ?? ''), ...counters.map((c) => row.counts[c] ?? 0)]
+/** The weight of a group, over the grouped query's summed columns. */
+export function weightSql(weight: Weight, dialect: Dialect): string {
+  return weight == 'people' ? `${dialect.greatest}(visitors_day, visits)` : weight
 }
 
 /** Checks every name in a query against TABLES: nothing else may reach SQL. */
-export function checkQuery(query: AggregateQuery): { groupBy: string[]; filters: [string, string][] } {
-  const { dimensions } = TABLES[query.table] ?? {}
-  if (!dimensions) throw new Error(`unknown table ${JSON.stringify(query.table)} (allowed: ${Object.keys(TABLES).join(', ')})`)
-  const allowed = new Set<string>([...dimensions, 'hour'])
+export function checkQuery(query: AggregateQuery): { spec: TableSpec; groupBy: string[]; filters: [string, string][] } {
+  if (!Array.isArray(query.parts) || !query.parts.length) throw new Error('a query needs at least one part (a table and a range)')
+  const specs = query.parts.map((part) => {
+    const spec = Object.hasOwn(TABLES, part.table) ? TABLES[part.table] : undefined
+    if (!spec) throw new Error(`unknown table ${JSON.stringify(part.table)} (allowed: ${Object.keys(TABLES).join(', ')})`)
+    for (const bound of [part.from, part.to]) if (!Number.isSafeInteger(bound)) throw new Error(`time ${JSON.stringify(bound)} is not an integer`)
+    return spec
+  })
+  const spec = specs[0]!
+  if (specs.some((s) => s.dimensions.join() != spec.dimensions.join() || s.counters.join() != spec.counters.join())) throw new Error('the parts of a query must be tables of the same columns')
   const groupBy = query.groupBy ?? []
-  const filters = Object.entries(query.filters ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  const filters = Object.entries(query.filters ?? {})
   for (const name of [...groupBy, ...filters.map(([d]) => d)]) {
-    if (!allowed.has(name) || (name == 'hour' && filters.some(([d]) => d == 'hour'))) throw new Error(`${query.table} has no dimension ${JSON.stringify(name)}`)
+    if (!(spec.dimensions as readonly string[]).includes(name) && !(name == 'time' && groupBy.includes(name))) throw new Error(`${query.parts[0]!.table} has no dimension ${JSON.stringify(name)}`)
   }
-  return { groupBy, filters }
+  for (const [name, value] of filters) if (typeof value != 'string') throw new Error(`filter ${name}: not a string: ${JSON.stringify(value)}`)
+  if (typeof query.site != 'string') throw new Error(`site: not a string: ${JSON.stringify(query.site)}`)
+  if (groupBy.includes('time') && query.parts.length > 1) throw new Error('grouping by time takes one part')
+  const weighted = query.weight !== undefined || query.min !== undefined || query.below !== undefined || query.limit !== undefined || query.fold
+  if (weighted && !query.weight) throw new Error('min, below, limit and fold need a weight')
+  if (query.weight && !(query.weight == 'people' ? ['visitors_day', 'visits'] : [query.weight]).every((c) => (spec.counters as readonly string[]).includes(c))) {
+    throw new Error(`${query.parts[0]!.table} has no weight ${JSON.stringify(query.weight)}`)
+  }
+  for (const bound of [query.min, query.below, query.limit]) if (bound !== undefined && !Number.isSafeInteger(bound)) throw new Error(`bound ${JSON.stringify(bound)} is not an integer`)
+  return { spec, groupBy, filters }
 }
 
-/** SELECT of the summed counters, grouped; values bound in the returned order. */
-export function aggregate(query: AggregateQuery, dialect: Dialect): { text: string; values: (string | number)[] } {
-  const { groupBy, filters } = checkQuery(query)
-  const values: (string | number)[] = [query.site, query.from, query.to, ...filters.map(([, v]) => v)]
-  const where = ['site', 'hour >=', 'hour <', ...filters.map(([d]) => d)].map((c, i) => `${c.includes(' ') ? c : c + ' ='} ${dialect.placeholder(i + 1)}`)
-  const sums = TABLES[query.table].counters.map((c) => `SUM(${c}) AS ${c}`)
-  const group = groupBy.length ? ` GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : ''
-  return { text: `SELECT ${[...groupBy, ...sums].join(', ')} FROM ${query.table} WHERE ${where.join(' AND ')}${group}`, values }
+/** The WHERE of one part: site, time range (or enumerated periods), filters. */
+function partWhere(query: AggregateQuery, index: number, dialect: Dialect, values: unknown[]): string {
+  const part = query.parts[index]!
+  const spec = TABLES[part.table]
+  const filters = Object.entries(query.filters ?? {})
+  const key: readonly string[] = spec.key
+  const afterTime = key[key.indexOf(spec.time) + 1]
+  const enumerate = dialect.enumerate && part.to - part.from <= 2000 && filters.some(([d]) => d == afterTime)
+  const time = enumerate
+    ? part.to > part.from ? `${spec.time} IN (${Array.from({ length: part.to - part.from }, (_, i) => part.from + i).join(', ')})` : '1 = 0'
+    : `${spec.time} >= ${part.from} AND ${spec.time} < ${part.to}`
+  return [`site = ${dialect.bind(query.site, values)}`, time, ...filters.map(([d, v]) => `${d} = ${dialect.bind(v, values)}`)].join(' AND ')
+}
+
+/** The rows a query reads, before grouping: for a store that gathers them once for several queries (SQLite's temp table). */
+export function scan(query: AggregateQuery, dialect: Dialect): { text: string; values: unknown[] } {
+  checkQuery(query)
+  const values: unknown[] = []
+  return { text: `SELECT * FROM ${dialect.table(query.parts[0]!.table)} WHERE ${partWhere(query, 0, dialect, values)}`, values }
+}
+
+/**
+ * The SELECT of a query; values bound in the returned order. `source` reads the rows from a
+ * table that already holds exactly the query's rows (made by scan()) instead of its parts.
+ */
+export function aggregate(query: AggregateQuery, dialect: Dialect, source?: string): { text: string; values: unknown[] } {
+  const { spec, groupBy, filters } = checkQuery(query)
+  const values: unknown[] = []
+  const time = (table: string) => TABLES[table as keyof typeof TABLES].time
+  const columns = groupBy.map((g) => (g == 'time' ? `${time(query.parts[0]!.table)} AS time` : g))
+  const sums = spec.counters.map((c) => `SUM(${c}) AS ${c}`)
+  let from: string
+  if (source) from = source
+  else if (query.parts.length == 1) from = `${dialect.table(query.parts[0]!.table)} WHERE ${partWhere(query, 0, dialect, values)}`
+  else {
+    // Only the columns the query uses: the parts' time columns have different units.
+    const used = [...new Set([...groupBy, ...filters.map(([d]) => d)]), ...spec.counters].join(', ')
+    from = `(${query.parts.map((part, i) => `SELECT ${used} FROM ${dialect.table(part.table)} WHERE ${partWhere(query, i, dialect, values)}`).join(' UNION ALL ')}) AS parts`
+  }
+  const grouped = `SELECT ${[...columns, ...sums].join(', ')} FROM ${from}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`
+  if (!query.weight) {
+    return { text: grouped + (groupBy.length ? ` ORDER BY ${groupBy.map((g) => (g == 'time' ? g : g + dialect.byteOrder)).join(', ')}` : ''), values }
+  }
+  // The weight is computed over the grouped sums in an outer query, where the sums are plain columns.
+  const weight = weightSql(query.weight, dialect)
+  const kept = [query.min !== undefined && `${weight} >= ${query.min}`, query.below !== undefined && `${weight} < ${query.below}`].filter(Boolean)
+  const where = kept.length ? ` WHERE ${kept.join(' AND ')}` : ''
+  if (query.fold) return { text: `SELECT ${[...spec.counters.map((c) => `SUM(${c}) AS ${c}`), 'COUNT(*) AS folded'].join(', ')} FROM (${grouped}) AS g${where}`, values }
+  const order = [`${weight} DESC`, ...((spec.counters as readonly string[]).includes('views') && query.weight != 'views' ? ['views DESC'] : []), ...groupBy.map((g) => `${g}${dialect.byteOrder} ASC`)]
+  return { text: `SELECT * FROM (${grouped}) AS g${where} ORDER BY ${order.join(', ')}${query.limit !== undefined ? ` LIMIT ${query.limit}` : ''}`, values }
+}
+
+/** Counters, `time` and `folded` as numbers (drivers return 64-bit sums as strings, and SUM over nothing as null); group values as strings. */
+export function numbers(row: Record<string, unknown>, spec: TableSpec): Record<string, string | number> {
+  return Object.fromEntries(
+    Object.entries(row).map(([name, value]) => [name, (spec.counters as readonly string[]).includes(name) || name == 'time' || name == 'folded' ? Number(value ?? 0) : String(value)]),
+  )
 }

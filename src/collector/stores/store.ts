@@ -1,31 +1,65 @@
-import { type Counter, type Dimension, type Row, type Table } from '../rows.js'
+import type { Weight } from '../../shared/dimensions.js'
+import type { Row, Table } from '../rows.js'
+
+/** A range of one table: `from` included, `to` excluded, in the table's time unit (hours, days or months). */
+export interface QueryPart {
+  table: Table
+  from: number
+  to: number
+}
 
 /**
- * What the stats model asks a store: the sums of a table's counters over a site and a range of
- * hours, with equality filters, grouped by some dimensions and/or the hour. Every store answers
- * it the same way, which the conformance suite checks to the unit.
+ * What the stats model asks a store: the sums of a table's counters over a site and a range,
+ * with equality filters, grouped by some columns or by time, and for breakdowns ordered by a
+ * weight and cut to the groups asked for. Every store answers it the same way, which the
+ * conformance suite checks to the unit against a plain-JavaScript reference.
  */
-export interface AggregateQuery<T extends Table = Table> {
-  table: T
+export interface AggregateQuery {
   site: string
-  /** First hour included (hours since the epoch, UTC). */
-  from: number
-  /** First hour excluded. */
-  to: number
-  filters?: Partial<Record<Dimension<T>, string>>
-  groupBy?: (Dimension<T> | 'hour')[]
+  /**
+   * Where to read. Several parts of the same shape are added together: a range of marginals is
+   * its whole months from `monthly` and its edge days from `daily`. Grouping by `time` takes one part.
+   */
+  parts: QueryPart[]
+  filters?: Record<string, string>
+  /** Columns of the parts' table to group by, or `time` (then returned as `time`). */
+  groupBy?: string[]
+  /**
+   * Orders the groups heaviest first by this weight, then by more page views, then by the group
+   * values in byte (code point) order; `min` and `below` keep the groups whose weight is at least
+   * or below a bound, `limit` the first so many.
+   */
+  weight?: Weight
+  min?: number
+  below?: number
+  limit?: number
+  /** Adds up the kept groups into one row, with their number as `folded` (the "(other)" row). */
+  fold?: boolean
 }
 
-/** One group: the grouped columns (hour as a number) and the summed counters. */
+/** One group: the grouped columns (`time` as a number), the summed counters as numbers, and `folded` for a fold. */
 export type AggregateRow = Record<string, string | number>
 
-export interface Store {
-  /** Creates or upgrades the schema; versioned and idempotent. */
-  migrate(): Promise<void>
-  /** Adds the rows' counts, in one transaction: when it resolves, the counts are durable. */
-  write(rows: Row[]): Promise<void>
-  query<T extends Table>(query: AggregateQuery<T>): Promise<AggregateRow[]>
-  close(): Promise<void>
+export interface MigrateOptions {
+  /** A site's time zone, for counts a migration moves into site-local days (default UTC). */
+  timezoneOf?: (site: string) => string
 }
 
-export type { Counter }
+export interface Store {
+  /** Creates or upgrades the schema: versioned, idempotent, one migrator at a time. */
+  migrate(options?: MigrateOptions): Promise<void>
+  /** Adds the rows' counts (of any table), in one transaction: when it resolves, they are durable. */
+  write(rows: Row[]): Promise<void>
+  /** Answers queries, each with its groups, in order; a store may share work between them. */
+  query(queries: AggregateQuery[]): Promise<AggregateRow[][]>
+  /**
+   * Deletes the site's detail rows before the hour `before` and remembers that detail before it
+   * is gone (detailCutoff). Resolves with the rows deleted, once they are.
+   */
+  expireDetail(site: string, before: number): Promise<number>
+  /** The hour before which the site's detail rows were deleted; 0 when none ever were. */
+  detailCutoff(site: string): Promise<number>
+  /** The sites the store holds counts for. */
+  sites(): Promise<string[]>
+  close(): Promise<void>
+}

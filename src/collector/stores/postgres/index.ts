@@ -1,6 +1,8 @@
-import { mergeRow, type Row, TABLES, type Table } from '../rows.js'
-import { aggregate, createTable, type Dialect, upsert, upsertValues } from './sql.js'
-import type { AggregateRow, Store } from './store.js'
+import { mergeRow, type Row, TABLES, type Table } from '../../rows.js'
+import { runMigrations } from '../migrate.js'
+import { aggregate, checkQuery, type Dialect, numbers } from '../sql.js'
+import type { Store } from '../store.js'
+import { MIGRATIONS } from './migrations/index.js'
 
 /**
  * The part of `pg` this store calls, declared here so that pg stays an optional peer dependency
@@ -21,12 +23,17 @@ export interface PgClient {
 }
 interface PgResult {
   rows: Record<string, unknown>[]
+  rowCount?: number | null
 }
 
-const dialect: Dialect = { placeholder: (n) => `$${n}`, integer: 'BIGINT' }
-
-/** Versioned migrations: each runs once, in order, inside one transaction. */
-const MIGRATIONS: string[][] = [(Object.keys(TABLES) as Table[]).map((table) => createTable(table, dialect))]
+const dialect: Dialect = {
+  bind: (value, values) => (values.push(storable(value)), `$${values.length}`),
+  table: (name) => name,
+  greatest: 'GREATEST',
+  // Byte order, whatever the database's collation, as the other stores and JavaScript compare.
+  byteOrder: ' COLLATE "C"',
+  enumerate: true,
+}
 
 /** Held (per transaction) while migrating, so that collectors started together migrate once. */
 const MIGRATION_LOCK = 0x71_63_6d_67 // "qcmg"
@@ -60,12 +67,14 @@ export function postgresStore(url: string, pg: PgDriver): Store {
   }
 
   /** BEGIN … COMMIT on one connection; ROLLBACK and discard the connection on failure. */
-  const transaction = async (client: PgClient, work: () => Promise<void>) => {
+  const transaction = async <T>(work: (client: PgClient) => Promise<T>, create = false): Promise<T> => {
+    const client = await connect(create)
     try {
       await client.query({ text: 'BEGIN' })
-      await work()
+      const result = await work(client)
       await client.query({ text: 'COMMIT' })
       client.release()
+      return result
     } catch (error) {
       await client.query({ text: 'ROLLBACK' }).catch(() => {})
       client.release(error as Error)
@@ -74,18 +83,23 @@ export function postgresStore(url: string, pg: PgDriver): Store {
   }
 
   return {
-    async migrate() {
-      const client = await connect(true)
-      await transaction(client, async () => {
-        await client.query({ text: `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})` })
-        await client.query({ text: 'CREATE TABLE IF NOT EXISTS quietcount_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())' })
-        const done = new Set((await client.query({ text: 'SELECT version FROM quietcount_migrations' })).rows.map((r) => Number(r.version)))
-        for (const [i, steps] of MIGRATIONS.entries()) {
-          if (done.has(i + 1)) continue
-          for (const text of steps) await client.query({ text })
-          await client.query({ text: 'INSERT INTO quietcount_migrations (version) VALUES ($1)', values: [i + 1] })
-        }
-      })
+    async migrate(options = {}) {
+      await transaction(async (client) => {
+        const query = async (text: string, values?: unknown[]) => (await client.query({ text, values })).rows
+        await runMigrations(
+          {
+            context: { query, timezoneOf: options.timezoneOf ?? (() => 'UTC') },
+            async locked(work) {
+              await query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`)
+              await query('CREATE TABLE IF NOT EXISTS quietcount_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())')
+              await work()
+            },
+            applied: async () => new Set((await query('SELECT version FROM quietcount_migrations')).map((r) => Number(r.version))),
+            record: async (version) => void (await query('INSERT INTO quietcount_migrations (version) VALUES ($1)', [version])),
+          },
+          MIGRATIONS,
+        )
+      }, true)
     },
     async write(rows) {
       if (!rows.length) return
@@ -99,17 +113,39 @@ export function postgresStore(url: string, pg: PgDriver): Store {
         if (!byTable.has(row.table)) byTable.set(row.table, [])
         byTable.get(row.table)!.push(row)
       }
-      const client = await connect(false)
-      await transaction(client, async () => {
+      await transaction(async (client) => {
         for (const [table, tableRows] of byTable) {
           await client.query({ name: `quietcount_upsert_many_${table}`, text: upsertMany(table), values: columnsOf(tableRows) })
         }
       })
     },
-    async query(query) {
-      const { text, values } = aggregate(query, dialect)
-      const { rows } = await pool.query(text, values.map(storable))
-      return rows.map((row) => numbers(row, query.table))
+    async query(queries) {
+      queries.forEach(checkQuery)
+      return Promise.all(
+        queries.map(async (query) => {
+          const { text, values } = aggregate(query, dialect)
+          const { rows } = await pool.query(text, values)
+          return rows.map((row) => numbers(row, TABLES[query.parts[0]!.table]))
+        }),
+      )
+    },
+    expireDetail: (site, before) =>
+      transaction(async (client) => {
+        let deleted = 0
+        for (const table of ['detail_pages', 'detail_events']) deleted += (await client.query({ text: `DELETE FROM ${table} WHERE site = $1 AND hour < $2`, values: [storable(site), before] })).rowCount ?? 0
+        await client.query({ text: 'INSERT INTO detail_cutoffs (site, hour) VALUES ($1, $2) ON CONFLICT (site) DO UPDATE SET hour = GREATEST(detail_cutoffs.hour, excluded.hour)', values: [storable(site), before] })
+        return deleted
+      }),
+    async detailCutoff(site) {
+      const { rows } = await pool.query('SELECT hour FROM detail_cutoffs WHERE site = $1', [storable(site)])
+      return Number(rows[0]?.hour ?? 0)
+    },
+    async sites() {
+      // A loose index scan: one index seek per site instead of reading every hour of every site.
+      const { rows } = await pool.query(
+        'WITH RECURSIVE s AS (SELECT min(site) AS site FROM totals UNION ALL SELECT (SELECT min(site) FROM totals WHERE site > s.site) FROM s WHERE s.site IS NOT NULL) SELECT site FROM s WHERE site IS NOT NULL',
+      )
+      return rows.map((row) => String(row.site))
     },
     async close() {
       await pool.end()
@@ -118,22 +154,24 @@ export function postgresStore(url: string, pg: PgDriver): Store {
 }
 
 /**
- * sql.ts's upsert for many rows at once: the values come as one array per column, unnested
- * into rows (one round trip per table instead of one per row); the ON CONFLICT clause, which
- * adds the counters, is sql.ts's own.
+ * The upsert of many rows of a table at once: the values come as one array per column, unnested
+ * into rows (one round trip per table instead of one per row); an existing row's counters are
+ * added to.
  */
 export function upsertMany(table: Table): string {
-  const { dimensions, counters } = TABLES[table]
+  const { time, dimensions, counters, key } = TABLES[table]
+  const columns = ['site', time, ...dimensions, ...counters]
   const types = ['text', 'bigint', ...dimensions.map(() => 'text'), ...counters.map(() => 'bigint')]
-  const single = upsert(table, dialect)
-  const onConflict = single.slice(single.indexOf(' ON CONFLICT '))
-  return `INSERT INTO ${table} (${['site', 'hour', ...dimensions, ...counters].join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})${onConflict}`
+  return (
+    `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ` +
+    `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${counters.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`
+  )
 }
 
-/** upsertValues() of each row, turned into one array per column. */
+/** The rows' values, one array per column in upsertMany's order. */
 function columnsOf(rows: Row[]): (string | number)[][] {
-  const values = rows.map(upsertValues)
-  return values[0]!.map((_, column) => values.map((row) => row[column]!))
+  const { dimensions, counters } = TABLES[rows[0]!.table]
+  return [rows.map((r) => r.site), rows.map((r) => r.time), ...dimensions.map((d) => rows.map((r) => r.dims[d] ?? '')), ...counters.map((c) => rows.map((r) => r.counts[c] ?? 0))]
 }
 
 /**
@@ -142,15 +180,6 @@ function columnsOf(rows: Row[]): (string | number)[][] {
  * the others. Replaced before rows are merged, as two keys may become one.
  */
 const storable = <T>(value: T): T => (typeof value == 'string' ? (value.replaceAll('\0', '\uFFFD') as T) : value)
-
-/**
- * pg returns BIGINT and the NUMERIC of SUM(BIGINT) as strings, and SUM over no rows as null:
- * counters and hours become numbers (exact up to 2^53), dimension values stay strings.
- */
-function numbers(row: Record<string, unknown>, table: Table): AggregateRow {
-  const counters = new Set<string>([...TABLES[table].counters, 'hour'])
-  return Object.fromEntries(Object.entries(row).map(([name, value]) => [name, counters.has(name) ? Number(value ?? 0) : String(value)]))
-}
 
 /** CREATE DATABASE for the URL's database, through the maintenance database `postgres`. */
 async function createDatabase(url: string, pg: PgDriver): Promise<void> {

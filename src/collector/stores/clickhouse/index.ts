@@ -1,6 +1,8 @@
-import { type Row, TABLES, type Table } from '../rows.js'
-import { checkQuery } from './sql.js'
-import type { AggregateQuery, AggregateRow, Store } from './store.js'
+import { type Row, TABLES, type Table } from '../../rows.js'
+import { runMigrations } from '../migrate.js'
+import { aggregate, checkQuery, type Dialect, numbers } from '../sql.js'
+import type { Store } from '../store.js'
+import { MIGRATIONS } from './migrations/index.js'
 
 /**
  * The part of `@clickhouse/client` this store calls, declared here so that the client stays an
@@ -26,24 +28,9 @@ const WRITES = '_writes'
 /** MergeTree settings that make an acknowledged insert durable, used when the server has them. */
 const FSYNC_SETTINGS = ['fsync_after_insert', 'fsync_part_directory']
 
-/** Versioned migrations: each runs once, in order. ClickHouse has no DDL transactions, so each
- * statement must be idempotent on its own (IF NOT EXISTS), in case a migration is interrupted. */
-const MIGRATIONS: ((db: string, settings: string[]) => string[])[] = [(db, settings) => (Object.keys(TABLES) as Table[]).map((table) => createTable(db, table, settings))]
-
-/**
- * The CREATE TABLE of `table`: a SummingMergeTree keyed by site, hour and every dimension, so
- * that rows of the same key are summed when parts merge. Merging happens in the background,
- * whenever it happens, so queries still sum() with GROUP BY.
- */
-export function createTable(db: string, table: Table, settings: string[] = []): string {
-  const { dimensions, counters } = TABLES[table]
-  const columns = ['site String', 'hour UInt32', ...dimensions.map((d) => `${d} String`), ...counters.map((c) => `${c} Int64`), `${WRITES} UInt64`]
-  return (
-    `CREATE TABLE IF NOT EXISTS ${identifier(db)}.${table} (${columns.join(', ')}) ` +
-    `ENGINE = SummingMergeTree((${[...counters, WRITES].join(', ')})) ORDER BY (site, hour, ${dimensions.join(', ')})` +
-    (settings.length ? ` SETTINGS ${settings.map((s) => `${s} = 1`).join(', ')}` : '')
-  )
-}
+/** How long migrate() waits for another migrator's lock, and when a lock counts as abandoned. */
+const LOCK_WAIT_MS = 120_000
+const LOCK_STALE_S = 600
 
 /**
  * A ClickHouse string literal: backslash and quote escaped, and the control characters that
@@ -62,19 +49,19 @@ function identifier(name: string): string {
   return `\`${name}\``
 }
 
-const hourLiteral = (hour: number) => {
-  if (!Number.isSafeInteger(hour)) throw new Error(`hour ${JSON.stringify(hour)} is not an integer`)
-  return String(hour)
+const integer = (value: number) => {
+  if (!Number.isSafeInteger(value)) throw new Error(`${JSON.stringify(value)} is not an integer`)
+  return String(value)
 }
 
-/** The SELECT of a query: names from TABLES (checkQuery), values as escaped literals. */
-export function aggregateSql(db: string, query: AggregateQuery): string {
-  const { groupBy, filters } = checkQuery(query)
-  const where = [`site = ${clickhouseString(query.site)}`, `hour >= ${hourLiteral(query.from)}`, `hour < ${hourLiteral(query.to)}`, ...filters.map(([d, v]) => `${d} = ${clickhouseString(v)}`)]
-  const sums = TABLES[query.table].counters.map((c) => `sum(${c}) AS ${c}`)
-  const group = groupBy.length ? ` GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : ''
-  return `SELECT ${[...groupBy, ...sums].join(', ')} FROM ${identifier(db)}.${query.table} WHERE ${where.join(' AND ')}${group}`
-}
+/** The dialect of a database: values as escaped literals, tables named with their database. */
+export const clickhouseDialect = (database: string): Dialect => ({
+  bind: (value) => (typeof value == 'number' ? integer(value) : clickhouseString(wellFormed(value))),
+  table: (name) => `${identifier(database)}.${name}`,
+  greatest: 'greatest',
+  byteOrder: '',
+  enumerate: false,
+})
 
 /** Where a URL points: `clickhouse://user:password@host:8123/db` or `http(s)://host:port/db`. */
 export function clickhouseConfig(url: string): { url: string; username?: string; password?: string; database: string } {
@@ -120,19 +107,56 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
   // before migrate() has created it. Every statement names the database instead.
   const client = driver.createClient({ ...connection, compression: { request: false, response: false } })
   const db = identifier(database)
+  const dialect = clickhouseDialect(database)
   const rows = async (query: string) => (await (await client.query({ query, format: 'JSONEachRow' })).json()) as Record<string, unknown>[]
+  const command = async (query: string) => void (await client.command({ query }))
+  const insert = async (table: string, values: Record<string, string | number>[]) => void (await client.insert({ table: `${db}.${table}`, values, format: 'JSONEachRow' }))
+
+  /** Waits until the mutations of a table (ALTER … DELETE) are done: 18.16 has no mutations_sync. */
+  const mutationsDone = async (table: string) => {
+    const deadline = Date.now() + 600_000
+    while (Number((await rows(`SELECT count() AS n FROM system.mutations WHERE database = ${clickhouseString(database)} AND table = ${clickhouseString(table)} AND is_done = 0`))[0]?.n ?? 0) > 0) {
+      if (Date.now() > deadline) throw new Error(`clickhouse: the deletion of old detail rows from ${table} is still running after 10 minutes`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
 
   return {
-    async migrate() {
-      await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` })
-      await client.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.quietcount_migrations (version UInt32, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version` })
-      const done = new Set((await rows(`SELECT DISTINCT version FROM ${db}.quietcount_migrations`)).map((r) => Number(r.version)))
+    async migrate(options = {}) {
+      await command(`CREATE DATABASE IF NOT EXISTS ${db}`)
+      await command(`CREATE TABLE IF NOT EXISTS ${db}.quietcount_migrations (version UInt32, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version`)
       const settings = (await rows(`SELECT name FROM system.merge_tree_settings WHERE name IN (${FSYNC_SETTINGS.map(clickhouseString).join(', ')})`)).map((r) => String(r.name))
-      for (const [i, steps] of MIGRATIONS.entries()) {
-        if (done.has(i + 1)) continue
-        for (const query of steps(database, settings.filter((s) => FSYNC_SETTINGS.includes(s)))) await client.command({ query })
-        await client.command({ query: `INSERT INTO ${db}.quietcount_migrations (version) VALUES (${i + 1})` })
-      }
+      await runMigrations(
+        {
+          context: { db, settings: FSYNC_SETTINGS.filter((s) => settings.includes(s)), command, rows, insert, timezoneOf: options.timezoneOf ?? (() => 'UTC') },
+          // ClickHouse has no locks: creating a table is atomic, so a lock table that exists means
+          // another migrator runs. One left by a migrator that died is taken over after 10 minutes.
+          async locked(work) {
+            const deadline = Date.now() + LOCK_WAIT_MS
+            for (;;) {
+              try {
+                await command(`CREATE TABLE ${db}.quietcount_migration_lock (at DateTime) ENGINE = TinyLog`)
+                await command(`INSERT INTO ${db}.quietcount_migration_lock VALUES (now())`)
+                break
+              } catch (error) {
+                if (!/already exists/i.test((error as Error).message)) throw error
+                const [held] = await rows(`SELECT dateDiff('second', max(at), now()) AS age, count() AS n FROM ${db}.quietcount_migration_lock`)
+                if (Number(held?.n) > 0 && Number(held?.age) > LOCK_STALE_S) await command(`DROP TABLE IF EXISTS ${db}.quietcount_migration_lock`)
+                else if (Date.now() > deadline) throw new Error(`clickhouse: another collector has been migrating ${database} for over ${LOCK_WAIT_MS / 1000} s (table quietcount_migration_lock)`)
+                else await new Promise((resolve) => setTimeout(resolve, 250))
+              }
+            }
+            try {
+              await work()
+            } finally {
+              await command(`DROP TABLE IF EXISTS ${db}.quietcount_migration_lock`)
+            }
+          },
+          applied: async () => new Set((await rows(`SELECT DISTINCT version FROM ${db}.quietcount_migrations`)).map((r) => Number(r.version))),
+          record: (version) => command(`INSERT INTO ${db}.quietcount_migrations (version) VALUES (${version})`),
+        },
+        MIGRATIONS,
+      )
     },
     async write(written) {
       const byTable = new Map<Table, Record<string, string | number>[]>()
@@ -141,15 +165,32 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
         values.push(insertValues(row))
         byTable.set(row.table, values)
       }
-      for (const [table, values] of byTable) await client.insert({ table: `${db}.${table}`, values, format: 'JSONEachRow' })
+      for (const [table, values] of byTable) await insert(table, values)
     },
-    async query(query) {
-      const sql = aggregateSql(database, query)
-      const counters = new Set<string>([...TABLES[query.table].counters, 'hour'])
+    async query(queries) {
+      queries.forEach(checkQuery)
       // Sums of Int64 come back as JSON strings (output_format_json_quote_64bit_integers).
-      return (await rows(sql)).map((row): AggregateRow =>
-        Object.fromEntries(Object.entries(row).map(([name, value]) => [name, counters.has(name) ? Number(value) : String(value)])),
-      )
+      return Promise.all(queries.map(async (query) => (await rows(aggregate(query, dialect).text)).map((row) => numbers(row, TABLES[query.parts[0]!.table]))))
+    },
+    async expireDetail(site, before) {
+      const where = `site = ${dialect.bind(site, [])} AND hour < ${integer(before)}`
+      let deleted = 0
+      for (const table of ['detail_pages', 'detail_events']) {
+        const [found] = await rows(`SELECT count() AS n FROM ${db}.${table} WHERE ${where}`)
+        if (!Number(found?.n)) continue
+        deleted += Number(found!.n)
+        await command(`ALTER TABLE ${db}.${table} DELETE WHERE ${where}`)
+        await mutationsDone(table)
+      }
+      await insert('detail_cutoffs', [{ site: wellFormed(site), hour: before }])
+      return deleted
+    },
+    async detailCutoff(site) {
+      const [row] = await rows(`SELECT max(hour) AS hour FROM ${db}.detail_cutoffs WHERE site = ${dialect.bind(site, [])}`)
+      return Number(row?.hour ?? 0)
+    },
+    async sites() {
+      return (await rows(`SELECT DISTINCT site FROM ${db}.totals ORDER BY site`)).map((row) => String(row.site))
     },
     async close() {
       await client.close()
@@ -159,10 +200,10 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
 
 /** One JSONEachRow object: every column of the table, by name from TABLES. */
 function insertValues(row: Row): Record<string, string | number> {
-  const { dimensions, counters } = TABLES[row.table]
+  const { time, dimensions, counters } = TABLES[row.table]
   return {
     site: wellFormed(row.site),
-    hour: row.hour,
+    [time]: row.time,
     ...Object.fromEntries(dimensions.map((d) => [d, wellFormed(row.dims[d] ?? '')])),
     ...Object.fromEntries(counters.map((c) => [c, row.counts[c] ?? 0])),
     [WRITES]: 1,

@@ -1,0 +1,133 @@
+import { BREAKDOWN_NAMES, type BreakdownName, FILTERS, type FilterName } from '../../shared/dimensions.js'
+import { INCLUDES, INTERVALS, type Interval, PERIODS, type StatsError } from '../../shared/stats-types.js'
+import type { Site } from '../sites.js'
+import { DEFAULT_DETAIL_DAYS } from '../sites.js'
+import { today } from '../time-zone.js'
+import { type DateRange, daysBetween, periodRange } from './periods.js'
+
+/** A validated stats query: what a site owner asked, and what the answer is computed for. */
+export interface StatsQuery extends DateRange {
+  site: string
+  timezone: string
+  interval: Interval
+  /** The top line, and the chart: each computed only when asked for. */
+  metrics: boolean
+  timeseries: boolean
+  /** Add the metrics of the period of the same length just before. */
+  compare: boolean
+  breakdowns: BreakdownName[]
+  filters: Partial<Record<FilterName, string>>
+  /** Breakdown rows at most. */
+  limit: number
+  /** k-anonymity: breakdown rows that may stand for fewer than k people are folded into "(other)". 0: off. */
+  k: number
+  /** Days of detail the site keeps: the detail tier answers inside this window only. */
+  detailDays: number
+  /** The instant the query is asked at (ms since the epoch): where the window ends. */
+  now: number
+}
+
+export type ParsedQuery = { ok: true; query: StatsQuery } | { ok: false; error: StatsError }
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+// Counts start in 1970 (hours since the epoch); four-digit years, even a day later, keep dates comparable as strings.
+const validDate = (date: string) => DATE.test(date) && date >= '1970-01-01' && date < '9999' && new Date(date + 'T00:00:00Z').toISOString().slice(0, 10) === date
+const oneOf = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value)
+const KNOWN = ['site', 'period', 'from', 'to', 'interval', 'include', 'breakdown', 'filter', 'compare', 'limit', 'k']
+
+/**
+ * Reads a stats query from URL parameters (the API's and the CLI's flags alike): `period`, `from`,
+ * `to`, `interval`, `include=metrics,timeseries` (or `none`), `breakdown=page,referrer`
+ * (repeatable), `filter=dimension:value` (repeatable), `compare=previous`, `limit`, `k`. Returns
+ * the first problem, naming the parameter and the allowed form.
+ */
+export function parseStatsQuery(
+  params: URLSearchParams,
+  site: Site,
+  now = Date.now(),
+  /** The least k allowed (public share links set theirs); `k` may only raise it. */
+  minimumK = 0,
+): ParsedQuery {
+  const fail = (field: string, rule: string, value?: string): ParsedQuery => ({
+    ok: false,
+    error: { field, rule, message: `${field}: ${rule}` + (value === undefined ? '' : ` (got ${JSON.stringify(value)})`) },
+  })
+  for (const key of params.keys()) if (!KNOWN.includes(key)) return fail(key, `is not a stats parameter (allowed: ${KNOWN.join(', ')})`)
+
+  if (params.has('to') && !params.has('from')) return fail('from', 'is required when to is given (a custom range is from … to)')
+  const period = params.get('period') ?? (params.has('from') ? 'custom' : '30d')
+  if (!oneOf(PERIODS, period)) return fail('period', `must be one of ${PERIODS.join(', ')}`, period)
+  let range: DateRange
+  if (period == 'custom') {
+    const from = params.get('from') ?? ''
+    const to = params.get('to') ?? from
+    if (!validDate(from)) return fail('from', 'must be a date YYYY-MM-DD from 1970-01-01 to 9998-12-31', from)
+    if (!validDate(to)) return fail('to', 'must be a date YYYY-MM-DD from 1970-01-01 to 9998-12-31', to)
+    if (to < from) return fail('to', `must not be before from (${from})`, to)
+    if (daysBetween(from, to) > 3 * 366) return fail('to', 'must be at most 3 years after from', to)
+    range = { from, to }
+  } else {
+    if (params.has('from') || params.has('to')) return fail('period', 'must be "custom" (or absent) when from/to are given', period)
+    range = periodRange(period, today(site.timezone, now))
+  }
+
+  const days = daysBetween(range.from, range.to)
+  const interval = params.get('interval') ?? (days <= 1 ? 'hour' : days <= 92 ? 'day' : 'month')
+  if (!oneOf(INTERVALS, interval)) return fail('interval', `must be one of ${INTERVALS.join(', ')}`, interval)
+  if (interval == 'hour' && days > 31) return fail('interval', 'hour is allowed for ranges of at most 31 days', interval)
+
+  const include = params.get('include') ?? INCLUDES.join(',')
+  const included = include == 'none' || include == '' ? [] : include.split(',')
+  for (const part of included) if (!oneOf(INCLUDES, part)) return fail('include', `must be a comma-separated list of ${INCLUDES.join(', ')}, or none`, include)
+
+  const breakdowns: BreakdownName[] = []
+  for (const name of params.getAll('breakdown').flatMap((b) => b.split(','))) {
+    if (!oneOf(BREAKDOWN_NAMES, name)) return fail('breakdown', `must be one or more of ${BREAKDOWN_NAMES.join(', ')}, comma-separated`, name)
+    if (breakdowns.includes(name)) return fail('breakdown', `names ${name} twice`, name)
+    breakdowns.push(name)
+  }
+
+  const filters: Partial<Record<FilterName, string>> = {}
+  for (const filter of params.getAll('filter')) {
+    const colon = filter.indexOf(':')
+    const name = filter.slice(0, colon)
+    if (colon < 1 || !oneOf(FILTERS, name)) return fail('filter', `must be dimension:value with a dimension among ${FILTERS.join(', ')}`, filter)
+    if (name in filters) return fail('filter', `names ${name} twice`, filter)
+    const value = filter.slice(colon + 1)
+    if (value.length > 300) return fail('filter', 'value must be at most 300 characters', filter.slice(0, 40))
+    filters[name] = value
+  }
+
+  const compare = params.get('compare')
+  if (compare !== null && compare !== 'previous') return fail('compare', 'must be "previous"', compare)
+  const number = (name: string, fallback: number, min: number, max: number) => {
+    const raw = params.get(name)
+    if (raw === null) return fallback
+    return /^\d+$/.test(raw) && +raw >= min && +raw <= max ? +raw : fail(name, `must be a whole number from ${min} to ${max}`, raw)
+  }
+  const limit = number('limit', 50, 1, 1000)
+  if (typeof limit != 'number') return limit
+  const asked = number('k', 0, 0, 1000)
+  if (typeof asked != 'number') return asked
+  const k = Math.max(asked, minimumK)
+  // Two filters could single out a group smaller than k that no single row shows (see refuseUnderK).
+  if (k > 0 && Object.keys(filters).length > 1) return fail('filter', `at most one filter is allowed under k-anonymity (k = ${k})`, params.getAll('filter').join('&'))
+  return {
+    ok: true,
+    query: {
+      site: site.id,
+      timezone: site.timezone,
+      ...range,
+      interval,
+      metrics: included.includes('metrics'),
+      timeseries: included.includes('timeseries'),
+      compare: compare == 'previous',
+      breakdowns,
+      filters,
+      limit,
+      k,
+      detailDays: site.detailDays ?? DEFAULT_DETAIL_DAYS,
+      now,
+    },
+  }
+}

@@ -1,0 +1,139 @@
+import Database from 'better-sqlite3'
+import { type Row, TABLES, type Table } from '../../rows.js'
+import { runMigrations } from '../migrate.js'
+import { aggregate, checkQuery, type Dialect, numbers, scan } from '../sql.js'
+import type { AggregateQuery, Store } from '../store.js'
+import { MIGRATIONS } from './migrations/index.js'
+import { type ReadStep, readConnection } from './reads.js'
+
+const dialect: Dialect = {
+  bind: (value, values) => (values.push(value), '?'),
+  table: (name) => name,
+  greatest: 'max',
+  byteOrder: '',
+  enumerate: true,
+}
+
+/** One upsert for one row of `table`: the counters of an existing row are added to. */
+function upsert(table: Table): string {
+  const { time, dimensions, counters, key } = TABLES[table]
+  const columns = ['site', time, ...dimensions, ...counters]
+  return (
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
+    `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${counters.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`
+  )
+}
+const upsertValues = (row: Row) => {
+  const { dimensions, counters } = TABLES[row.table]
+  return [row.site, row.time, ...dimensions.map((d) => row.dims[d] ?? ''), ...counters.map((c) => row.counts[c] ?? 0)]
+}
+
+/**
+ * The default store: one SQLite file (better-sqlite3), in WAL mode with synchronous=FULL, so a
+ * committed write survives a crash or power loss before its beacons are acknowledged. Writes run
+ * on the caller's thread (short transactions); stats queries run on a worker thread with a
+ * read-only connection of its own (reads.ts), so a dashboard view never holds up the
+ * acknowledgement of a beacon.
+ *
+ * @example const store = sqliteStore('./quietcount.db'); await store.migrate()
+ */
+export function sqliteStore(file: string): Store {
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.pragma('busy_timeout = 5000')
+  const reads = readConnection(db, file)
+  const upserts = new Map<Table, Database.Statement>()
+  const statement = (table: Table) => {
+    let prepared = upserts.get(table)
+    if (!prepared) upserts.set(table, (prepared = db.prepare(upsert(table))))
+    return prepared
+  }
+  return {
+    async migrate(options = {}) {
+      const timezoneOf = options.timezoneOf ?? (() => 'UTC')
+      await runMigrations(
+        {
+          context: { db, timezoneOf },
+          // BEGIN IMMEDIATE takes the write lock before the check, so that two collectors starting
+          // at once on one file migrate once: the second waits, then sees every version applied.
+          async locked(work) {
+            db.exec('CREATE TABLE IF NOT EXISTS quietcount_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+            db.exec('BEGIN IMMEDIATE')
+            try {
+              await work()
+              db.exec('COMMIT')
+            } catch (error) {
+              db.exec('ROLLBACK')
+              throw error
+            }
+          },
+          applied: async () => new Set(db.prepare('SELECT version FROM quietcount_migrations').pluck().all() as number[]),
+          record: async (version) => void db.prepare('INSERT INTO quietcount_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString()),
+        },
+        MIGRATIONS,
+      )
+    },
+    async write(rows) {
+      db.transaction(() => rows.forEach((row) => statement(row.table).run(upsertValues(row))))()
+    },
+    async query(queries) {
+      queries.forEach(checkQuery)
+      return (await reads.run(steps(queries))).map((rows, i) => (rows as Record<string, unknown>[]).map((row) => numbers(row, TABLES[queries[i]!.parts[0]!.table])))
+    },
+    async expireDetail(site, before) {
+      return db.transaction(() => {
+        let deleted = 0
+        for (const table of ['detail_pages', 'detail_events']) deleted += db.prepare(`DELETE FROM ${table} WHERE site = ? AND hour < ?`).run(site, before).changes
+        db.prepare('INSERT INTO detail_cutoffs (site, hour) VALUES (?, ?) ON CONFLICT (site) DO UPDATE SET hour = max(hour, excluded.hour)').run(site, before)
+        return deleted
+      })()
+    },
+    async detailCutoff(site) {
+      return (db.prepare('SELECT hour FROM detail_cutoffs WHERE site = ?').pluck().get(site) as number | undefined) ?? 0
+    },
+    async sites() {
+      // One seek per site on the clustered key, rather than a scan of every hour of every site.
+      const next = db.prepare('SELECT site FROM totals WHERE site > ? ORDER BY site LIMIT 1').pluck()
+      const sites: string[] = []
+      for (let site = next.get('') as string | undefined; site !== undefined; site = next.get(site) as string | undefined) sites.push(site)
+      return sites
+    },
+    async close() {
+      await reads.close()
+      db.close()
+    },
+  }
+}
+
+/**
+ * The statements of a batch of queries. Detail queries that read the same filtered rows (a
+ * filtered view asks for the totals, the series and every breakdown of them) read those rows
+ * once into a temporary table and group from there: with SQLite's one-pass grouping, reading a
+ * month of detail again for each breakdown would cost more than all the grouping.
+ */
+function steps(queries: AggregateQuery[]): ReadStep[] {
+  const shared = new Map<string, AggregateQuery[]>()
+  for (const query of queries) {
+    const [part] = query.parts
+    if (query.parts.length != 1 || TABLES[part!.table].tier != 'detail' || !Object.keys(query.filters ?? {}).length) continue
+    const key = JSON.stringify([part, query.site, Object.entries(query.filters ?? {}).sort()])
+    shared.set(key, [...(shared.get(key) ?? []), query])
+  }
+  const setup: ReadStep[] = []
+  const teardown: ReadStep[] = []
+  const sources = new Map<AggregateQuery, string>()
+  for (const group of shared.values()) {
+    if (group.length < 2) continue
+    const name = `qc_scan_${setup.length}`
+    const { text, values } = scan(group[0]!, dialect)
+    setup.push({ sql: `CREATE TEMP TABLE ${name} AS ${text}`, values })
+    teardown.push({ sql: `DROP TABLE temp.${name}`, values: [] })
+    group.forEach((query) => sources.set(query, `temp.${name}`))
+  }
+  const selects = queries.map((query): ReadStep => {
+    const { text, values } = aggregate(query, dialect, sources.get(query))
+    return { sql: text, values, rows: true }
+  })
+  return [...setup, ...selects, ...teardown]
+}

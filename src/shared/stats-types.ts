@@ -1,0 +1,86 @@
+import type { BreakdownName, FilterName } from './dimensions.js'
+
+/** The wire types of the stats API (`GET /api/stats`), shared by the collector, the dashboard and the CLI. */
+
+export const PERIODS = ['today', 'yesterday', '7d', '30d', 'month', 'last-month', '12mo', 'custom'] as const
+export type Period = (typeof PERIODS)[number]
+export const INTERVALS = ['hour', 'day', 'month'] as const
+export type Interval = (typeof INTERVALS)[number]
+/** Parts of an answer besides breakdowns, for `include=`. */
+export const INCLUDES = ['metrics', 'timeseries'] as const
+export type Include = (typeof INCLUDES)[number]
+
+export interface Metrics {
+  /** Daily unique visitors, summed over the days of the range (visitor-days). */
+  visitors: number
+  /** Monthly unique visitors, summed over the months of the range: exact for whole months. */
+  monthly_visitors: number
+  visits: number
+  pageviews: number
+  views_per_visit: number
+  /** Visible seconds per page view. */
+  avg_engagement_seconds: number
+  /** Maximum scroll depth per page view, percent. */
+  avg_scroll: number
+  events: number
+}
+
+export interface Bucket {
+  /** `YYYY-MM-DDTHH` (hour), `YYYY-MM-DD` (day) or `YYYY-MM` (month), in the site's time zone. */
+  bucket: string
+  visitors: number
+  visits: number
+  pageviews: number
+  events: number
+}
+
+export interface BreakdownRow {
+  value: string
+  /** For values that belong to another: a browser version's browser, an event property's event. */
+  parent?: string
+  visitors?: number
+  visits?: number
+  pageviews?: number
+  avg_engagement_seconds?: number
+  count?: number
+  /** Share of the total, 0–1 (consent decisions). */
+  rate?: number
+}
+
+export interface BreakdownResult {
+  rows: BreakdownRow[]
+  /** Consent decisions: how often each category was granted. */
+  categories?: { category: string; granted: number; refused: number; rate: number }[]
+  /** Set when the range cannot answer this breakdown: the sentence that says why, and what to do. */
+  unavailable?: string
+}
+
+/** How far back the detail tier answers any combination of filters. */
+export interface DetailWindow {
+  /** The site's detail window in days (0: it keeps no detail). */
+  days: number
+  /** The first local day the detail tier answers for, or null when it answers for none. */
+  from: string | null
+}
+
+export interface StatsResult {
+  site: string
+  timezone: string
+  from: string
+  to: string
+  interval: Interval
+  filters: Partial<Record<FilterName, string>>
+  detail: DetailWindow
+  metrics?: Metrics
+  previous?: { from: string; to: string; metrics?: Metrics }
+  timeseries?: Bucket[]
+  breakdowns?: Partial<Record<BreakdownName, BreakdownResult>>
+  /** Parts that were asked for and that this range cannot answer, each with the sentence saying why. */
+  unavailable?: { metrics?: string; previous?: string; timeseries?: string }
+}
+
+export interface StatsError {
+  field: string
+  rule: string
+  message: string
+}
