@@ -16,6 +16,8 @@ import { breakdownSource, covers, detailWindow, filtersOf, filterWords, metricSo
  */
 
 const n = (value: unknown) => Number(value ?? 0)
+/** The counters of page records: a page breakdown lists the values that have some. */
+const PAGE_COUNTERS = [...TABLES.detail_pages.counters]
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits
 const ratio = (a: number, b: number, digits: number) => (b ? round(a / b, digits) : 0)
 const sum = (rows: AggregateRow[], counter: string) => rows.reduce((total, row) => total + n(row[counter]), 0)
@@ -177,8 +179,9 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
       groupBy = parent ? [parent, spec.dimension] : [spec.dimension]
     }
     const least = spec.nonZero ? 1 : undefined
-    const rows = ask({ site, parts, filters: where, groupBy, weight: spec.weight, limit: query.limit, ...((query.k || least) && { min: Math.max(query.k, least ?? 0) }) })
-    const folded = query.k ? ask({ site, parts, filters: where, groupBy, weight: spec.weight, below: query.k, ...(least && { min: least }), fold: true }) : undefined
+    const base = { site, parts, filters: where, groupBy, weight: spec.weight, ...(records == 'pages' && { counted: PAGE_COUNTERS }) }
+    const rows = ask({ ...base, limit: query.limit, ...((query.k || least) && { min: Math.max(query.k, least ?? 0) }) })
+    const folded = query.k ? ask({ ...base, below: query.k, ...(least && { min: least }), fold: true }) : undefined
     return () => {
       if (source.tier == 'detail' && undetailed(range)) return { rows: [], unavailable: unavailable(`${spec.title} under ${filterWords(filters)}`, site, range, window, undetailed(range)) }
       const other = folded?.()[0]

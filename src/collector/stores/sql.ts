@@ -49,11 +49,12 @@ export function checkQuery(query: AggregateQuery): { spec: TableSpec; groupBy: s
   for (const [name, value] of filters) if (typeof value != 'string') throw new Error(`filter ${name}: not a string: ${JSON.stringify(value)}`)
   if (typeof query.site != 'string') throw new Error(`site: not a string: ${JSON.stringify(query.site)}`)
   if (groupBy.includes('time') && query.parts.length > 1) throw new Error('grouping by time takes one part')
-  const weighted = query.weight !== undefined || query.min !== undefined || query.below !== undefined || query.limit !== undefined || query.fold
-  if (weighted && !query.weight) throw new Error('min, below, limit and fold need a weight')
+  const weighted = query.weight !== undefined || query.min !== undefined || query.below !== undefined || query.limit !== undefined || query.fold || query.counted
+  if (weighted && !query.weight) throw new Error('min, below, limit, counted and fold need a weight')
   if (query.weight && !(query.weight == 'people' ? ['visitors_day', 'visits'] : [query.weight]).every((c) => (spec.counters as readonly string[]).includes(c))) {
     throw new Error(`${query.parts[0]!.table} has no weight ${JSON.stringify(query.weight)}`)
   }
+  for (const counter of query.counted ?? []) if (!(spec.counters as readonly string[]).includes(counter)) throw new Error(`${query.parts[0]!.table} has no counter ${JSON.stringify(counter)}`)
   for (const bound of [query.min, query.below, query.limit]) if (bound !== undefined && !Number.isSafeInteger(bound)) throw new Error(`bound ${JSON.stringify(bound)} is not an integer`)
   return { spec, groupBy, filters }
 }
@@ -103,9 +104,15 @@ export function aggregate(query: AggregateQuery, dialect: Dialect, source?: stri
   }
   // The weight is computed over the grouped sums in an outer query, where the sums are plain columns.
   const weight = weightSql(query.weight, dialect)
-  const kept = [query.min !== undefined && `${weight} >= ${query.min}`, query.below !== undefined && `${weight} < ${query.below}`].filter(Boolean)
+  const kept = [
+    query.min !== undefined && `${weight} >= ${query.min}`,
+    query.below !== undefined && `${weight} < ${query.below}`,
+    query.counted?.length && `(${query.counted.map((c) => `${c} <> 0`).join(' OR ')})`,
+  ].filter(Boolean)
   const where = kept.length ? ` WHERE ${kept.join(' AND ')}` : ''
-  if (query.fold) return { text: `SELECT ${[...spec.counters.map((c) => `SUM(${c}) AS ${c}`), 'COUNT(*) AS folded'].join(', ')} FROM (${grouped}) AS g${where}`, values }
+  // The kept groups are chosen in a query of their own: ClickHouse would read `views` in a WHERE
+  // beside `SUM(views) AS views` as the sum itself.
+  if (query.fold) return { text: `SELECT ${[...spec.counters.map((c) => `SUM(${c}) AS ${c}`), 'COUNT(*) AS folded'].join(', ')} FROM (SELECT * FROM (${grouped}) AS g${where}) AS kept`, values }
   const order = [`${weight} DESC`, ...((spec.counters as readonly string[]).includes('views') && query.weight != 'views' ? ['views DESC'] : []), ...groupBy.map((g) => `${g}${dialect.byteOrder} ASC`)]
   return { text: `SELECT * FROM (${grouped}) AS g${where} ORDER BY ${order.join(', ')}${query.limit !== undefined ? ` LIMIT ${query.limit}` : ''}`, values }
 }

@@ -33,6 +33,11 @@ export interface AggregateQuery {
   min?: number
   below?: number
   limit?: number
+  /**
+   * Keeps only the groups where one of these counters is not zero: a page breakdown leaves out
+   * a path that only events were counted on (marginal rows of both share a key).
+   */
+  counted?: string[]
   /** Adds up the kept groups into one row, with their number as `folded` (the "(other)" row). */
   fold?: boolean
 }

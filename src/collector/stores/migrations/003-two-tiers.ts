@@ -40,7 +40,8 @@ export function sqlSteps({ integer, clustered }: { integer: string; clustered: s
     'INSERT INTO totals (site, hour, events) SELECT e.site, e.hour, SUM(e.events) FROM detail_events e WHERE true GROUP BY e.site, e.hour ON CONFLICT (site, hour) DO UPDATE SET events = totals.events + excluded.events',
     ...PAGE_DIMENSIONS.map((d) => {
       const parent = PARENTS[d] ? `p.${PARENTS[d]}` : "''"
-      return `INSERT INTO daily (site, day, dimension, parent, value, ${PAGE_COUNTERS.join(', ')}) SELECT p.site, c.day, '${d}', ${parent}, p.${d}, ${sums('p', PAGE_COUNTERS)} ${perDay('p', 'detail_pages')} GROUP BY p.site, c.day, ${parent}, p.${d}`
+      // PostgreSQL refuses a constant in GROUP BY: the parent is grouped by only where it is a column.
+      return `INSERT INTO daily (site, day, dimension, parent, value, ${PAGE_COUNTERS.join(', ')}) SELECT p.site, c.day, '${d}', ${parent}, p.${d}, ${sums('p', PAGE_COUNTERS)} ${perDay('p', 'detail_pages')} GROUP BY p.site, c.day, ${PARENTS[d] ? `${parent}, ` : ''}p.${d}`
     }),
     ...EVENT_DIMENSIONS.map((d) => `INSERT INTO daily (site, day, dimension, parent, value, events) SELECT e.site, c.day, '${d}', '', e.${d}, SUM(e.events) ${perDay('e', 'detail_events')} GROUP BY e.site, c.day, e.${d} ${addEvents}`),
     `INSERT INTO daily (site, day, dimension, parent, value, decisions) SELECT s.site, c.day, 'decision', '', s.decision, SUM(s.count) ${perDay('s', 'consents')} GROUP BY s.site, c.day, s.decision`,
