@@ -19,7 +19,7 @@ const run = (...args: string[]) => {
 }
 
 describe('quietcount CLI', () => {
-  it.each(['serve', 'demo', 'migrate', 'sites', 'tokens', 'share', 'report'])('%s --help explains itself', (command) => {
+  it.each(['serve', 'demo', 'migrate', 'prune', 'sites', 'tokens', 'share', 'report'])('%s --help explains itself', (command) => {
     const { code, out } = run(command, '--help')
     expect(code).toBe(0)
     expect(out).toContain(`quietcount ${command}`)
@@ -34,7 +34,11 @@ describe('quietcount CLI', () => {
     [['sites', 'add', 'Bad Site'], 'site id "Bad Site" must be lowercase letters'],
     [['sites', 'add', 'ok.test', '--timezone', 'Mars/Olympus'], 'time zone "Mars/Olympus" is not an IANA time zone'],
     [['sites', 'add', 'ok.test', '--origin', 'https://ok.test/path'], 'origin "https://ok.test/path" must be a scheme and host'],
-    [['sites', 'frobnicate', 'x'], 'sites takes add, list or remove'],
+    [['sites', 'frobnicate', 'x'], 'sites takes add, set, list or remove'],
+    [['sites', 'add', 'ok.test', '--detail-days', 'forever'], '--detail-days must be a whole number of days from 0 to 760 (got "forever")'],
+    [['sites', 'add', 'ok.test', '--detail-days', '800'], 'detail window 800 of ok.test must be a whole number of days from 0 to 760 (25 months)'],
+    [['sites', 'set', 'nowhere.test', '--detail-days', '3'], 'no site "nowhere.test"'],
+    [['report', '--site', 'x', '--breakdown', 'page', '--breakdown', 'nope'], 'no site "x"'],
     [['tokens', 'create'], 'tokens create needs exactly one of --site ID or --admin'],
     [['share', 'create', 'nowhere.test'], 'no site "nowhere.test"'],
     [['serve', '--rate-limit', 'lots'], '--rate-limit must be a whole number from 0 (off) to 100000 (got "lots")'],
@@ -93,7 +97,36 @@ describe('quietcount CLI', () => {
     expect(run('share', 'list', 'shop.test').out).toContain(`${link}\tk=10`)
     expect(run('migrate').code).toBe(0)
     expect(run('report', '--site', 'shop.test', '--period', '7d', '--format', 'json').out).toContain('"pageviews": 0')
+    expect(run('sites', 'set', 'shop.test').err).toContain('sites set needs at least one of')
+    expect(run('sites', 'set', 'shop.test', '--detail-days', '0').out).toContain('changed shop.test: detailDays')
+    expect(run('sites', 'list').out).toContain('\tdetail 0 days')
+    const moved = run('sites', 'set', 'shop.test', '--timezone', 'America/Bogota', '--detail-days', '90')
+    expect(moved.out).toContain('days and months are counted in America/Bogota from now on')
+    expect(moved.out).toContain('detail already deleted does not come back')
+    expect(run('sites', 'list').out).toContain('shop.test\tAmerica/Bogota\thttps://shop.test\t1 share link(s)\tdetail 90 days')
     expect(run('sites', 'remove', 'shop.test').code).toBe(0)
     expect(run('sites', 'list').out).not.toContain('shop.test')
   })
+
+  it('reports several breakdowns at once, refuses CSV of several, and says where detail is needed instead of an empty file', () => {
+    run('sites', 'add', 'multi.test', '--timezone', 'UTC')
+    const both = run('report', '--site', 'multi.test', '--breakdown', 'page,referrer', '--breakdown', 'prop', '--include', 'none')
+    expect(both.code).toBe(0)
+    expect(both.out).toContain('by page (Pages)')
+    expect(both.out).toContain('by prop (Event properties)')
+    expect(both.out).not.toContain('pageviews ')
+    expect(run('report', '--site', 'multi.test', '--breakdown', 'page,referrer', '--format', 'csv').err).toContain('--format csv writes one breakdown (got page, referrer)')
+    const far = run('report', '--site', 'multi.test', '--period', '12mo', '--filter', 'path:/', '--breakdown', 'referrer', '--format', 'csv')
+    expect(far.code).toBe(1)
+    expect(far.err).toContain('Referrers under the filter path:/ need the detail tier, which keeps 62 days')
+    expect(far.out).toBe('')
+  })
+
+  it('prunes detail older than each window, and says what it deleted', () => {
+    run('sites', 'add', 'prune.test', '--timezone', 'UTC', '--detail-days', '7')
+    const { code, out } = run('prune')
+    expect(code).toBe(0)
+    expect(out).toMatch(/^prune\.test: detail before \d{4}-\d{2}-\d{2}T00:00 UTC \(UTC days\) deleted: 0 rows$/m)
+  })
 })
+

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { groupCommit } from '../../src/collector/group-commit.js'
 import { beaconRows } from '../../src/collector/ingest.js'
-import { sqliteStore } from '../../src/collector/stores/sqlite.js'
+import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import type { Beacon } from '../../src/shared/protocol.js'
 
@@ -25,9 +25,9 @@ afterAll(async () => {
 const client = { browser: 'Firefox', browser_version: '133', os: 'Linux', device: 'desktop' }
 const rows = (path: string) => {
   const beacon: Beacon = { v: 1, site: 'commit.test', tz: 'UTC', lang: 'en', screen: 'desktop', pages: [{ path, flags: 1, views: 1, seconds: 2, scroll: 10 }] }
-  return beaconRows(beacon, client, 490_000)
+  return beaconRows(beacon, client, 490_000, { timezone: 'UTC', detailDays: 62 })
 }
-const views = async () => Number((await sqlite.query({ table: 'pages', site: 'commit.test', from: 0, to: 10 ** 7 }))[0]?.views ?? 0)
+const views = async () => Number((await sqlite.query([{ site: 'commit.test', parts: [{ table: 'totals', from: 0, to: 10 ** 7 }] }]))[0]![0]?.views ?? 0)
 
 describe('group commit', () => {
   it('writes one commit at a time, and flush() waits for the commit in flight', async () => {

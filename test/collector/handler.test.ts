@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createCollector } from '../../src/collector/handler.js'
 import { hashToken, registryFile } from '../../src/collector/sites.js'
-import { sqliteStore } from '../../src/collector/stores/sqlite.js'
+import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import { LIMITS } from '../../src/shared/protocol.js'
 
@@ -26,6 +26,7 @@ beforeAll(async () => {
       { id: 'example.org', origins: ['https://example.org'], timezone: 'Europe/Madrid', params: ['page'], shares: [{ id: 'public-link-123', k: 2 }] },
       { id: 'other.org', origins: [], timezone: 'UTC', shares: [] },
       { id: 'shared.test', origins: [], timezone: 'UTC', shares: [{ id: 'k3-link', k: 3 }] },
+      { id: 'nodetail.test', origins: [], timezone: 'UTC', shares: [], detailDays: 0 },
     ],
     tokens: [
       { hash: hashToken('site-token'), site: 'example.org', created: '2026-11-23T00:00:00Z' },
@@ -62,9 +63,8 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
     }),
   )
 const totals = async (site = 'example.org') => {
-  const [pages] = await store.query({ table: 'pages', site, from: 0, to: 10 ** 7 })
-  const [events] = await store.query({ table: 'events', site, from: 0, to: 10 ** 7 })
-  return { views: Number(pages?.views ?? 0), seconds: Number(pages?.seconds ?? 0), events: Number(events?.count ?? 0) }
+  const [[hours]] = await store.query([{ site, parts: [{ table: 'totals', from: 0, to: 10 ** 7 }] }])
+  return { views: Number(hours?.views ?? 0), seconds: Number(hours?.seconds ?? 0), events: Number(hours?.events ?? 0) }
 }
 const stats = (query: string, token?: string) =>
   collector.fetch(new Request(`http://collector.test/api/stats?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }))
@@ -288,9 +288,9 @@ describe('access', () => {
   it('serves a share link without token, with k-anonymity applied', async () => {
     const shared = await collector.fetch(new Request('http://collector.test/api/share/public-link-123?period=today&breakdown=page'))
     expect(shared.status).toBe(200)
-    const body = (await shared.json()) as { breakdown: { rows: { value: string; pageviews: number }[] } }
-    expect(body.breakdown.rows.length).toBeGreaterThan(0)
-    expect(body.breakdown.rows.every((r) => r.value == '(other)' || r.pageviews >= 2)).toBe(true)
+    const body = (await shared.json()) as { breakdowns: { page: { rows: { value: string; pageviews: number }[] } } }
+    expect(body.breakdowns.page.rows.length).toBeGreaterThan(0)
+    expect(body.breakdowns.page.rows.every((r) => r.value == '(other)' || r.pageviews >= 2)).toBe(true)
     expect((await collector.fetch(new Request('http://collector.test/api/share/nope'))).status).toBe(404)
   })
 
@@ -309,17 +309,17 @@ describe('access', () => {
 
     it('folds rows below k into "(other)", weighing pages by views and referrers by visits', async () => {
       const pages = await share('period=today&breakdown=page')
-      expect(pages.body.breakdown.rows).toEqual([
+      expect(pages.body.breakdowns.page.rows).toEqual([
         { value: '/popular', visitors: 4, visits: 4, pageviews: 6, avg_engagement_seconds: 4.8 },
         { value: '(other)', visitors: 1, visits: 1, pageviews: 1 },
       ])
       const referrers = await share('period=today&breakdown=referrer')
-      expect(referrers.body.breakdown.rows.map((r: { value: string }) => r.value)).toEqual(['', '(other)'])
+      expect(referrers.body.breakdowns.referrer.rows.map((r: { value: string }) => r.value)).toEqual(['', '(other)'])
     })
 
     it('keeps "(other)" when the limit cuts the rows', async () => {
       const pages = await share('period=today&breakdown=page&limit=1')
-      expect(pages.body.breakdown.rows.map((r: { value: string }) => r.value)).toEqual(['/popular', '(other)'])
+      expect(pages.body.breakdowns.page.rows.map((r: { value: string }) => r.value)).toEqual(['/popular', '(other)'])
     })
 
     it('lets a visible row filter, and refuses a folded one that totals would reveal', async () => {
@@ -354,7 +354,7 @@ describe('access', () => {
       return { status: response.status, body: (await response.json()) as { sites?: { id: string }[] } }
     }
     expect((await sites('site-token')).body.sites!.map((s) => s.id)).toEqual(['example.org'])
-    expect((await sites('admin-token')).body.sites!.map((s) => s.id)).toEqual(['example.org', 'other.org', 'shared.test'])
+    expect((await sites('admin-token')).body.sites!.map((s) => s.id)).toEqual(['example.org', 'other.org', 'shared.test', 'nodetail.test'])
     expect((await sites()).status).toBe(401)
     expect((await sites('guess')).status).toBe(401)
   })
@@ -431,5 +431,47 @@ describe('access', () => {
 
   it('reports health', async () => {
     expect(await (await collector.fetch(new Request('http://collector.test/healthz'))).json()).toEqual({ ok: true })
+  })
+})
+
+describe('two tiers through the handler', () => {
+  const HOUR = 3_600_000
+  const detailRows = async (site: string, from = 0) => (await store.query([{ site, parts: [{ table: 'detail_pages', from, to: 10 ** 7 }] }]))[0]![0]!.views
+  const json = async (query: string) => (await (await stats(query, 'admin-token')).json()) as Record<string, any>
+
+  it('answers one request with exactly the parts it names', async () => {
+    const body = await json('site=example.org&period=today&include=none&breakdown=page,referrer,browser_version')
+    expect(Object.keys(body.breakdowns)).toEqual(['page', 'referrer', 'browser_version'])
+    expect(body.metrics).toBeUndefined()
+    expect(body.timeseries).toBeUndefined()
+    expect(body.breakdowns.browser_version.rows[0]).toMatchObject({ value: '133', parent: 'Firefox' })
+    expect(body.detail).toEqual({ days: 62, from: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) })
+  })
+
+  it('writes no detail for a site that keeps none, and says where its answers need it', async () => {
+    expect((await post({ ...valid(), site: 'nodetail.test' }, { origin: '' })).status).toBe(204)
+    await collector.flush()
+    expect(await totals('nodetail.test')).toMatchObject({ views: 1, events: 1 })
+    expect(await detailRows('nodetail.test')).toBe(0)
+    const one = await json('site=nodetail.test&period=today&filter=path:/pricing&breakdown=page,referrer')
+    expect(one.metrics.pageviews).toBe(1)
+    expect(one.breakdowns.page.rows).toMatchObject([{ value: '/pricing', pageviews: 1 }])
+    expect(one.breakdowns.referrer).toEqual({ rows: [], unavailable: expect.stringContaining('which this site does not keep (its detail window is 0 days)') })
+    const two = await json('site=nodetail.test&period=today&filter=path:/pricing&filter=country:ES')
+    expect(two.metrics).toBeUndefined()
+    expect(two.unavailable.metrics).toMatch(/^The totals under the filters path:\/pricing and country:ES need the detail tier/)
+  })
+
+  it("expires detail older than each site's window, keeping the marginals, and the detail of the window", async () => {
+    const old = Math.floor(Date.now() / HOUR) - 24 * 100
+    const row = (time: number) => ({ table: 'detail_pages' as const, site: 'example.org', time, dims: { path: '/expired' }, counts: { views: 1 } })
+    await store.write([row(old), row(old + 1), { table: 'daily', site: 'example.org', time: Math.floor(old / 24), dims: { dimension: 'path', parent: '', value: '/expired' }, counts: { views: 2 } }])
+    const before = await detailRows('example.org')
+    await collector.expire()
+    expect(await detailRows('example.org')).toBe(before - 2)
+    expect(await detailRows('example.org', old + 24 * 40)).toBe(before - 2)
+    expect(await store.detailCutoff('example.org')).toBeGreaterThan(old + 24 * 30)
+    const [[kept]] = await store.query([{ site: 'example.org', parts: [{ table: 'daily', from: 0, to: 10 ** 6 }], filters: { dimension: 'path', parent: '', value: '/expired' } }])
+    expect(kept!.views).toBe(2)
   })
 })

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveCollector } from '../../src/collector/node.js'
 import { registryFile } from '../../src/collector/sites.js'
-import { sqliteStore } from '../../src/collector/stores/sqlite.js'
+import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import type { Store } from '../../src/collector/stores/store.js'
 
 // The Node adapter over real sockets: which address the rate limiter sees.

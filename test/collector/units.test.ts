@@ -4,10 +4,14 @@ import { toCsv } from '../../src/shared/stats-csv.js'
 import { countryOf, describeClient } from '../../src/collector/enrich.js'
 import { keepParams } from '../../src/collector/ingest.js'
 import { realtimeCounter } from '../../src/collector/realtime.js'
-import { sqliteStore } from '../../src/collector/stores/sqlite.js'
+import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import { seedDemo } from '../../src/cli/demo-data.js'
-import { periodRange } from '../../src/collector/stats.js'
-import { addDays, localTime, startHour } from '../../src/collector/time-zone.js'
+import { marginalParts, periodRange } from '../../src/collector/stats/periods.js'
+import { detailStart } from '../../src/collector/retention.js'
+import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
+import { consentRows, tierRows } from '../../src/collector/tiers.js'
+import type { Row } from '../../src/collector/rows.js'
+import { addDays, calendar, dayNumber, localTime, monthNumber, startHour } from '../../src/collector/time-zone.js'
 
 const HOUR = 3_600_000
 
@@ -124,7 +128,7 @@ describe('report output', () => {
   it('prints a table with the change against the previous period', () => {
     const metrics = { visitors: 10, monthly_visitors: 9, visits: 12, pageviews: 30, views_per_visit: 2.5, avg_engagement_seconds: 4, avg_scroll: 50, events: 1 }
     const text = formatReport(
-      { site: 's', timezone: 'UTC', from: '2026-11-01', to: '2026-11-07', interval: 'day', filters: {}, metrics, previous: { from: '2026-10-25', to: '2026-10-31', metrics: { ...metrics, pageviews: 20 } }, timeseries: [] },
+      { site: 's', timezone: 'UTC', from: '2026-11-01', to: '2026-11-07', interval: 'day', filters: {}, detail: { days: 62, from: '2026-09-06' }, metrics, previous: { from: '2026-10-25', to: '2026-10-31', metrics: { ...metrics, pageviews: 20 } }, timeseries: [] },
       'table',
     )
     expect(text).toMatch(/pageviews\s+30 {2}\(\+50% vs 20\)/)
@@ -137,7 +141,7 @@ describe('demo data', () => {
       const store = sqliteStore(':memory:')
       await store.migrate()
       const written = await seedDemo(store, { seed, days: 4, now: Date.UTC(2026, 10, 24, 12) })
-      const [pages] = await store.query({ table: 'pages', site: 'demo-civic.test', from: 0, to: 2 ** 31 })
+      const [[pages]] = await store.query([{ site: 'demo-civic.test', parts: [{ table: 'totals', from: 0, to: 2 ** 31 }] }])
       await store.close()
       return { written, views: Number(pages!.views), visits: Number(pages!.visits) }
     }
@@ -171,5 +175,91 @@ describe('rate limit', () => {
     expect(allow('198.51.100.1', 500)).toBe(true)
     expect(allow('198.51.100.1', 500)).toBe(false)
     expect(allow(undefined, 0)).toBe(true)
+  })
+})
+
+describe('tiers', () => {
+  const page: Row = {
+    table: 'detail_pages', site: 's', time: 500_000,
+    dims: { path: '/a', referrer: 'news.example', source: 'nl', medium: 'email', campaign: 'spring', country: 'ES', language: 'es', screen: 'mobile', browser: 'Chrome', browser_version: '131', os: 'Android', device: 'mobile' },
+    counts: { views: 2, visits: 1, visitors_day: 1, visitors_month: 1, seconds: 30, scroll: 40 },
+  }
+  const event: Row = { table: 'detail_events', site: 's', time: 500_000, dims: { name: 'Signup', path: '/join', props: '{"plan":"pro","size":"l"}', country: 'ES', language: 'es', screen: 'mobile', browser: 'Chrome', os: 'Android', device: 'mobile' }, counts: { events: 3 } }
+
+  it('counts a page record in its detail row, its hour, and one marginal row per dimension per day and month, each with one attribute', () => {
+    const rows = tierRows([page], { day: 20_000, month: 657 }, true)
+    expect(rows.filter((r) => r.table == 'detail_pages')).toEqual([page])
+    expect(rows.filter((r) => r.table == 'totals')).toEqual([{ table: 'totals', site: 's', time: 500_000, dims: {}, counts: { ...page.counts, undetailed: 0 } }])
+    const daily = rows.filter((r) => r.table == 'daily')
+    expect(daily.map((r) => [r.dims.dimension, r.dims.parent, r.dims.value])).toEqual([
+      ['path', '', '/a'], ['referrer', '', 'news.example'], ['source', '', 'nl'], ['medium', '', 'email'], ['campaign', '', 'spring'], ['country', '', 'ES'],
+      ['language', '', 'es'], ['screen', '', 'mobile'], ['browser', '', 'Chrome'], ['browser_version', 'Chrome', '131'], ['os', '', 'Android'], ['device', '', 'mobile'],
+    ])
+    expect(rows.filter((r) => r.table == 'monthly').map((r) => r.time)).toEqual(daily.map(() => 657))
+    expect(daily.every((r) => r.time == 20_000 && r.counts == page.counts)).toBe(true)
+  })
+
+  it('counts an event in its dimensions and each of its props under its name; without detail, says so in the totals', () => {
+    const rows = tierRows([event], { day: 20_000, month: 657 }, false)
+    expect(rows.some((r) => r.table == 'detail_events')).toBe(false)
+    expect(rows.find((r) => r.table == 'totals')!.counts).toEqual({ events: 3, undetailed: 1 })
+    expect(rows.filter((r) => r.table == 'daily').map((r) => `${r.dims.dimension}|${r.dims.parent}|${r.dims.value}|${r.counts.events}`)).toEqual([
+      'path||/join|3', 'country||ES|3', 'language||es|3', 'screen||mobile|3', 'browser||Chrome|3', 'os||Android|3', 'device||mobile|3', 'name||Signup|3', 'prop|Signup|plan=pro|3', 'prop|Signup|size=l|3',
+    ])
+  })
+
+  it('counts a consent decision alone: its kind, and per category granted or refused', () => {
+    const rows = consentRows('s', [{ decision: 'custom', categories: { analytics: true, media: false }, count: 2 }], { day: 20_000, month: 657 })
+    expect(rows.filter((r) => r.table == 'daily').map((r) => [r.dims.dimension, r.dims.value, r.counts.decisions])).toEqual([['decision', 'custom', 2], ['category', 'analytics:granted', 2], ['category', 'media:refused', 2]])
+  })
+
+  it('puts an hour in the local day and month it starts in', () => {
+    expect(calendar(Date.UTC(2026, 9, 31, 23) / HOUR, 'Europe/Madrid')).toEqual({ day: dayNumber('2026-11-01'), month: monthNumber('2026-11-01') })
+    expect(calendar(Date.UTC(2026, 9, 31, 18) / HOUR, 'Asia/Kolkata')).toEqual({ day: dayNumber('2026-10-31'), month: monthNumber('2026-10-31') })
+    expect(calendar(Date.UTC(2026, 9, 31, 19) / HOUR, 'Asia/Kolkata').day).toBe(dayNumber('2026-11-01'))
+  })
+})
+
+describe('marginal ranges', () => {
+  const d = dayNumber
+  const m = (date: string) => monthNumber(date)
+  it.each([
+    ['whole months up to today', '2025-12-01', '2026-11-23', '2026-11-23', [{ table: 'monthly', from: m('2025-12-01'), to: m('2026-11-01') + 1 }]],
+    ['edge days around whole months', '2026-09-15', '2026-11-10', '2026-11-23', [{ table: 'daily', from: d('2026-09-15'), to: d('2026-10-01') }, { table: 'monthly', from: m('2026-10-01'), to: m('2026-10-01') + 1 }, { table: 'daily', from: d('2026-11-01'), to: d('2026-11-11') }]],
+    ['a month that ends on its last day', '2026-10-01', '2026-10-31', '2026-11-23', [{ table: 'monthly', from: m('2026-10-01'), to: m('2026-10-01') + 1 }]],
+    ['days only, inside one month', '2026-11-03', '2026-11-20', '2026-11-23', [{ table: 'daily', from: d('2026-11-03'), to: d('2026-11-21') }]],
+    ['this month so far, as its month row', '2026-11-01', '2026-11-23', '2026-11-23', [{ table: 'monthly', from: m('2026-11-01'), to: m('2026-11-01') + 1 }]],
+  ] as const)('%s', (_, from, to, today, parts) => {
+    expect(marginalParts({ from, to }, today)).toEqual(parts)
+  })
+})
+
+describe('detail window', () => {
+  it('starts at the first local hour of its first day, today included; a 0-day window keeps nothing', () => {
+    const now = Date.UTC(2026, 11, 2, 10)
+    expect(detailStart({ timezone: 'UTC', detailDays: 62 }, now)).toBe(Date.UTC(2026, 9, 2) / HOUR)
+    expect(detailStart({ timezone: 'Europe/Madrid', detailDays: 1 }, now)).toBe(Date.UTC(2026, 11, 1, 23) / HOUR)
+    expect(detailStart({ timezone: 'UTC', detailDays: 0 }, now)).toBe(Date.UTC(2026, 11, 3) / HOUR)
+    expect(detailStart({ timezone: 'UTC' }, now)).toBe(Date.UTC(2026, 9, 2) / HOUR)
+  })
+})
+
+describe('stats parameters', () => {
+  const site = { id: 's.test', origins: [], timezone: 'UTC', shares: [] }
+  const parse = (params: string) => parseStatsQuery(new URLSearchParams(params), site, Date.UTC(2026, 11, 2))
+  it('reads what a request asks for, and nothing more', () => {
+    expect(parse('breakdown=page,referrer&breakdown=prop&include=none')).toMatchObject({ ok: true, query: { breakdowns: ['page', 'referrer', 'prop'], metrics: false, timeseries: false, detailDays: 62 } })
+    expect(parse('include=metrics')).toMatchObject({ ok: true, query: { breakdowns: [], metrics: true, timeseries: false } })
+    expect(parse('')).toMatchObject({ ok: true, query: { metrics: true, timeseries: true, compare: false } })
+  })
+  it.each([
+    ['breakdown=page,nope', 'breakdown: must be one or more of page, entry_page'],
+    ['breakdown=page&breakdown=page', 'breakdown: names page twice'],
+    ['include=metrics,chart', 'include: must be a comma-separated list of metrics, timeseries, or none (got "metrics,chart")'],
+    ['filter=prop:plan=pro', 'filter: must be dimension:value with a dimension among path, referrer'],
+  ])('%s is refused: %s', (params, message) => {
+    const parsed = parse(params)
+    expect(parsed.ok).toBe(false)
+    expect(!parsed.ok && parsed.error.message).toContain(message)
   })
 })

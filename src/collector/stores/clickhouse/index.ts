@@ -135,6 +135,8 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
             const deadline = Date.now() + LOCK_WAIT_MS
             for (;;) {
               try {
+                // Looked for first, so that the usual wait does not log a failed CREATE each time.
+                if ((await rows(`EXISTS TABLE ${db}.quietcount_migration_lock`))[0]?.result == 1) throw new Error('lock table already exists')
                 await command(`CREATE TABLE ${db}.quietcount_migration_lock (at DateTime) ENGINE = TinyLog`)
                 await command(`INSERT INTO ${db}.quietcount_migration_lock VALUES (now())`)
                 break

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { type Row, TABLES, type Table } from '../../rows.js'
 import { runMigrations } from '../migrate.js'
@@ -5,6 +6,13 @@ import { aggregate, checkQuery, type Dialect, numbers, scan } from '../sql.js'
 import type { AggregateQuery, Store } from '../store.js'
 import { MIGRATIONS } from './migrations/index.js'
 import { type ReadStep, readConnection } from './reads.js'
+
+/**
+ * Migrations of one file from this process, one after another. Across processes SQLite's own
+ * lock does it; within one, a second connection waiting on it would block the very thread the
+ * first one needs to finish (busy_timeout sleeps the thread).
+ */
+const migrating = new Map<string, Promise<unknown>>()
 
 const dialect: Dialect = {
   bind: (value, values) => (values.push(value), '?'),
@@ -52,7 +60,8 @@ export function sqliteStore(file: string): Store {
   return {
     async migrate(options = {}) {
       const timezoneOf = options.timezoneOf ?? (() => 'UTC')
-      await runMigrations(
+      const key = resolve(file)
+      const run = (migrating.get(key) ?? Promise.resolve()).catch(() => {}).then(() => runMigrations(
         {
           context: { db, timezoneOf },
           // BEGIN IMMEDIATE takes the write lock before the check, so that two collectors starting
@@ -72,7 +81,9 @@ export function sqliteStore(file: string): Store {
           record: async (version) => void db.prepare('INSERT INTO quietcount_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString()),
         },
         MIGRATIONS,
-      )
+      ))
+      migrating.set(key, run)
+      await run
     },
     async write(rows) {
       db.transaction(() => rows.forEach((row) => statement(row.table).run(upsertValues(row))))()
