@@ -1,71 +1,87 @@
-import type { Row } from '../src/collector/rows.js'
+import { expireDetail } from '../src/collector/retention.js'
 import type { Site } from '../src/collector/sites.js'
-import { parseStatsQuery, runStats } from '../src/collector/stats.js'
+import { parseStatsQuery } from '../src/collector/stats/parse-query.js'
+import { runStats } from '../src/collector/stats/run.js'
 import type { Store } from '../src/collector/stores/store.js'
+import { today } from '../src/collector/time-zone.js'
+import { BREAKDOWN_NAMES } from '../src/shared/dimensions.js'
 import { median, round } from './machine.js'
+import { datesUpTo, drawnDay, ingestedDay, MODEL, SITE, viewsOfDay } from './traffic.js'
 
 /**
- * Query latency: what one dashboard view asks (top line with the previous period, time series,
- * eight breakdowns), over 30 days and 12 months, on seeded aggregates. Stored rows follow
- * distinct tuples per hour, not traffic, so a traffic level is a number of rows per hour and the
- * counts in them; the figures below say which.
+ * Query latency on a year of a site with real cardinality (traffic.ts), at two volumes. The
+ * detail window's days go through ingest where the volume allows it (1 M page views a month);
+ * every other day, and every day at 100 M, is drawn per dimension and written as ingest writes
+ * marginal rows. A dashboard view is what the dashboard asks: two requests at once, the top line
+ * with the previous period and the chart, and every panel (limit 10).
  */
 
+export const DETAIL_DAYS = 62
 export const SCALES = {
-  '1 M page views/month': { site: 'small.test', rowsPerHour: 120, viewsPerHour: 1_000_000 / 720 },
-  '100 M page views/month': { site: 'large.test', rowsPerHour: 480, viewsPerHour: 100_000_000 / 720 },
+  '1 M page views/month': { perMonth: 1_000_000, detail: true },
+  '100 M page views/month': { perMonth: 100_000_000, detail: false },
 } as const
+export type Scale = keyof typeof SCALES
 
-const PATHS = Array.from({ length: 400 }, (_, i) => `/section-${i % 20}/page-${i}`)
-const REFERRERS = ['', '', '', 'google.com', 'duckduckgo.com', 'bing.com', 'news.example', 'mastodon.social', 'github.com', 'reddit.com']
-const COUNTRIES = ['ES', 'MX', 'US', 'AR', 'CO', 'FR', 'DE', 'GB', 'CL', 'PE']
-const CLIENTS = [['Chrome', 'Windows', 'desktop'], ['Chrome', 'Android', 'mobile'], ['Mobile Safari', 'iOS', 'mobile'], ['Firefox', 'Linux', 'desktop'], ['Safari', 'Mac OS', 'desktop'], ['Edge', 'Windows', 'desktop']]
-
-function random(seed: number) {
-  return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+export interface Seeded {
+  /** Page views written, rows written, and how they were made. */
+  pageviews: number
+  rows: number
+  ingestedDays: number
+  drawnDays: number
+  seconds: number
 }
 
-/** Writes `hours` hours of aggregate rows ending now for one scale, a day per write. */
-export async function seedAggregates(store: Store, scale: (typeof SCALES)[keyof typeof SCALES], hours: number): Promise<number> {
-  const next = random(7)
-  const pick = <T>(list: readonly T[]) => list[Math.floor(list.length * next() ** 2)]!
-  const last = Math.floor(Date.now() / 3_600_000)
-  let rows = 0
-  for (let start = last - hours; start < last; start += 24) {
-    const batch: Row[] = []
-    for (let hour = start; hour < Math.min(start + 24, last); hour++) {
-      for (let i = 0; i < scale.rowsPerHour; i++) {
-        const views = Math.max(1, Math.round((2 * scale.viewsPerHour * next()) / scale.rowsPerHour))
-        const [browser, os, device] = pick(CLIENTS)
-        batch.push({
-          table: 'pages', site: scale.site, hour,
-          dims: { path: pick(PATHS), referrer: pick(REFERRERS), source: '', medium: '', campaign: '', country: pick(COUNTRIES), language: next() < 0.5 ? 'es' : 'en', screen: device == 'mobile' ? 'mobile' : 'desktop', browser: browser!, browser_version: '131', os: os!, device: device! },
-          counts: { views, visits: Math.round(views * 0.45), visitors_day: Math.round(views * 0.35), visitors_month: Math.round(views * 0.2), seconds: views * 40, scroll: views * 60 },
-        })
-      }
-      batch.push({ table: 'events', site: scale.site, hour, dims: { name: 'Signup', path: '/join', props: '{}', country: 'ES', language: 'es', screen: 'desktop', browser: 'Chrome', os: 'Windows', device: 'desktop' }, counts: { count: 3 } })
-    }
-    await store.write(batch)
-    rows += batch.length
+/**
+ * Writes `days` days up to today into every store (the same rows to each), oldest first; calls
+ * `after(day, rows)` after each day so that a caller can copy some days elsewhere. The last
+ * `ingestedDays` days go through ingest; then the window is expired as the collector does.
+ */
+export async function seedYear(stores: Store[], scale: Scale, days: number, ingestedDays: number, after?: (index: number, rows: Awaited<ReturnType<typeof ingestedDay>>['rows']) => Promise<void>): Promise<Seeded> {
+  const { perMonth } = SCALES[scale]
+  const started = Date.now()
+  const seeded: Seeded = { pageviews: 0, rows: 0, ingestedDays: 0, drawnDays: 0, seconds: 0 }
+  const dates = datesUpTo(today(SITE.timezone), days)
+  for (const [index, date] of dates.entries()) {
+    const views = viewsOfDay(perMonth, index)
+    const ingest = index >= days - ingestedDays
+    const { rows, pageviews } = ingest ? ingestedDay(date, views, 1000 + index, DETAIL_DAYS) : drawnDay(date, views, 1000 + index)
+    for (let i = 0; i < rows.length; i += 5000) await Promise.all(stores.map((store) => store.write(rows.slice(i, i + 5000))))
+    await after?.(index, rows)
+    seeded.pageviews += pageviews
+    seeded.rows += rows.length
+    if (ingest) seeded.ingestedDays++
+    else seeded.drawnDays++
   }
-  return rows
+  for (const store of stores) await expireDetail(store, [benchSite(scale)])
+  seeded.seconds = round((Date.now() - started) / 1000, 1)
+  return seeded
 }
 
-const DASHBOARD = ['', 'page', 'entry_page', 'referrer', 'source', 'country', 'browser', 'os', 'device'] as const
+export const benchSite = (scale: Scale): Site => ({ id: SITE.id, origins: [], timezone: SITE.timezone, shares: [], detailDays: SCALES[scale].detail ? DETAIL_DAYS : 0 })
 
-/** Milliseconds of one dashboard view (median of `runs`), for a period. */
-export async function timeDashboard(store: Store, siteId: string, period: '30d' | '12mo', runs: number): Promise<number> {
-  const site: Site = { id: siteId, origins: [], timezone: 'UTC', shares: [] }
+/** The two requests of a dashboard view, as URL parameters. */
+export const viewRequests = (range: string) => [`${range}&include=metrics,timeseries&compare=previous`, `${range}&include=none&breakdown=${BREAKDOWN_NAMES.join(',')}&limit=10`]
+
+/** The most viewed page, and a typical one (the 20th), to filter by. */
+export const PAGES = { top: MODEL.path.values[0]!, typical: MODEL.path.values[19]! }
+
+/** Milliseconds of one dashboard view (median of `runs`, after a warm-up), and whether any part said it cannot be answered. */
+export async function timeView(store: Store, scale: Scale, range: string, runs: number): Promise<{ ms: number; unavailable: number }> {
+  const site = benchSite(scale)
   const times: number[] = []
-  for (let run = 0; run < runs + 1; run++) {
+  let unavailable = 0
+  for (let run = 0; run <= runs; run++) {
     const started = performance.now()
-    for (const breakdown of DASHBOARD) {
-      const params = new URLSearchParams({ period, ...(breakdown ? { breakdown, limit: '10' } : { compare: 'previous' }) })
-      const parsed = parseStatsQuery(params, site)
-      if (!parsed.ok) throw new Error(parsed.error.message)
-      await runStats(store, parsed.query)
-    }
+    const results = await Promise.all(
+      viewRequests(range).map((params) => {
+        const parsed = parseStatsQuery(new URLSearchParams(params), site)
+        if (!parsed.ok) throw new Error(parsed.error.message)
+        return runStats(store, parsed.query)
+      }),
+    )
     if (run > 0) times.push(performance.now() - started) // the first run warms caches
+    unavailable = results.reduce((n, r) => n + Object.keys(r.unavailable ?? {}).length + Object.values(r.breakdowns ?? {}).filter((b) => b.unavailable).length, 0)
   }
-  return round(median(times), 1)
+  return { ms: round(median(times), 1), unavailable }
 }

@@ -1,52 +1,33 @@
-import { statSync } from 'node:fs'
+import Database from 'better-sqlite3'
 import pg from 'pg'
-import type { Client } from '../src/collector/enrich.js'
-import { beaconRows } from '../src/collector/ingest.js'
-import { mergeRow, type Row } from '../src/collector/rows.js'
+import type { Row } from '../src/collector/rows.js'
 import type { Store } from '../src/collector/stores/store.js'
-import type { Beacon } from '../src/shared/protocol.js'
 
 /**
- * Storage growth: the same day of traffic at two volumes, with the same distinct pages,
- * referrers, countries and browsers, fed through the collector's ingest path (beaconRows and the
- * merge the group commit does) in this process, since pushing ten million beacons through HTTP
- * would take longer than the whole benchmark may. Then the bytes each store uses on disk.
+ * Storage per tier: rows and bytes on disk of the detail tier (detail_pages, detail_events) and
+ * the marginal tier (totals, daily, monthly), each store settled first as its housekeeping would
+ * leave it.
  */
 
-const PATHS = Array.from({ length: 40 }, (_, i) => `/page-${i}`)
-const REFERRERS = ['', 'google.com', 'duckduckgo.com', 'news.example', 'github.com']
-const ZONES = ['Europe/Madrid', 'America/Mexico_City', 'America/New_York', 'Europe/Paris', 'Asia/Tokyo']
-const CLIENTS: Client[] = [
-  { browser: 'Chrome', browser_version: '131', os: 'Windows', device: 'desktop' },
-  { browser: 'Chrome', browser_version: '131', os: 'Android', device: 'mobile' },
-  { browser: 'Mobile Safari', browser_version: '18', os: 'iOS', device: 'mobile' },
-  { browser: 'Firefox', browser_version: '133', os: 'Linux', device: 'desktop' },
-]
-
-/** The merged rows of `pageviews` one-view beacons spread over the 24 hours before now. */
-export function trafficRows(pageviews: number): Row[] {
-  const rows = new Map<string, Row>()
-  const first = Math.floor(Date.now() / 3_600_000) - 24
-  let seed = 11
-  const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
-  const pick = <T>(list: readonly T[]) => list[Math.floor(list.length * next())]!
-  for (let i = 0; i < pageviews; i++) {
-    const entry = next() < 0.4
-    const beacon: Beacon = {
-      v: 1, site: 'storage.test', tz: pick(ZONES), lang: 'en', screen: 'desktop',
-      pages: [{ path: pick(PATHS), ...(entry && { ref: pick(REFERRERS) || undefined }), flags: entry ? 7 : 0, views: 1, seconds: 10, scroll: 50 }],
-    }
-    for (const row of beaconRows(beacon, pick(CLIENTS), first + (i % 24))) mergeRow(rows, row)
-  }
-  return [...rows.values()]
+export type StoreKind = 'sqlite' | 'postgres' | 'clickhouse'
+const TIERS = { detail: ['detail_pages', 'detail_events'], marginal: ['totals', 'daily', 'monthly'] } as const
+export interface TierSizes {
+  detail: { rows: number; bytes: number }
+  marginal: { rows: number; bytes: number }
 }
 
 /**
  * Brings a store to the state a running site's database is in after its housekeeping:
  * PostgreSQL vacuumed and analysed (autovacuum would otherwise run in the middle of a
- * measurement), ClickHouse's parts merged. SQLite has no such step.
+ * measurement), ClickHouse's parts merged, SQLite vacuumed.
  */
-export async function settle(kind: 'sqlite' | 'postgres' | 'clickhouse', url: string): Promise<void> {
+export async function settle(kind: StoreKind, url: string): Promise<void> {
+  if (kind == 'sqlite') {
+    // Pages freed by expiry and upserts go back to the file, as a periodic VACUUM would.
+    const db = new Database(url.replace(/^sqlite:/, ''))
+    db.exec('VACUUM')
+    db.close()
+  }
   if (kind == 'postgres') await postgres(url, (client) => client.query('VACUUM ANALYZE'))
   if (kind == 'clickhouse') {
     const { database, run } = clickhouse(url)
@@ -75,20 +56,33 @@ function clickhouse(url: string) {
   return { database: parsed.pathname.slice(1), run }
 }
 
-/** Bytes a store's data takes on disk, settled first. */
-export async function storeBytes(kind: 'sqlite' | 'postgres' | 'clickhouse', url: string): Promise<number> {
+/** Rows and bytes of each tier of a store, settled first. */
+export async function tierSizes(kind: StoreKind, url: string): Promise<TierSizes> {
   await settle(kind, url)
+  const perTable = new Map<string, { rows: number; bytes: number }>()
   if (kind == 'sqlite') {
-    const file = url.replace(/^sqlite:/, '')
-    const size = (f: string) => { try { return statSync(f).size } catch { return 0 } }
-    return size(file) + size(file + '-wal')
+    const db = new Database(url.replace(/^sqlite:/, ''), { readonly: true })
+    // dbstat: the pages each b-tree takes (WITHOUT ROWID tables are their own key index).
+    for (const { name, bytes } of db.prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name').all() as { name: string; bytes: number }[]) {
+      if (Object.values(TIERS).flat().includes(name as never)) perTable.set(name, { rows: (db.prepare(`SELECT count(*) FROM ${name}`).pluck().get() as number), bytes })
+    }
+    db.close()
+  } else if (kind == 'postgres') {
+    await postgres(url, async (client) => {
+      for (const table of Object.values(TIERS).flat()) {
+        const { rows } = await client.query(`SELECT pg_total_relation_size('${table}')::bigint AS bytes, (SELECT count(*) FROM ${table})::bigint AS rows`)
+        perTable.set(table, { rows: Number(rows[0].rows), bytes: Number(rows[0].bytes) })
+      }
+    })
+  } else {
+    const { database, run } = clickhouse(url)
+    for (const line of (await run(`SELECT table, sum(rows), sum(bytes_on_disk) FROM system.parts WHERE database = '${database}' AND active GROUP BY table`)).split('\n').filter(Boolean)) {
+      const [table, rows, bytes] = line.split('\t')
+      perTable.set(table!, { rows: Number(rows), bytes: Number(bytes) })
+    }
   }
-  if (kind == 'postgres') {
-    const { rows } = await postgres(url, (client) => client.query("SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"))
-    return Number(rows[0].bytes)
-  }
-  const { database, run } = clickhouse(url)
-  return Number(await run(`SELECT sum(bytes) FROM system.parts WHERE database = '${database}' AND active`))
+  const tier = (tables: readonly string[]) => tables.reduce((sum, t) => ({ rows: sum.rows + (perTable.get(t)?.rows ?? 0), bytes: sum.bytes + (perTable.get(t)?.bytes ?? 0) }), { rows: 0, bytes: 0 })
+  return { detail: tier(TIERS.detail), marginal: tier(TIERS.marginal) }
 }
 
 export async function writeRows(store: Store, rows: Row[]) {

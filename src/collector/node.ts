@@ -32,8 +32,14 @@ export function serveCollector(options: ServeOptions) {
       resolve({
         url: `http://${info.address == '127.0.0.1' ? 'localhost' : info.address}:${info.port}`,
         close: async () => {
+          // New requests are refused first and those in flight are answered; only then is the
+          // last batch committed, so that no beacon arrives after its flush. A connection that
+          // stays open (keep-alive without a request) is cut after a few seconds.
+          const closed = new Promise((done) => server.close(done))
+          const cut = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 5_000)
+          await closed
+          clearTimeout(cut)
           await collector.close()
-          await new Promise((done) => server.close(done))
         },
       })
     })

@@ -14,6 +14,13 @@ export interface CountedDay {
   month: number
 }
 
+/**
+ * The marginal rows of every record, whatever its attributes: a site-local day's (or month's)
+ * totals. They hold no attribute at all; the hourly `totals` answer hourly charts and say which
+ * hours have detail, these answer a year's top line and chart in twelve rows instead of 8,760.
+ */
+export const TOTAL = { dimension: 'total', parent: '', value: '' }
+
 const PAGE_DIMENSIONS = dimensionsOf('pages')
 // `prop` has no detail column of its own: its pairs come from the `props` object below.
 const EVENT_DIMENSIONS = dimensionsOf('events').filter((d) => d.detail)
@@ -36,6 +43,7 @@ export function tierRows(detail: Row[], { day, month }: CountedDay, keepDetail: 
     const pages = row.table == 'detail_pages'
     const counts = pages ? row.counts : { events: row.counts.events ?? 0 }
     rows.push({ table: 'totals', site, time: row.time, dims: {}, counts: { ...counts, undetailed: keepDetail ? 0 : 1 } })
+    marginal(TOTAL.dimension, '', '', counts)
     for (const d of pages ? PAGE_DIMENSIONS : EVENT_DIMENSIONS) marginal(d.name, d.parent ? row.dims[d.parent]! : '', row.dims[d.name] ?? '', counts)
     if (!pages) {
       // An event's name with one of its props is one attribute: "Signup" with plan=pro.

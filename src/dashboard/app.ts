@@ -105,6 +105,20 @@ let realtimeTimer: ReturnType<typeof setInterval> | undefined
 async function render() {
   clearInterval(realtimeTimer)
   if (!share && !token()) return signIn()
+  // A view is two requests, sent together: the top line and the chart, then every panel. When
+  // the address names the site they go out at once, beside the site list.
+  const path = share ? `/api/share/${share}` : '/api/stats'
+  const ask = () => {
+    const asked = {
+      main: api<StatsResult>(path, query({ include: 'metrics,timeseries', compare: 'previous' })),
+      breakdowns: api<StatsResult>(path, query({ include: 'none', breakdown: PANELS.map(([b]) => b).join(','), limit: '10' })),
+    }
+    // Read below; a refused token shows as the site list's failure.
+    asked.main.catch(() => {})
+    asked.breakdowns.catch(() => {})
+    return asked
+  }
+  let asked = share || view().get('site') ? ask() : undefined
   let sites: { id: string }[] = []
   if (!share) {
     try {
@@ -116,14 +130,10 @@ async function render() {
     if (!view().get('site') && sites[0]) return navigate((p) => p.set('site', sites[0]!.id))
   }
   app.replaceChildren(header(sites), filterBar(), el('p', { class: 'loading', role: 'status' }, 'Loading…'))
-  // A view is two requests, sent together: the top line and the chart, then every panel.
-  const path = share ? `/api/share/${share}` : '/api/stats'
-  const main = api<StatsResult>(path, query({ include: 'metrics,timeseries', compare: 'previous' }))
-  const breakdowns = api<StatsResult>(path, query({ include: 'none', breakdown: PANELS.map(([b]) => b).join(','), limit: '10' }))
-  breakdowns.catch(() => {}) // read below, once the top line is shown
+  asked ??= ask()
   try {
-    const result = await main
-    const panels = el('div', { class: 'panels' }, ...PANELS.map(([breakdown, title, filter]) => panel(breakdowns, breakdown, title, filter)))
+    const result = await asked.main
+    const panels = el('div', { class: 'panels' }, ...PANELS.map(([breakdown, title, filter]) => panel(asked!.breakdowns, breakdown, title, filter)))
     app.replaceChildren(header(sites), filterBar(), topLine(result), realtime(), chart(result), panels)
   } catch (error) {
     app.replaceChildren(header(sites), filterBar(), el('p', { class: 'error', role: 'alert' }, (error as Error).message))

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { StatsResult } from '../../src/collector/stats.js'
+import type { StatsResult } from '../../src/shared/stats-types.js'
 import { describeBrowser, launchVisitorBrowser, serveCli } from './harness.js'
 
 // End to end, as a site owner runs it: `quietcount serve --examples` (the built CLI, SQLite),
@@ -67,18 +67,18 @@ describeBrowser('collector end to end', () => {
 
     // Page views: /example, /app/, /app/pricing, /app/orders/[number] (visitor 1) and /app/pricing (2).
     // Visits: /example and /app/ (loaded without a referrer from the site) and visitor 2's entry.
-    await expect.poll(() => report().metrics.pageviews, { timeout: 10_000 }).toBe(5)
+    await expect.poll(() => report().metrics!.pageviews, { timeout: 10_000 }).toBe(5)
     const { metrics } = report()
     expect(metrics).toMatchObject({ pageviews: 5, visits: 3, visitors: 2, monthly_visitors: 2, events: 2 })
 
-    const pages = report('--breakdown', 'page').breakdown!.rows
+    const pages = report('--breakdown', 'page').breakdowns!.page!.rows
     expect(Object.fromEntries(pages.map((r) => [r.value, r.pageviews]))).toEqual({ '/example': 1, '/app/': 1, '/app/pricing': 2, '/app/orders/[number]': 1 })
-    const referrers = report('--breakdown', 'referrer').breakdown!.rows
+    const referrers = report('--breakdown', 'referrer').breakdowns!.referrer!.rows
     expect(referrers.find((r) => r.value == 'duckduckgo.com')).toMatchObject({ visits: 1, pageviews: 1 })
-    expect(report('--breakdown', 'source').breakdown!.rows.find((r) => r.value == 'newsletter')).toMatchObject({ pageviews: 1 })
-    expect(report('--breakdown', 'event').breakdown!.rows).toEqual([{ value: 'Demo Button', count: 2 }])
+    expect(report('--breakdown', 'source').breakdowns!.source!.rows.find((r) => r.value == 'newsletter')).toMatchObject({ pageviews: 1 })
+    expect(report('--breakdown', 'event').breakdowns!.event!.rows).toEqual([{ value: 'Demo Button', count: 2 }])
     // Client hints name the brand: Chromium, major version 156; the UA string is not kept.
-    expect(report('--breakdown', 'browser').breakdown!.rows.map((r) => r.value)).toEqual(['Chromium'])
+    expect(report('--breakdown', 'browser').breakdowns!.browser!.rows.map((r) => r.value)).toEqual(['Chromium'])
   })
 
   it('prints the same counts as a table and as CSV', () => {

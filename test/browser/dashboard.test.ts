@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { StatsResult } from '../../src/collector/stats.js'
+import type { StatsResult } from '../../src/shared/stats-types.js'
 import { describeBrowser, launchVisitorBrowser, serveCli, VISITOR_UA } from './harness.js'
 
 // The dashboard as a site owner uses it: `quietcount demo` fills a store, `quietcount serve`
@@ -81,8 +81,8 @@ describeBrowser('dashboard', () => {
     await signIn(page)
     await expect.poll(() => page.url()).toContain('site=demo-civic.test')
     const week = report('--site', 'demo-civic.test', '--period', '7d')
-    await expect.poll(() => metric(page, 'visitors')).toBe(shown(week.metrics.visitors))
-    expect(await metric(page, 'pageviews')).toBe(shown(week.metrics.pageviews))
+    await expect.poll(() => metric(page, 'visitors')).toBe(shown(week.metrics!.visitors))
+    expect(await metric(page, 'pageviews')).toBe(shown(week.metrics!.pageviews))
     await page.locator('section[aria-labelledby="panel-referrer"] tbody').waitFor()
     const loadMs = Date.now() - started
     const navigation = await page.evaluate(() => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { domContentLoadedEventEnd: number; loadEventEnd: number })
@@ -97,26 +97,41 @@ describeBrowser('dashboard', () => {
     await page.selectOption('#period', '30d')
     await expect.poll(() => page.url()).toContain('period=30d')
     const month = report('--site', 'demo-civic.test', '--period', '30d')
-    await expect.poll(() => metric(page, 'visitors')).toBe(shown(month.metrics.visitors))
+    await expect.poll(() => metric(page, 'visitors')).toBe(shown(month.metrics!.visitors))
 
     await page.locator('section[aria-labelledby="panel-referrer"] button.row-filter', { hasText: 'google.com' }).click()
     await expect.poll(() => decodeURIComponent(page.url())).toContain('filter=referrer:google.com')
     const google = report('--site', 'demo-civic.test', '--period', '30d', '--filter', 'referrer:google.com')
-    await expect.poll(() => metric(page, 'visits')).toBe(shown(google.metrics.visits))
+    await expect.poll(() => metric(page, 'visits')).toBe(shown(google.metrics!.visits))
     // Panels load after the top line; the filtered referrer panel holds only the filter's row.
     await expect.poll(() => panelValues(page, 'referrer')).toEqual(['google.com'])
 
     await page.getByRole('button', { name: 'Remove filter referrer google.com' }).click()
     await expect.poll(() => page.url()).not.toContain('filter=')
-    await expect.poll(() => metric(page, 'visits')).toBe(shown(month.metrics.visits))
+    await expect.poll(() => metric(page, 'visits')).toBe(shown(month.metrics!.visits))
     // Back and forward walk the same states, from the URL.
     await page.goBack()
-    await expect.poll(() => metric(page, 'visits')).toBe(shown(google.metrics.visits))
+    await expect.poll(() => metric(page, 'visits')).toBe(shown(google.metrics!.visits))
 
     expect(dialogs).toEqual([])
     expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations)).toEqual([])
     expect(requests.filter((r) => !r.startsWith(url))).toEqual([])
     expect(requests.some((r) => r.includes(token))).toBe(false)
+    await page.context().close()
+  })
+
+  it('loads a view in two stats requests, and says in a panel why a range beyond the detail window cannot fill it', async () => {
+    const { page, requests } = await open('/?site=demo-civic.test&period=12mo&filter=referrer:google.com')
+    await signIn(page)
+    const year = report('--site', 'demo-civic.test', '--period', '12mo', '--filter', 'referrer:google.com', '--breakdown', 'page,referrer,browser_version')
+    await expect.poll(() => metric(page, 'visits')).toBe(shown(year.metrics!.visits))
+    // The referrer panel and the browser versions come from per-dimension counts; pages need detail.
+    await expect.poll(() => panelValues(page, 'referrer')).toEqual(['google.com'])
+    const pages = page.locator('section[aria-labelledby="panel-page"] .unavailable')
+    await expect.poll(() => pages.innerText()).toBe(year.breakdowns!.page!.unavailable)
+    expect(year.breakdowns!.page!.unavailable).toMatch(/^Pages under the filter referrer:google.com need the detail tier, which keeps 62 days/)
+    expect(await panelValues(page, 'browser_version')).toEqual(year.breakdowns!.browser_version!.rows.slice(0, 10).map((r) => `${r.parent} ${r.value}`))
+    expect(requests.filter((r) => r.includes('/api/stats?'))).toHaveLength(2)
     await page.context().close()
   })
 
@@ -147,10 +162,10 @@ describeBrowser('dashboard', () => {
   it('opens a share link without a token: the same totals, rows below k folded', async () => {
     const { page } = await open(shareLink + '?period=30d')
     const shared = report('--site', 'demo-civic.test', '--period', '30d', '--k', '1000', '--breakdown', 'page', '--limit', '10')
-    await expect.poll(() => metric(page, 'visitors')).toBe(shown(shared.metrics.visitors))
+    await expect.poll(() => metric(page, 'visitors')).toBe(shown(shared.metrics!.visitors))
     await page.locator('section[aria-labelledby="panel-page"] table').waitFor()
-    expect(await panelValues(page, 'page')).toEqual(shared.breakdown!.rows.map((r) => r.value))
-    const folded = report('--site', 'demo-civic.test', '--period', '30d', '--breakdown', 'page', '--limit', '1000').breakdown!.rows.filter((r) => r.pageviews! < 1000)
+    expect(await panelValues(page, 'page')).toEqual(shared.breakdowns!.page!.rows.map((r) => r.value))
+    const folded = report('--site', 'demo-civic.test', '--period', '30d', '--breakdown', 'page', '--limit', '1000').breakdowns!.page!.rows.filter((r) => r.pageviews! < 1000)
     expect(folded.length, 'the demo data should have pages below k').toBeGreaterThan(0)
     expect(await panelValues(page, 'page')).toContain('(other)')
     expect(await page.locator('#token').count()).toBe(0)

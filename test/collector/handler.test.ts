@@ -63,7 +63,7 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
     }),
   )
 const totals = async (site = 'example.org') => {
-  const [[hours]] = await store.query([{ site, parts: [{ table: 'totals', from: 0, to: 10 ** 7 }] }])
+  const [hours] = (await store.query([{ site, parts: [{ table: 'totals', from: 0, to: 10 ** 7 }] }]))[0]!
   return { views: Number(hours?.views ?? 0), seconds: Number(hours?.seconds ?? 0), events: Number(hours?.events ?? 0) }
 }
 const stats = (query: string, token?: string) =>
@@ -436,7 +436,7 @@ describe('access', () => {
 
 describe('two tiers through the handler', () => {
   const HOUR = 3_600_000
-  const detailRows = async (site: string, from = 0) => (await store.query([{ site, parts: [{ table: 'detail_pages', from, to: 10 ** 7 }] }]))[0]![0]!.views
+  const detailRows = async (site: string, from = 0) => Number((await store.query([{ site, parts: [{ table: 'detail_pages', from, to: 10 ** 7 }] }]))[0]![0]!.views)
   const json = async (query: string) => (await (await stats(query, 'admin-token')).json()) as Record<string, any>
 
   it('answers one request with exactly the parts it names', async () => {
@@ -471,7 +471,7 @@ describe('two tiers through the handler', () => {
     expect(await detailRows('example.org')).toBe(before - 2)
     expect(await detailRows('example.org', old + 24 * 40)).toBe(before - 2)
     expect(await store.detailCutoff('example.org')).toBeGreaterThan(old + 24 * 30)
-    const [[kept]] = await store.query([{ site: 'example.org', parts: [{ table: 'daily', from: 0, to: 10 ** 6 }], filters: { dimension: 'path', parent: '', value: '/expired' } }])
+    const [kept] = (await store.query([{ site: 'example.org', parts: [{ table: 'daily', from: 0, to: 10 ** 6 }], filters: { dimension: 'path', parent: '', value: '/expired' } }]))[0]!
     expect(kept!.views).toBe(2)
   })
 })

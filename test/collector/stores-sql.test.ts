@@ -20,7 +20,7 @@ import { aggregate } from '../../src/collector/stores/sql.js'
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/collector/stores/sqlite/migrations/index.js'
 import { readConnection } from '../../src/collector/stores/sqlite/reads.js'
 import type { AggregateQuery, Store } from '../../src/collector/stores/store.js'
-import { storesUnderTest } from './stores.js'
+import { dumpTables, storesUnderTest } from './stores.js'
 
 // What the stores must get right beyond the conformance sums: migrations that can run again (and
 // upgrade a version-2 store to identical figures), schemas that match TABLES, values that never
@@ -71,30 +71,6 @@ const HOSTILE = [
   'e\u0301 \u202Eevil\u202C \u2028\u2029 \uFEFF', 'x'.repeat(300), "'".repeat(300), '\\'.repeat(300), '😀'.repeat(150),
 ]
 
-/** The columns a store's schema has, by table, as the server reports them. */
-async function schema(name: string, url: string): Promise<Record<string, string[]>> {
-  const tables: Record<string, string[]> = {}
-  if (name == 'sqlite') {
-    const db = new Database(url.slice('sqlite:'.length), { readonly: true })
-    for (const { name: table } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
-      tables[table] = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name)
-    }
-    db.close()
-  } else if (name == 'postgres') {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    for (const row of (await client.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY ordinal_position")).rows) (tables[row.table_name] ??= []).push(row.column_name)
-    await client.end()
-  } else {
-    const { url: http, database } = clickhouseConfig(url)
-    const client = createClient({ url: http })
-    const rows = (await (await client.query({ query: `SELECT table, name FROM system.columns WHERE database = ${clickhouseString(database)}`, format: 'JSONEachRow' })).json()) as { table: string; name: string }[]
-    for (const row of rows) (tables[row.table] ??= []).push(row.name)
-    await client.close()
-  }
-  return tables
-}
-
 for (const underTest of storesUnderTest()) {
   const suite = underTest.missing ? describe.skip : describe
   suite(`${underTest.name} store${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
@@ -108,7 +84,7 @@ for (const underTest of storesUnderTest()) {
       await again.migrate()
       await again.write([pageRow('m.test', '/', 2)])
       expect(await one(store, pages('m.test', { groupBy: ['path'] }))).toMatchObject([{ path: '/', views: 3 }])
-      const tables = await schema(underTest.name, url)
+      const tables = Object.fromEntries(Object.entries(await dumpTables(underTest.name, url)).map(([table, { columns }]) => [table, columns]))
       for (const [table, spec] of Object.entries(TABLES)) {
         const columns = ['site', spec.time, ...spec.dimensions, ...spec.counters, ...(underTest.name == 'clickhouse' ? ['_writes'] : [])]
         expect(tables[table]?.slice().sort(), table).toEqual(columns.sort())

@@ -141,7 +141,7 @@ describe('demo data', () => {
       const store = sqliteStore(':memory:')
       await store.migrate()
       const written = await seedDemo(store, { seed, days: 4, now: Date.UTC(2026, 10, 24, 12) })
-      const [[pages]] = await store.query([{ site: 'demo-civic.test', parts: [{ table: 'totals', from: 0, to: 2 ** 31 }] }])
+      const [pages] = (await store.query([{ site: 'demo-civic.test', parts: [{ table: 'totals', from: 0, to: 2 ** 31 }] }]))[0]!
       await store.close()
       return { written, views: Number(pages!.views), visits: Number(pages!.visits) }
     }
@@ -192,7 +192,7 @@ describe('tiers', () => {
     expect(rows.filter((r) => r.table == 'totals')).toEqual([{ table: 'totals', site: 's', time: 500_000, dims: {}, counts: { ...page.counts, undetailed: 0 } }])
     const daily = rows.filter((r) => r.table == 'daily')
     expect(daily.map((r) => [r.dims.dimension, r.dims.parent, r.dims.value])).toEqual([
-      ['path', '', '/a'], ['referrer', '', 'news.example'], ['source', '', 'nl'], ['medium', '', 'email'], ['campaign', '', 'spring'], ['country', '', 'ES'],
+      ['total', '', ''], ['path', '', '/a'], ['referrer', '', 'news.example'], ['source', '', 'nl'], ['medium', '', 'email'], ['campaign', '', 'spring'], ['country', '', 'ES'],
       ['language', '', 'es'], ['screen', '', 'mobile'], ['browser', '', 'Chrome'], ['browser_version', 'Chrome', '131'], ['os', '', 'Android'], ['device', '', 'mobile'],
     ])
     expect(rows.filter((r) => r.table == 'monthly').map((r) => r.time)).toEqual(daily.map(() => 657))
@@ -204,7 +204,7 @@ describe('tiers', () => {
     expect(rows.some((r) => r.table == 'detail_events')).toBe(false)
     expect(rows.find((r) => r.table == 'totals')!.counts).toEqual({ events: 3, undetailed: 1 })
     expect(rows.filter((r) => r.table == 'daily').map((r) => `${r.dims.dimension}|${r.dims.parent}|${r.dims.value}|${r.counts.events}`)).toEqual([
-      'path||/join|3', 'country||ES|3', 'language||es|3', 'screen||mobile|3', 'browser||Chrome|3', 'os||Android|3', 'device||mobile|3', 'name||Signup|3', 'prop|Signup|plan=pro|3', 'prop|Signup|size=l|3',
+      'total|||3', 'path||/join|3', 'country||ES|3', 'language||es|3', 'screen||mobile|3', 'browser||Chrome|3', 'os||Android|3', 'device||mobile|3', 'name||Signup|3', 'prop|Signup|plan=pro|3', 'prop|Signup|size=l|3',
     ])
   })
 

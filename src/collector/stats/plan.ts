@@ -1,12 +1,14 @@
 import { type BreakdownSpec, dimension, type FilterName, type RecordKind } from '../../shared/dimensions.js'
 import type { DetailWindow } from '../../shared/stats-types.js'
 import type { Store } from '../stores/store.js'
+import { TOTAL } from '../tiers.js'
 import { addDays, localTime, startHour, today } from '../time-zone.js'
 import type { DateRange } from './periods.js'
 
 /**
  * Which tier answers what (docs/architecture.md, "Two tiers"):
- * - no filter: the totals (hourly) and the marginal rows of each breakdown's dimension, any range;
+ * - no filter: the marginal `total` rows (an hourly chart: the hourly totals) and the marginal
+ *   rows of each breakdown's dimension, any range;
  * - one filter D = v: the top line and the chart from the marginal rows of D = v, any range; a
  *   breakdown of D itself, or of a dimension under D (browser versions under a browser, event
  *   properties under an event), from the marginals too; any other breakdown from the detail tier;
@@ -22,12 +24,12 @@ export function filtersOf(records: RecordKind, filters: Filters): [FilterName, s
   return (Object.entries(filters) as [FilterName, string][]).filter(([name]) => (dimension(name).records as readonly RecordKind[]).includes(records))
 }
 
-/** Where a figure comes from: the totals, the marginal rows matching `filters`, or the detail tier. */
-export type Source = { tier: 'totals' } | { tier: 'marginal'; filters: Record<string, string> } | { tier: 'detail' }
+/** Where a figure comes from: the marginal rows matching `filters`, or the detail tier. */
+export type Source = { tier: 'marginal'; filters: Record<string, string> } | { tier: 'detail' }
 
 /** The source of the top line and chart of a kind of record under its filters. */
 export function metricSource(filters: [FilterName, string][]): Source {
-  if (!filters.length) return { tier: 'totals' }
+  if (!filters.length) return { tier: 'marginal', filters: TOTAL }
   if (filters.length == 1) return { tier: 'marginal', filters: { dimension: filters[0]![0], parent: '', value: filters[0]![1] } }
   return { tier: 'detail' }
 }

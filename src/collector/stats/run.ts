@@ -2,7 +2,7 @@ import { type BreakdownName, type BreakdownSpec, breakdown as breakdownSpec, dim
 import type { BreakdownResult, BreakdownRow, Bucket, Metrics, StatsResult } from '../../shared/stats-types.js'
 import { TABLES, type Table } from '../rows.js'
 import type { AggregateQuery, AggregateRow, QueryPart, Store } from '../stores/store.js'
-import { dateOfDay, dayNumber, localTime, monthOfNumber, today } from '../time-zone.js'
+import { addDays, dateOfDay, dayNumber, localTime, monthOfNumber, today } from '../time-zone.js'
 import { weightOf } from './k-anonymity.js'
 import type { StatsQuery } from './parse-query.js'
 import { type DateRange, hoursOf, marginalParts, previousPeriod } from './periods.js'
@@ -96,21 +96,18 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
     const source: Source = metricSource(filters)
     const hours = hoursOf(range, timezone)
     const words = { what: `${label} under ${filterWords(filters)}`, seriesWhat: `The ${query.interval == 'hour' ? 'hourly ' : ''}chart under ${filterWords(filters)}` }
-    if (source.tier == 'totals') {
-      const rows = [timed({ table: 'totals', ...hours }, {})]
-      return { timed: rows, series: rows, detail: false, seriesDetail: false, ...words }
-    }
     if (source.tier == 'detail') {
       if (!mayUseDetail(range)) return { timed: [], series: [], detail: true, seriesDetail: true, blocked: true, seriesBlocked: true, ...words }
       const rows = [timed({ table: detailTable(records), ...hours }, Object.fromEntries(filters))]
       return { timed: rows, series: rows, detail: true, seriesDetail: true, ...words }
     }
-    // One filter: the marginal rows of its value. A daily chart reads every day of the range;
-    // otherwise whole months come from the monthly roll-up.
+    // No filter or one: the marginal rows of `total` or of the filter's value. A daily chart reads
+    // every day of the range; otherwise whole months come from the monthly roll-up.
     const parts: QueryPart[] = series && query.interval == 'day' ? [{ table: 'daily', from: dayNumber(range.from), to: dayNumber(range.to) + 1 }] : marginalParts(range, local)
     const rows = parts.map((part) => timed(part, source.filters))
     if (!series || query.interval != 'hour') return { timed: rows, series: rows, detail: false, seriesDetail: false, ...words }
-    // Marginals are daily: an hourly chart under a filter comes from the detail tier.
+    // Marginals are daily: an hourly chart comes from the hourly totals, or under a filter from the detail tier.
+    if (!filters.length) return { timed: rows, series: [timed({ table: 'totals', ...hours }, {})], detail: false, seriesDetail: false, ...words }
     if (!mayUseDetail(range)) return { timed: rows, series: [], detail: false, seriesDetail: true, seriesBlocked: true, ...words }
     return { timed: rows, series: [timed({ table: detailTable(records), ...hours }, Object.fromEntries(filters))], detail: false, seriesDetail: true, ...words }
   }
@@ -258,20 +255,22 @@ function otherRow(folded: AggregateRow, records: 'pages' | 'events'): BreakdownR
 /** The chart: every bucket of the range in the site's time zone (gaps as zeros), filled from hourly, daily or monthly rows. */
 function timeseries(query: StatsQuery, pages: Timed[], events: Timed[]): Bucket[] {
   const { interval, timezone } = query
-  const label = (date: string, hour: string) => (interval == 'hour' ? `${date}T${hour}` : interval == 'day' ? date : date.slice(0, 7))
   const buckets = new Map<string, Bucket>()
-  // Each hour of the range to its bucket, gaps included: time-zone arithmetic once per hour.
-  const bucketOfHour = new Map<number, Bucket>()
-  const { from, to } = hoursOf(query, timezone)
-  for (let hour = from; hour < to; hour++) {
-    const { date, hour: hh } = localTime(hour * 3_600_000, timezone)
-    const bucket = label(date, hh)
-    let b = buckets.get(bucket)
-    if (!b) buckets.set(bucket, (b = { bucket, visitors: 0, visits: 0, pageviews: 0, events: 0 }))
-    bucketOfHour.set(hour, b)
+  const bucket = (label: string) => buckets.set(label, { bucket: label, visitors: 0, visits: 0, pageviews: 0, events: 0 })
+  const hourLabel = (hour: number) => {
+    const local = localTime(hour * 3_600_000, timezone)
+    return interval == 'hour' ? `${local.date}T${local.hour}` : interval == 'day' ? local.date : local.date.slice(0, 7)
+  }
+  // Hourly buckets are the range's local hours (a day of 23 or 25 hours has as many); daily and
+  // monthly ones its dates, with no time-zone arithmetic at all.
+  if (interval == 'hour') {
+    const { from, to } = hoursOf(query, timezone)
+    for (let hour = from; hour < to; hour++) if (!buckets.has(hourLabel(hour))) bucket(hourLabel(hour))
+  } else {
+    for (let date = query.from; date <= query.to; date = addDays(date, 1)) if (!buckets.has(interval == 'day' ? date : date.slice(0, 7))) bucket(interval == 'day' ? date : date.slice(0, 7))
   }
   const bucketOf = (unit: Timed['unit'], time: number) =>
-    unit == 'hour' ? bucketOfHour.get(time) : buckets.get(unit == 'day' ? label(dateOfDay(time), '') : monthOfNumber(time))
+    buckets.get(unit == 'hour' ? hourLabel(time) : unit == 'day' ? (interval == 'day' ? dateOfDay(time) : dateOfDay(time).slice(0, 7)) : monthOfNumber(time))
   for (const { unit, rows } of pages) {
     for (const row of rows()) {
       const b = bucketOf(unit, n(row.time))

@@ -45,6 +45,8 @@ export function sqlSteps({ integer, clustered }: { integer: string; clustered: s
     }),
     ...EVENT_DIMENSIONS.map((d) => `INSERT INTO daily (site, day, dimension, parent, value, events) SELECT e.site, c.day, '${d}', '', e.${d}, SUM(e.events) ${perDay('e', 'detail_events')} GROUP BY e.site, c.day, e.${d} ${addEvents}`),
     `INSERT INTO daily (site, day, dimension, parent, value, decisions) SELECT s.site, c.day, 'decision', '', s.decision, SUM(s.count) ${perDay('s', 'consents')} GROUP BY s.site, c.day, s.decision`,
+    // Every record of a local day, under the dimension `total`.
+    `INSERT INTO daily (site, day, dimension, parent, value, ${PAGE_COUNTERS.join(', ')}, events) SELECT t.site, c.day, 'total', '', '', ${sums('t', [...PAGE_COUNTERS, 'events'])} ${perDay('t', 'totals')} GROUP BY t.site, c.day`,
   ]
   const rollUp = [
     'CREATE TEMP TABLE v3_months AS SELECT DISTINCT day, month FROM v3_calendar',
