@@ -1,7 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { median, round } from './machine.js'
+import { startServe } from './serve.js'
 
 /**
  * The dashboard as a site owner opens it: `quietcount demo` (a year of the demo sites, the store
@@ -26,18 +27,9 @@ export async function measureDashboardLoad(dir: string, periods: string[], loads
   const seeded = execFileSync(process.execPath, [cli, 'demo', '--days', '365'], { env, encoding: 'utf8', cwd: dir })
   const token = /\(shown once\): (\S+)/.exec(seeded)![1]!
   const pageviews = Number(/seeded ([\d,]+) page views/.exec(seeded)![1]!.replaceAll(',', ''))
-  const server = spawn(process.execPath, [cli, 'serve', '--port', '0'], { env, cwd: dir })
+  const { url, stop } = await startServe([], { env, cwd: dir })
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ARGS })
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = ''
-      server.stdout.on('data', (chunk: Buffer) => {
-        output += chunk
-        const match = /collector on (http:\/\/\S+)/.exec(output)
-        if (match) resolve(match[1]!)
-      })
-      server.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)))
-    })
     const rows: DashboardLoad[] = []
     for (const period of periods) {
       const times: number[] = []
@@ -57,7 +49,6 @@ export async function measureDashboardLoad(dir: string, periods: string[], loads
         await page.goto(`${url}/?site=demo-civic.test&period=${period}`)
         await page.waitForFunction(() => (window as unknown as { filledAt?: number }).filledAt !== undefined, undefined, { timeout: 60_000 })
         if (i > 0) times.push(await page.evaluate(() => (window as unknown as { filledAt: number }).filledAt)) // the first load warms the server
-        if (process.env.QUIETCOUNT_BENCH_TRACE) console.log(JSON.stringify(await page.evaluate(() => performance.getEntriesByType('resource').map((e) => [e.name.replace(/^.*\/\/[^/]+/, '').slice(0, 60), Math.round(e.startTime), Math.round((e as PerformanceResourceTiming).responseEnd)]))))
         await context.close()
       }
       rows.push({ period, loads, p50: round(median(times), 1), min: round(Math.min(...times), 1), max: round(Math.max(...times), 1) })
@@ -65,6 +56,6 @@ export async function measureDashboardLoad(dir: string, periods: string[], loads
     return { pageviews, rows }
   } finally {
     await browser.close()
-    server.kill('SIGTERM')
+    await stop()
   }
 }

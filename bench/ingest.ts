@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { round } from './machine.js'
+import { startServe } from './serve.js'
 
 /**
  * Collector ingest: the built `quietcount serve` (rate limit off) on each store, loaded by
@@ -57,22 +58,10 @@ async function collector(name: string, store: string, seconds: number, connectio
   const config = join(dir, 'quietcount.json')
   writeFileSync(config, JSON.stringify({ sites: [{ id: 'bench.test', origins: [], timezone: 'UTC', shares: [] }], tokens: [] }))
   const args = ['--store', store.replace('{dir}', dir).replace('{db}', `qc_ingest_${Date.now()}`), '--config', config]
-  const server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--rate-limit', '0', ...args], { cwd: dir })
+  const { url, server, stop } = await startServe(['--rate-limit', '0', ...args], { cwd: dir })
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = ''
-      server.stdout.on('data', (chunk: Buffer) => {
-        output += chunk
-        const match = /collector on (http:\/\/\S+)/.exec(output)
-        if (match) resolve(match[1]!)
-      })
-      server.stderr.on('data', (chunk: Buffer) => (output += chunk))
-      server.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)))
-    })
     const r = await load(url, seconds, connections)
-    const exited = new Promise((resolve) => server.once('exit', resolve))
-    server.kill('SIGTERM')
-    await exited
+    await stop()
     const report = JSON.parse(execFileSync(process.execPath, [cli, 'report', '--site', 'bench.test', '--period', '7d', '--format', 'json', ...args], { encoding: 'utf8' })) as { metrics: { pageviews: number } }
     const stored = report.metrics.pageviews
     return { target: `QuietCount collector, ${name}`, rps: round(r.rps, 0), p50: r.p50, p97_5: r.p97_5, p99: r.p99, acknowledged: r.ok, refused: r.notOk, sent: r.sent, stored, exact: r.notOk == 0 && stored == r.sent * r.viewsPerBeacon }

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { hashToken } from '../src/collector/sites.js'
 import { median, round } from './machine.js'
 import { DETAIL_DAYS } from './query.js'
+import { startServe } from './serve.js'
 import { SITE } from './traffic.js'
 
 /**
@@ -14,7 +14,6 @@ import { SITE } from './traffic.js'
  */
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
-const cli = join(process.cwd(), 'dist/node/cli/main.js')
 
 export interface Responsiveness {
   view: string
@@ -28,18 +27,8 @@ export interface Responsiveness {
 export async function measureResponsiveness(storeUrl: string, dir: string, view: string[], beacons: number): Promise<Responsiveness> {
   const config = join(dir, 'responsiveness.json')
   writeFileSync(config, JSON.stringify({ sites: [{ id: SITE.id, origins: [], timezone: SITE.timezone, shares: [], detailDays: DETAIL_DAYS }], tokens: [{ hash: hashToken('bench-token'), site: '*', created: new Date().toISOString() }] }))
-  const server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--rate-limit', '0', '--store', storeUrl, '--config', config], { cwd: dir })
+  const { url, stop } = await startServe(['--rate-limit', '0', '--store', storeUrl, '--config', config], { cwd: dir })
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = ''
-      server.stdout.on('data', (chunk: Buffer) => {
-        output += chunk
-        const match = /collector on (http:\/\/\S+)/.exec(output)
-        if (match) resolve(match[1]!)
-      })
-      server.stderr.on('data', (chunk: Buffer) => (output += chunk))
-      server.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)))
-    })
     const body = JSON.stringify({ v: 1, site: SITE.id, tz: 'Europe/Madrid', lang: 'es', screen: 'desktop', pages: [{ path: '/responsiveness', flags: 7, views: 1, seconds: 3, scroll: 50 }] })
     const ack = async () => {
       const started = performance.now()
@@ -76,7 +65,6 @@ export async function measureResponsiveness(storeUrl: string, dir: string, view:
     await views
     return { view: view[0]!.replace(/&include=.*$/, ''), idle, busy, views: viewTimes.length, viewMs: round(median(viewTimes), 1) }
   } finally {
-    server.kill('SIGTERM')
-    await new Promise((resolve) => server.once('exit', resolve))
+    await stop()
   }
 }

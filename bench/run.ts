@@ -118,6 +118,8 @@ try {
   } finally {
     for (const { store } of opened) await store.close()
   }
+  // What follows runs on SQLite alone: the servers' background merges would only add noise.
+  for (const server of Object.values(servers)) if (typeof server != 'string') await server.stop()
   const sqliteYear = opened.find((o) => o.kind == 'sqlite' && o.months == 12 && SCALES[o.scale].detail)
   if (sqliteYear) {
     responsiveness = await measureResponsiveness(sqliteYear.url, dir, viewRequests(`${plan.filteredRange}&filter=path:${PAGES.top}`), plan.beacons)

@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Hono } from 'hono'
 import { serveCollector } from '../collector/node.js'
 import { expireDetail } from '../collector/retention.js'
-import { DEFAULT_DETAIL_DAYS, hashToken, MAX_DETAIL_DAYS, newSecret, registryFile, type Site, siteProblem } from '../collector/sites.js'
+import { DEFAULT_DETAIL_DAYS, detailDaysOf, hashToken, MAX_DETAIL_DAYS, newSecret, registryFile, type Site, siteProblem } from '../collector/sites.js'
 import { refuseUnderK } from '../collector/stats/k-anonymity.js'
 import { parseStatsQuery } from '../collector/stats/parse-query.js'
 import { runStats } from '../collector/stats/run.js'
@@ -194,7 +194,7 @@ set changes only the options it is given; --origin and --param replace the lists
       const current = registry.read()
       if (action == 'list') {
         for (const s of current.sites) {
-          console.log(`${s.id}\t${s.timezone}\t${s.origins.join(' ') || '(any origin)'}\t${s.shares.length} share link(s)\tdetail ${s.detailDays ?? DEFAULT_DETAIL_DAYS} days`)
+          console.log(`${s.id}\t${s.timezone}\t${s.origins.join(' ') || '(any origin)'}\t${s.shares.length} share link(s)\tdetail ${detailDaysOf(s)} days`)
         }
         if (!current.sites.length) console.log('no sites yet: quietcount sites add example.org --origin https://example.org')
         return
@@ -217,7 +217,7 @@ set changes only the options it is given; --origin and --param replace the lists
         const problem = siteProblem(site)
         if (problem) throw new UsageError(problem)
         registry.write({ ...current, sites: existing ? current.sites.map((s) => (s == existing ? site : s)) : [...current.sites, site] })
-        if (action == 'add') console.log(`added ${id} (${site.timezone}, detail ${site.detailDays ?? DEFAULT_DETAIL_DAYS} days); next: quietcount tokens create --site ${id}`)
+        if (action == 'add') console.log(`added ${id} (${site.timezone}, detail ${detailDaysOf(site)} days); next: quietcount tokens create --site ${id}`)
         else console.log(`changed ${id}: ${Object.keys(given).join(', ')}`)
         if (existing && given.timezone && given.timezone != existing.timezone) {
           console.log(
@@ -225,7 +225,7 @@ set changes only the options it is given; --origin and --param replace the lists
               `per-dimension counts of past days stay in the days of ${existing.timezone} (see docs/stores.md, "Time zones").`,
           )
         }
-        if (existing && given.detailDays !== undefined && given.detailDays > (existing.detailDays ?? DEFAULT_DETAIL_DAYS)) {
+        if (existing && given.detailDays !== undefined && given.detailDays > detailDaysOf(existing)) {
           console.log('note: a longer window keeps detail from now on; detail already deleted does not come back.')
         }
       } else if (action == 'remove') {

@@ -8,7 +8,7 @@ import { rateLimiter } from './rate-limit.js'
 import { readBody } from './read-body.js'
 import { realtimeCounter } from './realtime.js'
 import { expireDetail } from './retention.js'
-import { authorize, DEFAULT_DETAIL_DAYS, type RegistryFile, type Site } from './sites.js'
+import { authorize, detailDaysOf, type RegistryFile, type Site } from './sites.js'
 import { refuseUnderK } from './stats/k-anonymity.js'
 import { parseStatsQuery } from './stats/parse-query.js'
 import { runStats } from './stats/run.js'
@@ -100,7 +100,7 @@ export function createCollector(options: CollectorOptions) {
     const client = describeClient(c.req.raw.headers)
     // Bots are answered like everyone else, so they learn nothing, but nothing is counted.
     if (client) {
-      const rows = beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), { ...site, detailDays: site.detailDays ?? DEFAULT_DETAIL_DAYS })
+      const rows = beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), { ...site, detailDays: detailDaysOf(site) })
       await commits.add(rows)
       const totals = rows.filter((row) => row.table == 'totals')
       realtime.add(site.id, totals.reduce((sum, row) => sum + (row.counts.views ?? 0), 0), totals.reduce((sum, row) => sum + (row.counts.visits ?? 0), 0))

@@ -1,4 +1,4 @@
-import { DEFAULT_DETAIL_DAYS, type Site } from './sites.js'
+import { detailDaysOf, type Site } from './sites.js'
 import type { Store } from './stores/store.js'
 import { addDays, startHour, today } from './time-zone.js'
 
@@ -9,7 +9,7 @@ import { addDays, startHour, today } from './time-zone.js'
 
 /** The first UTC hour a site keeps detail for at `now`: the start of the window's first local day (for a 0-day window, of tomorrow: nothing). */
 export function detailStart(site: Pick<Site, 'timezone' | 'detailDays'>, now: number): number {
-  const days = site.detailDays ?? DEFAULT_DETAIL_DAYS
+  const days = detailDaysOf(site)
   return startHour(addDays(today(site.timezone, now), days > 0 ? 1 - days : 1), site.timezone)
 }
 

@@ -30,6 +30,8 @@ export interface Site {
 
 /** "Last 30 days" and the 30 days before it can be filtered freely. */
 export const DEFAULT_DETAIL_DAYS = 62
+/** The days of detail a site keeps. */
+export const detailDaysOf = (site: Pick<Site, 'detailDays'>) => site.detailDays ?? DEFAULT_DETAIL_DAYS
 /** 25 months of 30.4 days: CNIL's limit for the raw data of an audience measurement exempt from consent. */
 export const MAX_DETAIL_DAYS = 760
 

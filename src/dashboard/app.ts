@@ -2,6 +2,7 @@ import uPlot from 'uplot'
 import { BREAKDOWNS, dimension } from '../shared/dimensions.js'
 import { statsCsv } from '../shared/stats-csv.js'
 import type { BreakdownResult, BreakdownRow, Metrics, StatsResult } from '../shared/stats-types.js'
+import { type PrefetchWindow, send, shareLink as share, statsPath, TOKEN_KEY, token, VIEW, view, viewQuery as query } from './view.js'
 
 /**
  * The site owner's dashboard: one page of plain DOM that reads the stats API. Everything that
@@ -11,8 +12,6 @@ import type { BreakdownResult, BreakdownRow, Metrics, StatsResult } from '../sha
  * without a token, where the collector applies k-anonymity.
  */
 
-const TOKEN_KEY = 'quietcount-token'
-const share = /^\/share\/([\w-]+)$/.exec(location.pathname)?.[1]
 
 const PERIODS: [string, string][] = [
   ['today', 'Today'], ['yesterday', 'Yesterday'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'],
@@ -39,8 +38,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<st
 }
 
 const app = document.getElementById('app')!
-const view = () => new URLSearchParams(location.search)
-const token = () => sessionStorage.getItem(TOKEN_KEY)
 
 class ApiError extends Error {
   constructor(readonly status: number, message: string) {
@@ -48,25 +45,13 @@ class ApiError extends Error {
   }
 }
 
-async function api<T>(path: string, params: URLSearchParams, bearer = token()): Promise<T> {
-  const response = await fetch(`${path}?${params}`, { headers: bearer && !share ? { authorization: `Bearer ${bearer}` } : {} })
+async function read<T>(sent: Promise<Response>): Promise<T> {
+  const response = await sent
   const body = (await response.json()) as T & { message?: string }
   if (!response.ok) throw new ApiError(response.status, body.message ?? `HTTP ${response.status}`)
   return body
 }
-
-/** The query of the current view: range and filters, without the token. */
-function query(extra: Record<string, string> = {}) {
-  const params = new URLSearchParams()
-  const current = view()
-  if (!share) params.set('site', current.get('site') ?? '')
-  const period = current.get('period') ?? '7d'
-  params.set('period', period)
-  if (period == 'custom') for (const key of ['from', 'to']) params.set(key, current.get(key) ?? '')
-  for (const filter of current.getAll('filter')) params.append('filter', filter)
-  for (const [key, value] of Object.entries(extra)) params.set(key, value)
-  return params
-}
+const api = <T>(path: string, params: URLSearchParams, bearer = token()) => read<T>(send(path, params, bearer))
 
 function navigate(change: (params: URLSearchParams) => void) {
   const params = view()
@@ -106,12 +91,15 @@ async function render() {
   clearInterval(realtimeTimer)
   if (!share && !token()) return signIn()
   // A view is two requests, sent together: the top line and the chart, then every panel. When
-  // the address names the site they go out at once, beside the site list.
-  const path = share ? `/api/share/${share}` : '/api/stats'
+  // the address names the site they go out at once, beside the site list; on the first view
+  // prefetch.ts sent them already.
   const ask = () => {
+    const w = window as PrefetchWindow
+    const prefetched = w.quietcountPrefetch?.search == location.search ? w.quietcountPrefetch : undefined
+    w.quietcountPrefetch = undefined
     const asked = {
-      main: api<StatsResult>(path, query({ include: 'metrics,timeseries', compare: 'previous' })),
-      breakdowns: api<StatsResult>(path, query({ include: 'none', breakdown: PANELS.map(([b]) => b).join(','), limit: '10' })),
+      main: read<StatsResult>(prefetched?.main ?? send(statsPath, query(VIEW.main))),
+      breakdowns: read<StatsResult>(prefetched?.panels ?? send(statsPath, query(VIEW.panels))),
     }
     // Read below; a refused token shows as the site list's failure.
     asked.main.catch(() => {})

@@ -15,6 +15,7 @@ export function mountDashboard(app: Hono, dist: string) {
   const page = file('index.html', 'text/html; charset=utf-8')
   app.get('/', page)
   app.get('/share/:id', page)
+  app.get('/dashboard/prefetch.js', file('prefetch.js', 'text/javascript; charset=utf-8'))
   app.get('/dashboard/dashboard.js', file('dashboard.js', 'text/javascript; charset=utf-8'))
   app.get('/dashboard/dashboard.css', file('dashboard.css', 'text/css; charset=utf-8'))
 }

@@ -1,7 +1,6 @@
 import { BREAKDOWN_NAMES, type BreakdownName, FILTERS, type FilterName } from '../../shared/dimensions.js'
 import { INCLUDES, INTERVALS, type Interval, PERIODS, type StatsError } from '../../shared/stats-types.js'
-import type { Site } from '../sites.js'
-import { DEFAULT_DETAIL_DAYS } from '../sites.js'
+import { detailDaysOf, type Site } from '../sites.js'
 import { today } from '../time-zone.js'
 import { type DateRange, daysBetween, periodRange } from './periods.js'
 
@@ -126,7 +125,7 @@ export function parseStatsQuery(
       filters,
       limit,
       k,
-      detailDays: site.detailDays ?? DEFAULT_DETAIL_DAYS,
+      detailDays: detailDaysOf(site),
       now,
     },
   }
