@@ -19,12 +19,6 @@ import { type StoreKind, type TierSizes, tierSizes } from './storage.js'
  * compared as ratios measured in this same run; nothing here fails on a timing.
  */
 
-// `-- --markdown`: rewrite bench/RESULTS.md from bench/results.json, after a change to its wording.
-if (process.argv.includes('--markdown')) {
-  writeFileSync('bench/RESULTS.md', markdown(JSON.parse(readFileSync('bench/results.json', 'utf8'))))
-  process.exit(0)
-}
-
 const quick = process.argv.includes('--quick')
 // Quick: SQLite alone, and a year whose last week only goes through ingest (the rest drawn).
 const plan = quick
@@ -50,6 +44,12 @@ const TARGETS: Record<string, number> = {
   'sqlite 1 M page views/month 12mo': 100, 'sqlite 100 M page views/month 12mo': 150, 'postgres 1 M page views/month 12mo': 150, 'postgres 100 M page views/month 12mo': 150,
   'clickhouse 1 M page views/month 12mo': 150, 'clickhouse 100 M page views/month 12mo': 150, 'sqlite 1 M page views/month filtered': 500, 'dashboard 12mo': 300,
 }
+// `-- --markdown`: rewrite bench/RESULTS.md from bench/results.json, after a change to its wording.
+if (process.argv.includes('--markdown')) {
+  writeFileSync('bench/RESULTS.md', markdown(JSON.parse(readFileSync('bench/results.json', 'utf8'))))
+  process.exit(0)
+}
+
 const log = (line: string) => console.log(`[bench] ${line}`)
 const startedAt = machine()
 const t0 = Date.now()
@@ -74,7 +74,7 @@ try {
   for (const p of pages) log(`page ${p.variant}: script ${p.scriptMs} ms, long tasks ${p.longTaskMs} ms, banner ${p.bannerMs ?? '-'} ms, ${p.bytes} B`)
 
   const ingest = await measureIngest(storeUrls, plan.ingestSeconds, plan.connections)
-  for (const r of ingest) log(`ingest ${r.target}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.stored === undefined ? '' : `, stored ${r.stored} of ${r.sent} sent (${r.acknowledged} acknowledged before the end): ${r.exact ? 'exact' : 'MISMATCH'}`}`)
+  for (const r of ingest) log(`ingest ${r.target}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.stored === undefined ? '' : `, stored ${r.stored} of ${r.sent} sent (${r.acknowledged} acknowledged before the end): ${r.kept ? 'acknowledged ≤ stored ≤ sent' : 'MISMATCH'}`}`)
 
   // Every store of a kind gets the same rows: the traffic is made once per scale and written to all.
   const kinds = Object.keys(storeUrls).filter((k) => plan.stores.includes(k)) as StoreKind[]
@@ -186,14 +186,16 @@ function markdown(r: {
     '',
     `autocannon in its own process, ${r.quick ? 3 : 10} s per target, 400 connections (visitors send from many connections at once), 20 realistic one-page-view beacons in turn. The collector's rate limit is off (\`serve --rate-limit 0\`); each acknowledgement waits for its group commit (50 ms at most), so throughput at a fixed number of connections is bounded by that wait.`,
     '',
-    '| target | req/s | of ceiling | p50 ms | p97.5 ms | p99 ms | sent | acknowledged in the run | refused | stored page views | exact |',
+    '| target | req/s | of ceiling | p50 ms | p97.5 ms | p99 ms | sent | acknowledged in the run | refused | stored page views | acknowledged ≤ stored ≤ sent |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...r.ingest.map((i) => `| ${i.target} | ${n(i.rps)} | ${x(i.rps, ceiling.rps)} | ${i.p50} | ${i.p97_5} | ${i.p99} | ${n(i.sent)} | ${n(i.acknowledged)} | ${n(i.refused)} | ${i.stored === undefined ? '–' : n(i.stored)} | ${i.exact === undefined ? '–' : i.exact ? 'yes' : '**no**'} |`),
+    ...r.ingest.map((i) => `| ${i.target} | ${n(i.rps)} | ${x(i.rps, ceiling.rps)} | ${i.p50} | ${i.p97_5} | ${i.p99} | ${n(i.sent)} | ${n(i.acknowledged)} | ${n(i.refused)} | ${i.stored === undefined ? '–' : n(i.stored)} | ${i.kept === undefined ? '–' : i.kept ? 'yes' : '**no**'} |`),
     '',
     '## 4. Query latency',
     '',
     `A year of a site with real cardinality (bench/traffic.ts: paths 2,000 Zipf s = 1.1, referrers 300, sources 50, campaigns 20, countries 120, languages 40, screens 4, browsers 20 × 8 versions, OS 10, devices 3). ` +
-      Object.entries(r.seeded).map(([scale, s]) => `${scale}: ${n(s.pageviews)} page views, ${s.ingestedDays} days through the real ingest path (beaconRows, the group-commit merge, store writes; every tier), ${s.drawnDays} days drawn per dimension from the same distributions and written as ingest writes marginal rows`).join('; ') +
+      Object.entries(r.seeded)
+        .map(([scale, s]) => `${scale}: ${n(s.pageviews)} page views; ${s.ingestedDays ? `the last ${s.ingestedDays} days through the real ingest path (beaconRows, the group-commit merge, store writes; every tier), the ${s.drawnDays} before` : `all ${s.drawnDays} days`} drawn per dimension from the same distributions and written as ingest writes marginal rows`)
+        .join('; ') +
       '. The detail window is 62 days; at 100 M a month no detail is seeded (such a site keeps it on ClickHouse; 62 days would be about 200 M detail rows), so only unfiltered views are timed there.',
     `A view is what the dashboard asks: two requests at once (the top line with the previous period and the chart; every one of the ${16} panels, limit 10), through the stats model; median of ${r.quick ? 2 : 5} views after a warm-up. Stores settled first (SQLite vacuumed, PostgreSQL vacuumed and analysed, ClickHouse's parts merged). "Before" quotes the issue's figures of today's code (2026-12-01, a view of 8 breakdowns on data of 40 paths): not the same data, the order of magnitude.`,
     '',
@@ -216,7 +218,7 @@ function markdown(r: {
           `| idle | ${r.responsiveness.idle.p50} | ${r.responsiveness.idle.max} |`,
           `| during ${r.responsiveness.views} views of ${r.responsiveness.viewMs} ms each | ${r.responsiveness.busy.p50} | ${r.responsiveness.busy.max} |`,
           '',
-          `Acknowledged ${round(r.responsiveness.busy.p50 - r.responsiveness.idle.p50, 1)} ms (p50) and ${round(r.responsiveness.busy.max - r.responsiveness.idle.p50, 1)} ms (max) later than idle (target: within 50 ms).`,
+          `During views, the median acknowledgement differs from idle by ${round(r.responsiveness.busy.p50 - r.responsiveness.idle.p50, 1)} ms and the slowest one is ${round(r.responsiveness.busy.max - r.responsiveness.idle.p50, 1)} ms over the idle median (target: within 50 ms).`,
         ]
       : ['Not run (needs the SQLite store).']),
     '',
