@@ -1,4 +1,4 @@
-import { type BreakdownName, type BreakdownSpec, breakdown as breakdownSpec, dimension, type FilterName, type RecordKind } from '../../shared/dimensions.js'
+import { type BreakdownName, type BreakdownSpec, breakdown as breakdownSpec, dimension, type RecordKind } from '../../shared/dimensions.js'
 import type { BreakdownResult, BreakdownRow, Bucket, Metrics, StatsResult } from '../../shared/stats-types.js'
 import { TABLES, type Table } from '../rows.js'
 import type { AggregateQuery, AggregateRow, QueryPart, Store } from '../stores/store.js'
@@ -80,11 +80,19 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   const timed = (part: QueryPart, filters: Record<string, string>): Timed => ({ unit: TABLES[part.table].time, rows: ask({ site, parts: [part], filters, groupBy: ['time'] }) })
   const detailTable = (records: 'pages' | 'events'): Table => (records == 'pages' ? 'detail_pages' : 'detail_events')
 
+  // The UTC hours of a range (two walks through the time zone's hours), once per range.
+  const hourRanges = new Map<string, { from: number; to: number }>()
+  const hoursOfRange = (r: DateRange) => {
+    let hours = hourRanges.get(r.from + r.to)
+    if (!hours) hourRanges.set(r.from + r.to, (hours = hoursOf(r, timezone)))
+    return hours
+  }
+
   // Records counted without detail, per range: the detail tier answers a range only without any.
   const undetailedOf = new Map<string, () => AggregateRow[]>()
   const undetailed = (range: DateRange) => n(undetailedOf.get(range.from + range.to)?.()[0]?.undetailed)
   const mayUseDetail = (range: DateRange) => {
-    const hours = hoursOf(range, timezone)
+    const hours = hoursOfRange(range)
     if (!covers(window, hours, 0)) return false
     undetailedOf.set(range.from + range.to, ask({ site, parts: [{ table: 'totals', ...hours }] }))
     return true
@@ -94,7 +102,7 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   const figures = (records: 'pages' | 'events', range: DateRange, series: boolean, label = 'The totals'): Figures => {
     const filters = filtersOf(records, query.filters)
     const source: Source = metricSource(filters)
-    const hours = hoursOf(range, timezone)
+    const hours = hoursOfRange(range)
     const words = { what: `${label} under ${filterWords(filters)}`, seriesWhat: `The ${query.interval == 'hour' ? 'hourly ' : ''}chart under ${filterWords(filters)}` }
     if (source.tier == 'detail') {
       if (!mayUseDetail(range)) return { timed: [], series: [], detail: true, seriesDetail: true, blocked: true, seriesBlocked: true, ...words }
@@ -160,7 +168,9 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
     const filters = filtersOf(records, query.filters)
     const source = breakdownSource(spec, filters)
     const { parent } = dimension(spec.dimension)
-    const hours = hoursOf(range, timezone)
+    const hours = hoursOfRange(range)
+    // What a breakdown the detail tier cannot answer says instead, with the records it lacks.
+    const notAnswered = (lacking: number): BreakdownResult => ({ rows: [], unavailable: unavailable(`${spec.title} under ${filterWords(filters)}`, site, range, window, lacking) })
     let parts: QueryPart[]
     let where: Record<string, string>
     let groupBy: string[]
@@ -169,10 +179,10 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
       where = source.filters
       groupBy = parent ? ['parent', 'value'] : ['value']
     } else {
-      if (!mayUseDetail(range)) return () => ({ rows: [], unavailable: unavailable(`${spec.title} under ${filterWords(filters)}`, site, range, window, 0) })
+      if (!mayUseDetail(range)) return () => notAnswered(0)
       parts = [{ table: detailTable(records), ...hours }]
       where = Object.fromEntries(filters)
-      if (spec.dimension == 'prop') return propsFromDetail(spec, parts, where, filters)
+      if (spec.dimension == 'prop') return propsFromDetail(spec, parts, where, notAnswered)
       groupBy = parent ? [parent, spec.dimension] : [spec.dimension]
     }
     const least = spec.nonZero ? 1 : undefined
@@ -180,17 +190,17 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
     const rows = ask({ ...base, limit: query.limit, ...((query.k || least) && { min: Math.max(query.k, least ?? 0) }) })
     const folded = query.k ? ask({ ...base, below: query.k, ...(least && { min: least }), fold: true }) : undefined
     return () => {
-      if (source.tier == 'detail' && undetailed(range)) return { rows: [], unavailable: unavailable(`${spec.title} under ${filterWords(filters)}`, site, range, window, undetailed(range)) }
+      if (source.tier == 'detail' && undetailed(range)) return notAnswered(undetailed(range))
       const other = folded?.()[0]
       return { rows: [...rows().map((group) => breakdownRow(group, groupBy, records)), ...(other && n(other.folded) ? [otherRow(other, records)] : [])] }
     }
   }
 
   /** Event properties under filters: the detail tier keeps an event's props as one JSON object, unpacked here. */
-  function propsFromDetail(spec: BreakdownSpec, parts: QueryPart[], where: Record<string, string>, filters: [FilterName, string][]): () => BreakdownResult {
+  function propsFromDetail(spec: BreakdownSpec, parts: QueryPart[], where: Record<string, string>, notAnswered: (lacking: number) => BreakdownResult): () => BreakdownResult {
     const groups = ask({ site, parts, filters: where, groupBy: ['name', 'props'] })
     return () => {
-      if (undetailed(range)) return { rows: [], unavailable: unavailable(`${spec.title} under ${filterWords(filters)}`, site, range, window, undetailed(range)) }
+      if (undetailed(range)) return notAnswered(undetailed(range))
       const pairs = new Map<string, AggregateRow>()
       for (const group of groups()) {
         for (const [key, value] of Object.entries(JSON.parse(String(group.props) || '{}') as Record<string, string>)) {

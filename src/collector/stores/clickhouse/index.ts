@@ -142,7 +142,8 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
                 break
               } catch (error) {
                 if (!/already exists/i.test((error as Error).message)) throw error
-                const [held] = await rows(`SELECT dateDiff('second', max(at), now()) AS age, count() AS n FROM ${db}.quietcount_migration_lock`)
+                // The holder may have finished and dropped the lock since: then there is nothing to read, and the next try takes it.
+                const [held] = await rows(`SELECT dateDiff('second', max(at), now()) AS age, count() AS n FROM ${db}.quietcount_migration_lock`).catch(() => [])
                 if (Number(held?.n) > 0 && Number(held?.age) > LOCK_STALE_S) await command(`DROP TABLE IF EXISTS ${db}.quietcount_migration_lock`)
                 else if (Date.now() > deadline) throw new Error(`clickhouse: another collector has been migrating ${database} for over ${LOCK_WAIT_MS / 1000} s (table quietcount_migration_lock)`)
                 else await new Promise((resolve) => setTimeout(resolve, 250))
