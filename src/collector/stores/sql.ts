@@ -87,8 +87,7 @@ export function scan(query: AggregateQuery, dialect: Dialect): { text: string; v
 export function aggregate(query: AggregateQuery, dialect: Dialect, source?: string): { text: string; values: unknown[] } {
   const { spec, groupBy, filters } = checkQuery(query)
   const values: unknown[] = []
-  const time = (table: string) => TABLES[table as keyof typeof TABLES].time
-  const columns = groupBy.map((g) => (g == 'time' ? `${time(query.parts[0]!.table)} AS time` : g))
+  const columns = groupBy.map((g) => (g == 'time' ? `${spec.time} AS time` : g))
   const sums = spec.counters.map((c) => `SUM(${c}) AS ${c}`)
   let from: string
   if (source) from = source
@@ -112,7 +111,7 @@ export function aggregate(query: AggregateQuery, dialect: Dialect, source?: stri
   const where = kept.length ? ` WHERE ${kept.join(' AND ')}` : ''
   // The kept groups are chosen in a query of their own: ClickHouse would read `views` in a WHERE
   // beside `SUM(views) AS views` as the sum itself.
-  if (query.fold) return { text: `SELECT ${[...spec.counters.map((c) => `SUM(${c}) AS ${c}`), 'COUNT(*) AS folded'].join(', ')} FROM (SELECT * FROM (${grouped}) AS g${where}) AS kept`, values }
+  if (query.fold) return { text: `SELECT ${[...sums, 'COUNT(*) AS folded'].join(', ')} FROM (SELECT * FROM (${grouped}) AS g${where}) AS kept`, values }
   const order = [`${weight} DESC`, ...((spec.counters as readonly string[]).includes('views') && query.weight != 'views' ? ['views DESC'] : []), ...groupBy.map((g) => `${g}${dialect.byteOrder} ASC`)]
   return { text: `SELECT * FROM (${grouped}) AS g${where} ORDER BY ${order.join(', ')}${query.limit !== undefined ? ` LIMIT ${query.limit}` : ''}`, values }
 }
