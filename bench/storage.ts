@@ -1,7 +1,5 @@
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import type { Row } from '../src/collector/rows.js'
-import type { Store } from '../src/collector/stores/store.js'
 
 /**
  * Storage per tier: rows and bytes on disk of the detail tier (detail_pages, detail_events) and
@@ -85,6 +83,3 @@ export async function tierSizes(kind: StoreKind, url: string): Promise<TierSizes
   return { detail: tier(TIERS.detail), marginal: tier(TIERS.marginal) }
 }
 
-export async function writeRows(store: Store, rows: Row[]) {
-  for (let i = 0; i < rows.length; i += 5_000) await store.write(rows.slice(i, i + 5_000))
-}

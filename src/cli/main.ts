@@ -222,7 +222,7 @@ set changes only the options it is given; --origin and --param replace the lists
         if (existing && given.timezone && given.timezone != existing.timezone) {
           console.log(
             `note: days and months are counted in ${given.timezone} from now on. Totals and detail are kept per UTC hour and follow the new zone at any range; ` +
-              `per-dimension counts of past days stay in the days of ${existing.timezone} (see docs/stores.md, "Time zones").`,
+              `per-dimension counts of past days stay in the days of ${existing.timezone} (see docs/architecture.md, "Two tiers").`,
           )
         }
         if (existing && given.detailDays !== undefined && given.detailDays > detailDaysOf(existing)) {

@@ -48,7 +48,6 @@ export const TABLES = {
 } as const satisfies Record<string, TableSpec>
 
 export type Table = keyof typeof TABLES
-export const TABLE_NAMES = Object.keys(TABLES) as Table[]
 
 export interface Row {
   table: Table

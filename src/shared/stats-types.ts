@@ -8,7 +8,6 @@ export const INTERVALS = ['hour', 'day', 'month'] as const
 export type Interval = (typeof INTERVALS)[number]
 /** Parts of an answer besides breakdowns, for `include=`. */
 export const INCLUDES = ['metrics', 'timeseries'] as const
-export type Include = (typeof INCLUDES)[number]
 
 export interface Metrics {
   /** Daily unique visitors, summed over the days of the range (visitor-days). */

@@ -1,6 +1,8 @@
 import { type BreakdownSpec, dimension, type FilterName, type RecordKind } from '../../shared/dimensions.js'
 import type { DetailWindow } from '../../shared/stats-types.js'
 import type { Store } from '../stores/store.js'
+import { detailStart } from '../retention.js'
+import { DEFAULT_DETAIL_DAYS, MAX_DETAIL_DAYS } from '../sites.js'
 import { TOTAL } from '../tiers.js'
 import { addDays, localTime, startHour, today } from '../time-zone.js'
 import type { DateRange } from './periods.js'
@@ -58,7 +60,7 @@ export interface Window extends DetailWindow {
 export async function detailWindow(store: Store, query: { site: string; timezone: string; detailDays: number; now: number }): Promise<Window> {
   const { timezone, detailDays: days } = query
   const local = today(timezone, query.now)
-  const policy = days > 0 ? startHour(addDays(local, 1 - days), timezone) : Infinity
+  const policy = days > 0 ? detailStart({ timezone, detailDays: days }, query.now) : Infinity
   const start = Math.max(policy, await store.detailCutoff(query.site))
   if (!Number.isFinite(start)) return { days, start, from: null }
   let from = localTime(start * 3_600_000, timezone).date
@@ -66,13 +68,13 @@ export async function detailWindow(store: Store, query: { site: string; timezone
   return { days, start, from: from > local ? null : from }
 }
 
-/** Whether the detail tier answers a range: inside the window, and no record of it counted without detail. */
-export const covers = (window: Window, hours: { from: number }, undetailed: number) => hours.from >= window.start && undetailed == 0
+/** Whether a range lies inside the detail window (that no record of it was counted without detail is checked on the range's totals). */
+export const covers = (window: Window, hours: { from: number }) => hours.from >= window.start
 
 /** The sentence of an answer the detail tier cannot give: what needed it, why, and what to do. */
 export function unavailable(what: string, site: string, range: DateRange, window: Window, undetailed: number): string {
-  const raise = `quietcount sites set ${site} --detail-days N (at most 760)`
-  if (window.days == 0) return `${what} need the detail tier, which this site does not keep (its detail window is 0 days); to keep it from now on: quietcount sites set ${site} --detail-days 62.`
+  const raise = `quietcount sites set ${site} --detail-days N (at most ${MAX_DETAIL_DAYS})`
+  if (window.days == 0) return `${what} need the detail tier, which this site does not keep (its detail window is 0 days); to keep it from now on: quietcount sites set ${site} --detail-days ${DEFAULT_DETAIL_DAYS}.`
   if (window.from === null || range.from < window.from) {
     const held = window.from === null ? 'holds no day yet' : `holds the days from ${window.from}`
     return `${what} need the detail tier, which keeps ${window.days} days and ${held}; this range starts ${range.from}. Choose a range inside it, or at most one filter; to keep detail longer: ${raise}.`

@@ -93,7 +93,7 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   const undetailed = (range: DateRange) => n(undetailedOf.get(range.from + range.to)?.()[0]?.undetailed)
   const mayUseDetail = (range: DateRange) => {
     const hours = hoursOfRange(range)
-    if (!covers(window, hours, 0)) return false
+    if (!covers(window, hours)) return false
     undetailedOf.set(range.from + range.to, ask({ site, parts: [{ table: 'totals', ...hours }] }))
     return true
   }

@@ -91,8 +91,10 @@ export interface DailyRow {
 export function unpackedRows(
   events: { site: string; hour: number; name: string; props: string; events: number }[],
   consents: { site: string; hour: number; categories: string; count: number }[],
-  dayOf: (site: string, hour: number) => number,
+  calendar: CalendarRow[],
 ): DailyRow[] {
+  const days = new Map(calendar.map((c) => [`${c.site}\u0000${c.hour}`, c.day]))
+  const dayOf = (site: string, hour: number) => days.get(`${site}\u0000${hour}`)!
   const rows = new Map<string, DailyRow>()
   const add = (row: DailyRow) => {
     const key = JSON.stringify([row.site, row.day, row.dimension, row.parent, row.value])

@@ -70,11 +70,10 @@ export const migration: Migration<ClickHouseContext> = {
     await command(`INSERT INTO ${db}.daily (site, day, dimension, parent, value, decisions, _writes) SELECT site, day, 'decision', '', decision, sum(count), 1 ${perDay('v2_consents')} GROUP BY site, day, decision`)
     // Every record of a local day, under the dimension `total`.
     await command(`INSERT INTO ${db}.daily (site, day, dimension, parent, value, ${PAGE_COUNTERS.join(', ')}, events, _writes) SELECT site, day, 'total', '', '', ${sums([...PAGE_COUNTERS, 'events'])}, 1 ${perDay('totals')} GROUP BY site, day`)
-    const days = new Map(calendar.map((c) => [`${c.site}\u0000${c.hour}`, c.day]))
     const unpacked = unpackedRows(
       (await rows(`SELECT site, hour, name, props, sum(count) AS events FROM ${db}.v2_events WHERE props NOT IN ('', '{}') GROUP BY site, hour, name, props`)) as never,
       (await rows(`SELECT site, hour, categories, sum(count) AS count FROM ${db}.v2_consents WHERE categories NOT IN ('', '{}') GROUP BY site, hour, categories`)) as never,
-      (site, hour) => days.get(`${site}\u0000${hour}`)!,
+      calendar,
     )
     if (unpacked.length) await insert('daily', unpacked.map((row) => ({ ...row, _writes: 1 })) as never)
     await command(

@@ -17,11 +17,10 @@ export const migration: Migration<PostgresContext> = {
     const column = <K extends keyof (typeof calendar)[number]>(key: K) => calendar.map((c) => c[key])
     await query('INSERT INTO v3_calendar SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])', [column('site'), column('hour'), column('day'), column('month')])
     for (const sql of fill) await query(sql)
-    const days = new Map(calendar.map((c) => [`${c.site}\u0000${c.hour}`, c.day]))
     const unpacked = unpackedRows(
       (await query("SELECT site, hour, name, props, SUM(events) AS events FROM detail_events WHERE props NOT IN ('', '{}') GROUP BY site, hour, name, props")) as never,
       (await query("SELECT site, hour, categories, SUM(count) AS count FROM consents WHERE categories NOT IN ('', '{}') GROUP BY site, hour, categories")) as never,
-      (site, hour) => days.get(`${site}\u0000${hour}`)!,
+      calendar,
     )
     const of = <K extends keyof (typeof unpacked)[number]>(key: K) => unpacked.map((r) => r[key])
     await query(

@@ -1,5 +1,5 @@
 import type { Migration } from '../../migrate.js'
-import { type CalendarRow, calendarRows, sqlSteps, unpackedRows } from '../../migrations/003-two-tiers.js'
+import { calendarRows, sqlSteps, unpackedRows } from '../../migrations/003-two-tiers.js'
 import type { SqliteContext } from './context.js'
 
 /** Version 3: the detail tier and the marginal tier (../../migrations/003-two-tiers.ts). Frozen. */
@@ -15,11 +15,10 @@ export const migration: Migration<SqliteContext> = {
     const insertDay = db.prepare('INSERT INTO v3_calendar (site, hour, day, month) VALUES (?, ?, ?, ?)')
     calendar.forEach((c) => insertDay.run(c.site, c.hour, c.day, c.month))
     fill.forEach((sql) => db.exec(sql))
-    const days = new Map(calendar.map((c: CalendarRow) => [`${c.site}\u0000${c.hour}`, c.day]))
     const unpacked = unpackedRows(
       db.prepare("SELECT site, hour, name, props, SUM(events) AS events FROM detail_events WHERE props NOT IN ('', '{}') GROUP BY site, hour, name, props").all() as never,
       db.prepare("SELECT site, hour, categories, SUM(count) AS count FROM consents WHERE categories NOT IN ('', '{}') GROUP BY site, hour, categories").all() as never,
-      (site, hour) => days.get(`${site}\u0000${hour}`)!,
+      calendar,
     )
     const insertRow = db.prepare('INSERT INTO daily (site, day, dimension, parent, value, events, decisions) VALUES (?, ?, ?, ?, ?, ?, ?)')
     unpacked.forEach((r) => insertRow.run(r.site, r.day, r.dimension, r.parent, r.value, r.events, r.decisions))
