@@ -39,7 +39,11 @@ export async function measureDashboardLoad(dir: string, periods: string[], loads
           sessionStorage.setItem('quietcount-token', secret)
           const w = window as unknown as { filledAt?: number }
           const check = () => {
-            const filled = document.querySelector('.top-line') && document.querySelector('.uplot') && document.querySelectorAll('section.panel').length > 0 && !document.querySelector('section.panel [role=status]')
+            const filled =
+              document.querySelector('.top-line') &&
+              document.querySelector('.uplot') &&
+              document.querySelectorAll('section.panel').length > 0 &&
+              !document.querySelector('section.panel [role=status]')
             if (filled) w.filledAt = performance.now()
             else requestAnimationFrame(check)
           }

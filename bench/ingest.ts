@@ -1,10 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process'
-import { promisify } from 'node:util'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { round } from './machine.js'
 import { startServe } from './serve.js'
 
@@ -64,9 +64,22 @@ async function collector(name: string, store: string, seconds: number, connectio
   try {
     const r = await load(url, seconds, connections)
     await stop()
-    const report = JSON.parse(execFileSync(process.execPath, [cli, 'report', '--site', 'bench.test', '--period', '7d', '--format', 'json', ...args], { encoding: 'utf8' })) as { metrics: { pageviews: number } }
+    const report = JSON.parse(execFileSync(process.execPath, [cli, 'report', '--site', 'bench.test', '--period', '7d', '--format', 'json', ...args], { encoding: 'utf8' })) as {
+      metrics: { pageviews: number }
+    }
     const stored = report.metrics.pageviews
-    return { target: `QuietCount collector, ${name}`, rps: round(r.rps, 0), p50: r.p50, p97_5: r.p97_5, p99: r.p99, acknowledged: r.ok, refused: r.notOk, sent: r.sent, stored, kept: r.notOk == 0 && r.ok * r.viewsPerBeacon <= stored && stored <= r.sent * r.viewsPerBeacon }
+    return {
+      target: `QuietCount collector, ${name}`,
+      rps: round(r.rps, 0),
+      p50: r.p50,
+      p97_5: r.p97_5,
+      p99: r.p99,
+      acknowledged: r.ok,
+      refused: r.notOk,
+      sent: r.sent,
+      stored,
+      kept: r.notOk === 0 && r.ok * r.viewsPerBeacon <= stored && stored <= r.sent * r.viewsPerBeacon,
+    }
   } finally {
     server.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })

@@ -7,8 +7,22 @@ const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Geck
 // Realistic beacons: one page view each, on 20 paths, some from a referrer or a campaign.
 const bodies = Array.from({ length: 20 }, (_, i) =>
   JSON.stringify({
-    v: 1, site: 'bench.test', tz: ['Europe/Madrid', 'America/New_York', 'Asia/Tokyo'][i % 3], lang: i % 2 ? 'es' : 'en', screen: i % 3 ? 'desktop' : 'mobile',
-    pages: [{ path: `/section-${i % 5}/page-${i}`, ...(i % 4 == 0 && { ref: 'news.example' }), ...(i % 7 == 0 && { source: 'newsletter', medium: 'email', campaign: 'spring' }), flags: i % 2 ? 7 : 0, views: 1, seconds: i, scroll: 50 }],
+    v: 1,
+    site: 'bench.test',
+    tz: ['Europe/Madrid', 'America/New_York', 'Asia/Tokyo'][i % 3],
+    lang: i % 2 ? 'es' : 'en',
+    screen: i % 3 ? 'desktop' : 'mobile',
+    pages: [
+      {
+        path: `/section-${i % 5}/page-${i}`,
+        ...(i % 4 === 0 && { ref: 'news.example' }),
+        ...(i % 7 === 0 && { source: 'newsletter', medium: 'email', campaign: 'spring' }),
+        flags: i % 2 ? 7 : 0,
+        views: 1,
+        seconds: i,
+        scroll: 50,
+      },
+    ],
   }),
 )
 const result = await autocannon({
@@ -17,4 +31,17 @@ const result = await autocannon({
   connections: Number(connections),
   requests: bodies.map((body) => ({ method: 'POST', path: '/api/collect', body, headers: { 'content-type': 'text/plain', 'user-agent': UA } })),
 })
-console.log(JSON.stringify({ rps: result.requests.average, sent: result.requests.sent, ok: result['2xx'], notOk: result.non2xx, errors: result.errors, timeouts: result.timeouts, p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, viewsPerBeacon: 1 }))
+console.log(
+  JSON.stringify({
+    rps: result.requests.average,
+    sent: result.requests.sent,
+    ok: result['2xx'],
+    notOk: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    p50: result.latency.p50,
+    p97_5: result.latency.p97_5,
+    p99: result.latency.p99,
+    viewsPerBeacon: 1,
+  }),
+)

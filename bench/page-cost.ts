@@ -17,7 +17,7 @@ import { median, round } from './machine.js'
  */
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
-const TEXT = '<h1>A civic organisation</h1>' + '<p>We publish our minutes, our accounts and our events. Join us.</p>'.repeat(20)
+const TEXT = `<h1>A civic organisation</h1>${'<p>We publish our minutes, our accounts and our events. Join us.</p>'.repeat(20)}`
 
 export const VARIANTS = {
   empty: { head: '', banner: '' },
@@ -60,12 +60,16 @@ function serve(plausible: string) {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     const variant = /^\/page\/([\w+]+)$/.exec(path)?.[1] as Variant | undefined
     if (variant && variant in VARIANTS) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bench</title>${VARIANTS[variant].head}</head><body>${TEXT}</body></html>`)
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bench</title>${VARIANTS[variant].head}</head><body>${TEXT}</body></html>`)
     } else if (files[path]) {
       res.writeHead(200, { 'content-type': files[path]![1], 'cache-control': 'no-store' }).end(files[path]![0])
     } else res.writeHead(path.startsWith('/api/') ? 204 : 404).end()
   })
-  return new Promise<{ url: string; close: () => void }>((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() })))
+  return new Promise<{ url: string; close: () => void }>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() })),
+  )
 }
 
 export interface PageCost {
@@ -98,14 +102,15 @@ export async function measurePageCost(loads: number, plausible: string): Promise
           ${banner ? `const look = () => { const b = ${banner}; if (b && b.getClientRects().length && getComputedStyle(b).visibility != 'hidden') window.__banner = performance.now(); else requestAnimationFrame(look) }; requestAnimationFrame(look)` : ''}
         `)
         await page.goto(`${site.url}/page/${variant}`, { waitUntil: 'load' })
-        if (banner) await page.waitForFunction('window.__banner !== undefined', undefined, { timeout: 10_000 }).catch(async (error: Error) => {
-          throw new Error(`${variant}: no banner became visible (${error.message}); page text: ${(await page.innerText('body')).slice(0, 200)}`)
-        })
+        if (banner)
+          await page.waitForFunction('window.__banner !== undefined', undefined, { timeout: 10_000 }).catch(async (error: Error) => {
+            throw new Error(`${variant}: no banner became visible (${error.message}); page text: ${(await page.innerText('body')).slice(0, 200)}`)
+          })
         await page.waitForTimeout(300)
         const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]))
         const measured = (await page.evaluate('({ longTasks: window.__longTasks, banner: window.__banner })')) as { longTasks: number; banner?: number }
         await context.close()
-        if (i == 0) continue // the first round warms the browser and the server
+        if (i === 0) continue // the first round warms the browser and the server
         const s = samples.get(variant) ?? { script: [], longTasks: [], banner: [], bytes: [] }
         s.script.push((metrics.ScriptDuration ?? 0) * 1000)
         s.longTasks.push(measured.longTasks)

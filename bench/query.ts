@@ -37,7 +37,13 @@ export interface Seeded {
  * `after(day, rows)` after each day so that a caller can copy some days elsewhere. The last
  * `ingestedDays` days go through ingest; then the window is expired as the collector does.
  */
-export async function seedYear(stores: Store[], scale: Scale, days: number, ingestedDays: number, after?: (index: number, rows: Awaited<ReturnType<typeof ingestedDay>>['rows']) => Promise<void>): Promise<Seeded> {
+export async function seedYear(
+  stores: Store[],
+  scale: Scale,
+  days: number,
+  ingestedDays: number,
+  after?: (index: number, rows: Awaited<ReturnType<typeof ingestedDay>>['rows']) => Promise<void>,
+): Promise<Seeded> {
   const { perMonth } = SCALES[scale]
   const started = Date.now()
   const seeded: Seeded = { pageviews: 0, rows: 0, ingestedDays: 0, drawnDays: 0, seconds: 0 }

@@ -26,14 +26,27 @@ export interface Responsiveness {
 
 export async function measureResponsiveness(storeUrl: string, dir: string, view: string[], beacons: number): Promise<Responsiveness> {
   const config = join(dir, 'responsiveness.json')
-  writeFileSync(config, JSON.stringify({ sites: [{ id: SITE.id, origins: [], timezone: SITE.timezone, shares: [], detailDays: DETAIL_DAYS }], tokens: [{ hash: hashToken('bench-token'), site: '*', created: new Date().toISOString() }] }))
+  writeFileSync(
+    config,
+    JSON.stringify({
+      sites: [{ id: SITE.id, origins: [], timezone: SITE.timezone, shares: [], detailDays: DETAIL_DAYS }],
+      tokens: [{ hash: hashToken('bench-token'), site: '*', created: new Date().toISOString() }],
+    }),
+  )
   const { url, stop } = await startServe(['--rate-limit', '0', '--store', storeUrl, '--config', config], { cwd: dir })
   try {
-    const body = JSON.stringify({ v: 1, site: SITE.id, tz: 'Europe/Madrid', lang: 'es', screen: 'desktop', pages: [{ path: '/responsiveness', flags: 7, views: 1, seconds: 3, scroll: 50 }] })
+    const body = JSON.stringify({
+      v: 1,
+      site: SITE.id,
+      tz: 'Europe/Madrid',
+      lang: 'es',
+      screen: 'desktop',
+      pages: [{ path: '/responsiveness', flags: 7, views: 1, seconds: 3, scroll: 50 }],
+    })
     const ack = async () => {
       const started = performance.now()
       const response = await fetch(`${url}/api/collect`, { method: 'POST', body, headers: { 'content-type': 'text/plain', 'user-agent': UA } })
-      if (response.status != 204) throw new Error(`beacon answered ${response.status}`)
+      if (response.status !== 204) throw new Error(`beacon answered ${response.status}`)
       return performance.now() - started
     }
     const series = async () => {
@@ -51,11 +64,13 @@ export async function measureResponsiveness(storeUrl: string, dir: string, view:
     const views = (async () => {
       while (running) {
         const started = performance.now()
-        await Promise.all(view.map(async (params) => {
-          const response = await fetch(`${url}/api/stats?site=${SITE.id}&${params}`, { headers: { authorization: 'Bearer bench-token' } })
-          if (!response.ok) throw new Error(`stats answered ${response.status}: ${await response.text()}`)
-          await response.arrayBuffer()
-        }))
+        await Promise.all(
+          view.map(async (params) => {
+            const response = await fetch(`${url}/api/stats?site=${SITE.id}&${params}`, { headers: { authorization: 'Bearer bench-token' } })
+            if (!response.ok) throw new Error(`stats answered ${response.status}: ${await response.text()}`)
+            await response.arrayBuffer()
+          }),
+        )
         viewTimes.push(performance.now() - started)
       }
     })()

@@ -8,7 +8,7 @@ import { type DashboardLoad, measureDashboardLoad } from './dashboard-load.js'
 import { measureIngest } from './ingest.js'
 import { machine, round } from './machine.js'
 import { measurePageCost } from './page-cost.js'
-import { PAGES, type Scale, SCALES, type Seeded, seedYear, timeView, viewRequests } from './query.js'
+import { PAGES, SCALES, type Scale, type Seeded, seedYear, timeView, viewRequests } from './query.js'
 import { measureResponsiveness, type Responsiveness } from './responsiveness.js'
 import { measureSizes } from './size.js'
 import { type StoreKind, type TierSizes, tierSizes } from './storage.js'
@@ -23,7 +23,18 @@ const quick = process.argv.includes('--quick')
 // Quick: SQLite alone, and a year whose last week only goes through ingest (the rest drawn).
 const plan = quick
   ? { loads: 3, ingestSeconds: 3, connections: 400, queryRuns: 2, days: 365, ingestedDays: 7, filteredRange: 'period=7d', dashboardLoads: 3, beacons: 15, stores: ['sqlite'] }
-  : { loads: 20, ingestSeconds: 10, connections: 400, queryRuns: 5, days: 365, ingestedDays: 62, filteredRange: 'period=30d', dashboardLoads: 10, beacons: 40, stores: ['sqlite', 'postgres', 'clickhouse'] }
+  : {
+      loads: 20,
+      ingestSeconds: 10,
+      connections: 400,
+      queryRuns: 5,
+      days: 365,
+      ingestedDays: 62,
+      filteredRange: 'period=30d',
+      dashboardLoads: 10,
+      beacons: 40,
+      stores: ['sqlite', 'postgres', 'clickhouse'],
+    }
 
 /**
  * Today's figures, as the issue quotes them (bench/RESULTS.md of 2026-12-01, commit 469e2e9: a
@@ -31,18 +42,30 @@ const plan = quick
  * referrers and 6 browsers). Quoted for the side-by-side table, never measured here.
  */
 const BEFORE: Record<string, string> = {
-  'sqlite 1 M page views/month 12mo': '7,756 ms', 'sqlite 100 M page views/month 12mo': '29,008 ms',
-  'postgres 1 M page views/month 12mo': '3,686 ms', 'postgres 100 M page views/month 12mo': '13,863 ms',
-  'clickhouse 1 M page views/month 12mo': '1,193 ms', 'clickhouse 100 M page views/month 12mo': '2,760 ms',
-  'sqlite 1 M page views/month 30d': '584 ms', 'sqlite 100 M page views/month 30d': '2,515 ms',
-  'postgres 1 M page views/month 30d': '450 ms', 'postgres 100 M page views/month 30d': '5,773 ms',
-  'clickhouse 1 M page views/month 30d': '176 ms', 'clickhouse 100 M page views/month 30d': '370 ms',
+  'sqlite 1 M page views/month 12mo': '7,756 ms',
+  'sqlite 100 M page views/month 12mo': '29,008 ms',
+  'postgres 1 M page views/month 12mo': '3,686 ms',
+  'postgres 100 M page views/month 12mo': '13,863 ms',
+  'clickhouse 1 M page views/month 12mo': '1,193 ms',
+  'clickhouse 100 M page views/month 12mo': '2,760 ms',
+  'sqlite 1 M page views/month 30d': '584 ms',
+  'sqlite 100 M page views/month 30d': '2,515 ms',
+  'postgres 1 M page views/month 30d': '450 ms',
+  'postgres 100 M page views/month 30d': '5,773 ms',
+  'clickhouse 1 M page views/month 30d': '176 ms',
+  'clickhouse 100 M page views/month 30d': '370 ms',
   'dashboard 12mo': '5,200 ms',
 }
 /** The targets of issue 11, per view. */
 const TARGETS: Record<string, number> = {
-  'sqlite 1 M page views/month 12mo': 100, 'sqlite 100 M page views/month 12mo': 150, 'postgres 1 M page views/month 12mo': 150, 'postgres 100 M page views/month 12mo': 150,
-  'clickhouse 1 M page views/month 12mo': 150, 'clickhouse 100 M page views/month 12mo': 150, 'sqlite 1 M page views/month filtered': 500, 'dashboard 12mo': 300,
+  'sqlite 1 M page views/month 12mo': 100,
+  'sqlite 100 M page views/month 12mo': 150,
+  'postgres 1 M page views/month 12mo': 150,
+  'postgres 100 M page views/month 12mo': 150,
+  'clickhouse 1 M page views/month 12mo': 150,
+  'clickhouse 100 M page views/month 12mo': 150,
+  'sqlite 1 M page views/month filtered': 500,
+  'dashboard 12mo': 300,
 }
 // `-- --markdown`: rewrite bench/RESULTS.md from bench/results.json, after a change to its wording.
 if (process.argv.includes('--markdown')) {
@@ -57,12 +80,15 @@ log(`${quick ? 'quick' : 'full'} run on ${startedAt.cpu}, ${startedAt.cores} cor
 
 const dir = mkdtempSync(join(tmpdir(), 'quietcount-bench-'))
 const servers: Record<string, Server | string> = {}
-for (const [name, start] of [['postgres', startPostgres], ['clickhouse', startClickHouse]] as const) {
+for (const [name, start] of [
+  ['postgres', startPostgres],
+  ['clickhouse', startClickHouse],
+] as const) {
   servers[name] = await start().catch((error: Error) => error.message)
-  log(`${name}: ${typeof servers[name] == 'string' ? `NOT RUN: ${servers[name]}` : (servers[name] as Server).version}`)
+  log(`${name}: ${typeof servers[name] === 'string' ? `NOT RUN: ${servers[name]}` : (servers[name] as Server).version}`)
 }
 const storeUrls: Record<string, string> = { sqlite: 'sqlite:{dir}/bench.db' }
-for (const name of ['postgres', 'clickhouse']) if (typeof servers[name] != 'string') storeUrls[name] = (servers[name] as Server).url
+for (const name of ['postgres', 'clickhouse']) if (typeof servers[name] !== 'string') storeUrls[name] = (servers[name] as Server).url
 let databases = 0
 const fresh = (kind: string) => storeUrls[kind]!.replace('{dir}', mkdtempSync(join(dir, `${kind}-`))).replace('{db}', `qc_bench_${databases++}`)
 
@@ -74,7 +100,10 @@ try {
   for (const p of pages) log(`page ${p.variant}: script ${p.scriptMs} ms, long tasks ${p.longTaskMs} ms, banner ${p.bannerMs ?? '-'} ms, ${p.bytes} B`)
 
   const ingest = await measureIngest(storeUrls, plan.ingestSeconds, plan.connections)
-  for (const r of ingest) log(`ingest ${r.target}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.stored === undefined ? '' : `, stored ${r.stored} of ${r.sent} sent (${r.acknowledged} acknowledged before the end): ${r.kept ? 'acknowledged ≤ stored ≤ sent' : 'MISMATCH'}`}`)
+  for (const r of ingest)
+    log(
+      `ingest ${r.target}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.stored === undefined ? '' : `, stored ${r.stored} of ${r.sent} sent (${r.acknowledged} acknowledged before the end): ${r.kept ? 'acknowledged ≤ stored ≤ sent' : 'MISMATCH'}`}`,
+    )
 
   // Every store of a kind gets the same rows: the traffic is made once per scale and written to all.
   const kinds = Object.keys(storeUrls).filter((k) => plan.stores.includes(k)) as StoreKind[]
@@ -99,16 +128,27 @@ try {
       seeded[scale] = await seedYear(year, scale, plan.days, detailDays, async (index, rows) => {
         if (index >= plan.days - 30) for (const store of month) await store.write(rows)
       })
-      log(`seeded ${scale}: ${seeded[scale]!.pageviews.toLocaleString('en')} page views, ${seeded[scale]!.ingestedDays} days through ingest, ${seeded[scale]!.drawnDays} drawn, ${seeded[scale]!.rows.toLocaleString('en')} rows, ${seeded[scale]!.seconds} s`)
+      log(
+        `seeded ${scale}: ${seeded[scale]!.pageviews.toLocaleString('en')} page views, ${seeded[scale]!.ingestedDays} days through ingest, ${seeded[scale]!.drawnDays} drawn, ${seeded[scale]!.rows.toLocaleString('en')} rows, ${seeded[scale]!.seconds} s`,
+      )
     }
     for (const { kind, scale, months, url } of opened) {
       const sizes = await tierSizes(kind, url) // settles the store too, before its queries
       storage.push({ store: kind, scale, months, sizes })
-      log(`storage ${kind} ${scale} after ${months} month(s): detail ${sizes.detail.rows} rows ${sizes.detail.bytes} B, marginal ${sizes.marginal.rows} rows ${sizes.marginal.bytes} B`)
+      log(
+        `storage ${kind} ${scale} after ${months} month(s): detail ${sizes.detail.rows} rows ${sizes.detail.bytes} B, marginal ${sizes.marginal.rows} rows ${sizes.marginal.bytes} B`,
+      )
     }
-    for (const { kind, scale, store } of opened.filter((o) => o.months == 12)) {
-      const views: [string, string][] = [['12 months', 'period=12mo'], ['30 days', 'period=30d']]
-      if (SCALES[scale].detail) views.push([`${plan.filteredRange.slice(7)}, filtered by the top page`, `${plan.filteredRange}&filter=path:${PAGES.top}`], [`${plan.filteredRange.slice(7)}, filtered by the 20th page`, `${plan.filteredRange}&filter=path:${PAGES.typical}`])
+    for (const { kind, scale, store } of opened.filter((o) => o.months === 12)) {
+      const views: [string, string][] = [
+        ['12 months', 'period=12mo'],
+        ['30 days', 'period=30d'],
+      ]
+      if (SCALES[scale].detail)
+        views.push(
+          [`${plan.filteredRange.slice(7)}, filtered by the top page`, `${plan.filteredRange}&filter=path:${PAGES.top}`],
+          [`${plan.filteredRange.slice(7)}, filtered by the 20th page`, `${plan.filteredRange}&filter=path:${PAGES.typical}`],
+        )
       for (const [view, range] of views) {
         const timed = await timeView(store, scale, range, plan.queryRuns)
         queries.push({ store: kind, scale, view, ...timed })
@@ -119,42 +159,71 @@ try {
     for (const { store } of opened) await store.close()
   }
   // What follows runs on SQLite alone: the servers' background merges would only add noise.
-  for (const server of Object.values(servers)) if (typeof server != 'string') await server.stop()
-  const sqliteYear = opened.find((o) => o.kind == 'sqlite' && o.months == 12 && SCALES[o.scale].detail)
+  for (const server of Object.values(servers)) if (typeof server !== 'string') await server.stop()
+  const sqliteYear = opened.find((o) => o.kind === 'sqlite' && o.months === 12 && SCALES[o.scale].detail)
   if (sqliteYear) {
     responsiveness = await measureResponsiveness(sqliteYear.url, dir, viewRequests(`${plan.filteredRange}&filter=path:${PAGES.top}`), plan.beacons)
-    log(`beacons while views run (sqlite): idle p50 ${responsiveness.idle.p50} ms, during ${responsiveness.views} views (${responsiveness.viewMs} ms each) p50 ${responsiveness.busy.p50} ms, max ${responsiveness.busy.max} ms`)
+    log(
+      `beacons while views run (sqlite): idle p50 ${responsiveness.idle.p50} ms, during ${responsiveness.views} views (${responsiveness.viewMs} ms each) p50 ${responsiveness.busy.p50} ms, max ${responsiveness.busy.max} ms`,
+    )
   }
   const dashboard = await measureDashboardLoad(mkdtempSync(join(dir, 'demo-')), ['12mo', '30d'], plan.dashboardLoads)
   for (const d of dashboard.rows) log(`dashboard in Chromium, ${d.period}: filled ${d.p50} ms after navigation (${d.min}–${d.max})`)
 
   const finishedAt = machine()
-  const results = { quick, startedAt, finishedAt, seconds: Math.round((Date.now() - t0) / 1000), servers: Object.fromEntries(Object.entries(servers).map(([k, v]) => [k, typeof v == 'string' ? { missing: v } : { version: v.version }])), sizes: sizes.rows, pages, ingest, seeded, queries, storage, responsiveness, dashboard }
-  writeFileSync('bench/results.json', JSON.stringify(results, null, 2) + '\n')
+  const results = {
+    quick,
+    startedAt,
+    finishedAt,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    servers: Object.fromEntries(Object.entries(servers).map(([k, v]) => [k, typeof v === 'string' ? { missing: v } : { version: v.version }])),
+    sizes: sizes.rows,
+    pages,
+    ingest,
+    seeded,
+    queries,
+    storage,
+    responsiveness,
+    dashboard,
+  }
+  writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync('bench/RESULTS.md', markdown(results))
   log(`done in ${results.seconds} s: bench/RESULTS.md, bench/results.json`)
 } finally {
-  for (const server of Object.values(servers)) if (typeof server != 'string') await server.stop()
+  for (const server of Object.values(servers)) if (typeof server !== 'string') await server.stop()
   rmSync(dir, { recursive: true, force: true })
 }
 
 function markdown(r: {
-  quick: boolean; startedAt: ReturnType<typeof machine>; finishedAt: ReturnType<typeof machine>; seconds: number; servers: Record<string, { version?: string; missing?: string }>
-  sizes: Awaited<ReturnType<typeof measureSizes>>['rows']; pages: Awaited<ReturnType<typeof measurePageCost>>; ingest: Awaited<ReturnType<typeof measureIngest>>
-  seeded: Record<string, Seeded>; queries: { store: string; scale: string; view: string; ms: number; unavailable: number }[]; storage: { store: string; scale: string; months: number; sizes: TierSizes }[]
-  responsiveness?: Responsiveness; dashboard: { pageviews: number; rows: DashboardLoad[] }
+  quick: boolean
+  startedAt: ReturnType<typeof machine>
+  finishedAt: ReturnType<typeof machine>
+  seconds: number
+  servers: Record<string, { version?: string; missing?: string }>
+  sizes: Awaited<ReturnType<typeof measureSizes>>['rows']
+  pages: Awaited<ReturnType<typeof measurePageCost>>
+  ingest: Awaited<ReturnType<typeof measureIngest>>
+  seeded: Record<string, Seeded>
+  queries: { store: string; scale: string; view: string; ms: number; unavailable: number }[]
+  storage: { store: string; scale: string; months: number; sizes: TierSizes }[]
+  responsiveness?: Responsiveness
+  dashboard: { pageviews: number; rows: DashboardLoad[] }
 }) {
   const x = (a: number, b: number) => (b ? `${round(a / b, 2)}×` : '–')
   const n = (v: number) => v.toLocaleString('en')
-  const size = (name: string) => r.sizes.find((s) => s.name == name)!
-  const page = (variant: string) => r.pages.find((p) => p.variant == variant)!
+  const size = (name: string) => r.sizes.find((s) => s.name === name)!
+  const page = (variant: string) => r.pages.find((p) => p.variant === variant)!
   const empty = page('empty')
   const ceiling = r.ingest[0]!
   const lines = [
     '# Benchmarks',
     '',
     `${r.quick ? 'Quick' : 'Full'} run of \`npm run bench${r.quick ? ' -- --quick' : ''}\`, ${r.startedAt.date} (${r.seconds} s), on ${r.startedAt.cpu}, ${r.startedAt.cores} cores, ${r.startedAt.memoryGiB} GiB, Node ${r.startedAt.node}.`,
-    `Load average at start ${r.startedAt.load.join(' ')}, at the end ${r.finishedAt.load.join(' ')} (other work on the machine shows here). Stores: SQLite (better-sqlite3), ${Object.entries(r.servers).map(([k, v]) => (v.version ?? `${k} NOT RUN: ${v.missing}`)).join(', ')}.`,
+    `Load average at start ${r.startedAt.load.join(' ')}, at the end ${r.finishedAt.load.join(' ')} (other work on the machine shows here). Stores: SQLite (better-sqlite3), ${Object.entries(
+      r.servers,
+    )
+      .map(([k, v]) => v.version ?? `${k} NOT RUN: ${v.missing}`)
+      .join(', ')}.`,
     'Absolute times drift on a shared machine; the ratios, measured side by side in this run, are the result.',
     '',
     '## 1. Bundle size',
@@ -172,7 +241,9 @@ function markdown(r: {
     '',
     '| page | script ms | added script ms | long tasks ms | banner visible ms | bytes | added bytes |',
     '|---|---|---|---|---|---|---|',
-    ...r.pages.map((p) => `| ${p.variant} | ${p.scriptMs} | ${round(p.scriptMs - empty.scriptMs)} | ${p.longTaskMs} | ${p.bannerMs ?? '–'} | ${n(p.bytes)} | ${n(p.bytes - empty.bytes)} |`),
+    ...r.pages.map(
+      (p) => `| ${p.variant} | ${p.scriptMs} | ${round(p.scriptMs - empty.scriptMs)} | ${p.longTaskMs} | ${p.bannerMs ?? '–'} | ${n(p.bytes)} | ${n(p.bytes - empty.bytes)} |`,
+    ),
     '',
     ...['plausible+cookieconsent', 'klaro'].map((peer) => {
       const q = page('quietcount')
@@ -188,13 +259,19 @@ function markdown(r: {
     '',
     '| target | req/s | of ceiling | p50 ms | p97.5 ms | p99 ms | sent | acknowledged in the run | refused | stored page views | acknowledged ≤ stored ≤ sent |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...r.ingest.map((i) => `| ${i.target} | ${n(i.rps)} | ${x(i.rps, ceiling.rps)} | ${i.p50} | ${i.p97_5} | ${i.p99} | ${n(i.sent)} | ${n(i.acknowledged)} | ${n(i.refused)} | ${i.stored === undefined ? '–' : n(i.stored)} | ${i.kept === undefined ? '–' : i.kept ? 'yes' : '**no**'} |`),
+    ...r.ingest.map(
+      (i) =>
+        `| ${i.target} | ${n(i.rps)} | ${x(i.rps, ceiling.rps)} | ${i.p50} | ${i.p97_5} | ${i.p99} | ${n(i.sent)} | ${n(i.acknowledged)} | ${n(i.refused)} | ${i.stored === undefined ? '–' : n(i.stored)} | ${i.kept === undefined ? '–' : i.kept ? 'yes' : '**no**'} |`,
+    ),
     '',
     '## 4. Query latency',
     '',
     `A year of a site with real cardinality (bench/traffic.ts: paths 2,000 Zipf s = 1.1, referrers 300, sources 50, campaigns 20, countries 120, languages 40, screens 4, browsers 20 × 8 versions, OS 10, devices 3). ` +
       Object.entries(r.seeded)
-        .map(([scale, s]) => `${scale}: ${n(s.pageviews)} page views; ${s.ingestedDays ? `the last ${s.ingestedDays} days through the real ingest path (beaconRows, the group-commit merge, store writes; every tier), the ${s.drawnDays} before` : `all ${s.drawnDays} days`} drawn per dimension from the same distributions and written as ingest writes marginal rows`)
+        .map(
+          ([scale, s]) =>
+            `${scale}: ${n(s.pageviews)} page views; ${s.ingestedDays ? `the last ${s.ingestedDays} days through the real ingest path (beaconRows, the group-commit merge, store writes; every tier), the ${s.drawnDays} before` : `all ${s.drawnDays} days`} drawn per dimension from the same distributions and written as ingest writes marginal rows`,
+        )
         .join('; ') +
       '. The detail window is 62 days; at 100 M a month no detail is seeded (such a site keeps it on ClickHouse; 62 days would be about 200 M detail rows), so only unfiltered views are timed there.',
     `A view is what the dashboard asks: two requests at once (the top line with the previous period and the chart; every one of the ${16} panels, limit 10), through the stats model; median of ${r.quick ? 2 : 5} views after a warm-up. Stores settled first (SQLite vacuumed, PostgreSQL vacuumed and analysed, ClickHouse's parts merged). "Before" quotes the issue's figures of today's code (2026-12-01, a view of 8 breakdowns on data of 40 paths): not the same data, the order of magnitude.`,
@@ -202,7 +279,7 @@ function markdown(r: {
     '| store | traffic | view | ms | before | target | met |',
     '|---|---|---|---|---|---|---|',
     ...r.queries.map((q) => {
-      const key = `${q.store} ${q.scale} ${q.view.startsWith('12') ? '12mo' : q.view == '30 days' ? '30d' : 'filtered'}`
+      const key = `${q.store} ${q.scale} ${q.view.startsWith('12') ? '12mo' : q.view === '30 days' ? '30d' : 'filtered'}`
       const target = q.view.includes('20th') ? undefined : TARGETS[key]
       return `| ${q.store} | ${q.scale} | ${q.view} | ${q.ms}${q.unavailable ? ` (${q.unavailable} parts unavailable)` : ''} | ${BEFORE[key] ?? '–'} | ${target ? `≤ ${target} ms` : '–'} | ${target ? (q.ms <= target ? 'yes' : '**no**') : '–'} |`
     }),
@@ -228,7 +305,10 @@ function markdown(r: {
     '',
     '| view | ms | range | before | target | met |',
     '|---|---|---|---|---|---|',
-    ...r.dashboard.rows.map((d) => `| ${d.period} | ${d.p50} | ${d.min}–${d.max} | ${BEFORE[`dashboard ${d.period}`] ?? '–'} | ${TARGETS[`dashboard ${d.period}`] ? `≤ ${TARGETS[`dashboard ${d.period}`]} ms` : '–'} | ${TARGETS[`dashboard ${d.period}`] ? (d.p50 <= TARGETS[`dashboard ${d.period}`]! ? 'yes' : '**no**') : '–'} |`),
+    ...r.dashboard.rows.map(
+      (d) =>
+        `| ${d.period} | ${d.p50} | ${d.min}–${d.max} | ${BEFORE[`dashboard ${d.period}`] ?? '–'} | ${TARGETS[`dashboard ${d.period}`] ? `≤ ${TARGETS[`dashboard ${d.period}`]} ms` : '–'} | ${TARGETS[`dashboard ${d.period}`] ? (d.p50 <= TARGETS[`dashboard ${d.period}`]! ? 'yes' : '**no**') : '–'} |`,
+    ),
     '',
     '## 7. Storage per tier',
     '',
@@ -236,17 +316,26 @@ function markdown(r: {
     '',
     '| store | traffic | after | detail rows | detail bytes | marginal rows | marginal bytes |',
     '|---|---|---|---|---|---|---|',
-    ...r.storage.map((s) => `| ${s.store} | ${s.scale} | ${s.months} month${s.months > 1 ? 's' : ''} | ${n(s.sizes.detail.rows)} | ${n(s.sizes.detail.bytes)} | ${n(s.sizes.marginal.rows)} | ${n(s.sizes.marginal.bytes)} |`),
+    ...r.storage.map(
+      (s) =>
+        `| ${s.store} | ${s.scale} | ${s.months} month${s.months > 1 ? 's' : ''} | ${n(s.sizes.detail.rows)} | ${n(s.sizes.detail.bytes)} | ${n(s.sizes.marginal.rows)} | ${n(s.sizes.marginal.bytes)} |`,
+    ),
     '',
     ...[...new Set(r.storage.map((s) => s.store))].flatMap((store) =>
       [1, 12].map((months) => {
-        const [small, large] = ['1 M page views/month', '100 M page views/month'].map((scale) => r.storage.find((s) => s.store == store && s.months == months && s.scale == scale)!)
-        return small && large ? `${store}, after ${months} month${months > 1 ? 's' : ''}: 100× the traffic takes ${x(large.sizes.marginal.bytes, small.sizes.marginal.bytes)} the marginal tier's bytes (target ≤ 1.5×).` : ''
+        const [small, large] = ['1 M page views/month', '100 M page views/month'].map(
+          (scale) => r.storage.find((s) => s.store === store && s.months === months && s.scale === scale)!,
+        )
+        return small && large
+          ? `${store}, after ${months} month${months > 1 ? 's' : ''}: 100× the traffic takes ${x(large.sizes.marginal.bytes, small.sizes.marginal.bytes)} the marginal tier's bytes (target ≤ 1.5×).`
+          : ''
       }),
     ),
     ...[...new Set(r.storage.map((s) => s.store))].map((store) => {
-      const [one, twelve] = [1, 12].map((months) => r.storage.find((s) => s.store == store && s.months == months && s.scale == '1 M page views/month')!)
-      return one && twelve ? `${store}, 1 M a month: the detail tier holds ${n(one.sizes.detail.rows)} rows after a month and ${n(twelve.sizes.detail.rows)} after twelve (${x(twelve.sizes.detail.bytes, one.sizes.detail.bytes)} the bytes: the 62-day window, not the year).` : ''
+      const [one, twelve] = [1, 12].map((months) => r.storage.find((s) => s.store === store && s.months === months && s.scale === '1 M page views/month')!)
+      return one && twelve
+        ? `${store}, 1 M a month: the detail tier holds ${n(one.sizes.detail.rows)} rows after a month and ${n(twelve.sizes.detail.rows)} after twelve (${x(twelve.sizes.detail.bytes, one.sizes.detail.bytes)} the bytes: the 62-day window, not the year).`
+        : ''
     }),
     '',
   ]

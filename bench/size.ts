@@ -16,10 +16,11 @@ const file = (path: string) => readFileSync(path, 'utf8')
 
 /** plausible-tracker from npm, bundled as a site would: auto page views and outbound links. */
 async function plausibleBundle() {
-  const entry = "import Plausible from 'plausible-tracker'\nconst p = Plausible({ domain: 'bench.test', apiHost: '' })\np.enableAutoPageviews()\np.enableAutoOutboundTracking()\nwindow.plausible = p.trackEvent\n"
+  const entry =
+    "import Plausible from 'plausible-tracker'\nconst p = Plausible({ domain: 'bench.test', apiHost: '' })\np.enableAutoPageviews()\np.enableAutoOutboundTracking()\nwindow.plausible = p.trackEvent\n"
   const bundle = await rollup({
     input: 'entry',
-    plugins: [{ name: 'entry', resolveId: (id) => (id == 'entry' ? id : null), load: (id) => (id == 'entry' ? entry : null) }, nodeResolve()],
+    plugins: [{ name: 'entry', resolveId: (id) => (id === 'entry' ? id : null), load: (id) => (id === 'entry' ? entry : null) }, nodeResolve()],
   })
   const { output } = await bundle.generate({ format: 'iife' })
   await bundle.close()

@@ -20,16 +20,17 @@ export interface TierSizes {
  * measurement), ClickHouse's parts merged, SQLite vacuumed.
  */
 export async function settle(kind: StoreKind, url: string): Promise<void> {
-  if (kind == 'sqlite') {
+  if (kind === 'sqlite') {
     // Pages freed by expiry and upserts go back to the file, as a periodic VACUUM would.
     const db = new Database(url.replace(/^sqlite:/, ''))
     db.exec('VACUUM')
     db.close()
   }
-  if (kind == 'postgres') await postgres(url, (client) => client.query('VACUUM ANALYZE'))
-  if (kind == 'clickhouse') {
+  if (kind === 'postgres') await postgres(url, (client) => client.query('VACUUM ANALYZE'))
+  if (kind === 'clickhouse') {
     const { database, run } = clickhouse(url)
-    for (const table of (await run(`SELECT name FROM system.tables WHERE database = '${database}'`)).split('\n').filter(Boolean)) await run(`OPTIMIZE TABLE ${database}.${table} FINAL`)
+    for (const table of (await run(`SELECT name FROM system.tables WHERE database = '${database}'`)).split('\n').filter(Boolean))
+      await run(`OPTIMIZE TABLE ${database}.${table} FINAL`)
   }
 }
 
@@ -58,14 +59,19 @@ function clickhouse(url: string) {
 export async function tierSizes(kind: StoreKind, url: string): Promise<TierSizes> {
   await settle(kind, url)
   const perTable = new Map<string, { rows: number; bytes: number }>()
-  if (kind == 'sqlite') {
+  if (kind === 'sqlite') {
     const db = new Database(url.replace(/^sqlite:/, ''), { readonly: true })
     // dbstat: the pages each b-tree takes (WITHOUT ROWID tables are their own key index).
     for (const { name, bytes } of db.prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name').all() as { name: string; bytes: number }[]) {
-      if (Object.values(TIERS).flat().includes(name as never)) perTable.set(name, { rows: (db.prepare(`SELECT count(*) FROM ${name}`).pluck().get() as number), bytes })
+      if (
+        Object.values(TIERS)
+          .flat()
+          .includes(name as never)
+      )
+        perTable.set(name, { rows: db.prepare(`SELECT count(*) FROM ${name}`).pluck().get() as number, bytes })
     }
     db.close()
-  } else if (kind == 'postgres') {
+  } else if (kind === 'postgres') {
     await postgres(url, async (client) => {
       for (const table of Object.values(TIERS).flat()) {
         const { rows } = await client.query(`SELECT pg_total_relation_size('${table}')::bigint AS bytes, (SELECT count(*) FROM ${table})::bigint AS rows`)
@@ -74,12 +80,14 @@ export async function tierSizes(kind: StoreKind, url: string): Promise<TierSizes
     })
   } else {
     const { database, run } = clickhouse(url)
-    for (const line of (await run(`SELECT table, sum(rows), sum(bytes_on_disk) FROM system.parts WHERE database = '${database}' AND active GROUP BY table`)).split('\n').filter(Boolean)) {
+    for (const line of (await run(`SELECT table, sum(rows), sum(bytes_on_disk) FROM system.parts WHERE database = '${database}' AND active GROUP BY table`))
+      .split('\n')
+      .filter(Boolean)) {
       const [table, rows, bytes] = line.split('\t')
       perTable.set(table!, { rows: Number(rows), bytes: Number(bytes) })
     }
   }
-  const tier = (tables: readonly string[]) => tables.reduce((sum, t) => ({ rows: sum.rows + (perTable.get(t)?.rows ?? 0), bytes: sum.bytes + (perTable.get(t)?.bytes ?? 0) }), { rows: 0, bytes: 0 })
+  const tier = (tables: readonly string[]) =>
+    tables.reduce((sum, t) => ({ rows: sum.rows + (perTable.get(t)?.rows ?? 0), bytes: sum.bytes + (perTable.get(t)?.bytes ?? 0) }), { rows: 0, bytes: 0 })
   return { detail: tier(TIERS.detail), marginal: tier(TIERS.marginal) }
 }
-

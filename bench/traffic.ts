@@ -28,7 +28,11 @@ export function random(seed: number) {
 }
 
 /** A Zipf distribution over `values`: P(k) ∝ 1 / k^s. */
-const zipf = <T>(values: T[], s = 1.1) => weighted(values, values.map((_, k) => 1 / (k + 1) ** s))
+const zipf = <T>(values: T[], s = 1.1) =>
+  weighted(
+    values,
+    values.map((_, k) => 1 / (k + 1) ** s),
+  )
 
 /** Values drawn in proportion to their weights. */
 function weighted<T>(values: T[], weights: number[]) {
@@ -54,7 +58,28 @@ function weighted<T>(values: T[], weights: number[]) {
 }
 
 const list = (n: number, name: (k: number) => string) => Array.from({ length: n }, (_, k) => name(k))
-const BROWSERS = ['Chrome', 'Mobile Safari', 'Edge', 'Firefox', 'Samsung Browser', 'Safari', 'Opera', 'Chrome WebView', 'Brave', 'Yandex', 'UCBrowser', 'Vivaldi', 'DuckDuckGo', 'Silk', 'Whale', 'Facebook', 'Instagram', 'Chromium', 'Opera GX', 'Mobile Firefox']
+const BROWSERS = [
+  'Chrome',
+  'Mobile Safari',
+  'Edge',
+  'Firefox',
+  'Samsung Browser',
+  'Safari',
+  'Opera',
+  'Chrome WebView',
+  'Brave',
+  'Yandex',
+  'UCBrowser',
+  'Vivaldi',
+  'DuckDuckGo',
+  'Silk',
+  'Whale',
+  'Facebook',
+  'Instagram',
+  'Chromium',
+  'Opera GX',
+  'Mobile Firefox',
+]
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 export const MODEL = {
   // /section-7/page-123: 40 sections, as a site's folders.
@@ -67,14 +92,30 @@ export const MODEL = {
   language: zipf(list(40, (k) => LETTERS[k % 26]!.toLowerCase() + LETTERS[Math.floor(k / 26) + 10]!.toLowerCase())),
   screen: zipf(['desktop', 'mobile', 'laptop', 'tablet'], 1),
   browser: zipf(BROWSERS),
-  browser_version: zipf(list(8, (k) => String(131 - k)), 1),
+  browser_version: zipf(
+    list(8, (k) => String(131 - k)),
+    1,
+  ),
   os: zipf(['Windows', 'Android', 'iOS', 'Mac OS', 'Linux', 'Chrome OS', 'Ubuntu', 'Fedora', 'HarmonyOS', 'FreeBSD']),
   device: zipf(['desktop', 'mobile', 'tablet'], 1),
   event: zipf(['Signup', 'File Download', 'Outbound Link', 'Newsletter', '404', 'Donate', 'Search', 'Share', 'Contact', 'Play Video']),
   plan: zipf(['free', 'pro', 'team', 'enterprise']),
 }
 /** Time zones that map to a country the model names, so that ingest's time-zone → country step is real. */
-const ZONES = zipf(['Europe/Madrid', 'America/Mexico_City', 'America/Bogota', 'America/Argentina/Buenos_Aires', 'Europe/Paris', 'America/New_York', 'Europe/Berlin', 'Europe/London', 'America/Santiago', 'America/Lima', 'Asia/Tokyo', 'Australia/Sydney'])
+const ZONES = zipf([
+  'Europe/Madrid',
+  'America/Mexico_City',
+  'America/Bogota',
+  'America/Argentina/Buenos_Aires',
+  'Europe/Paris',
+  'America/New_York',
+  'Europe/Berlin',
+  'Europe/London',
+  'America/Santiago',
+  'America/Lima',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+])
 
 /** Shares of page views that start a visit, that are a visitor's first of the day, and of the month. */
 const VISIT = 0.45
@@ -90,7 +131,10 @@ export const viewsOfDay = (perMonth: number, day: number) => Math.round((perMont
 /** Share of a day's traffic in each local hour: low at night, highest in the afternoon. */
 const HOURS = Array.from({ length: 24 }, (_, h) => 0.3 + Math.max(0, Math.sin(((h - 6) / 18) * Math.PI)))
 const HOUR_TOTAL = HOURS.reduce((a, b) => a + b, 0)
-const HOUR_OF_DAY = weighted(HOURS.map((_, h) => h), HOURS)
+const HOUR_OF_DAY = weighted(
+  HOURS.map((_, h) => h),
+  HOURS,
+)
 
 /** The UTC hours of a local day. */
 const hoursOfDay = (date: string) => {
@@ -117,17 +161,23 @@ export function ingestedDay(date: string, views: number, seed: number, detailDay
       tz: ZONES.draw(next),
       lang: MODEL.language.draw(next),
       screen: MODEL.screen.draw(next) as Beacon['screen'],
-      pages: [{
-        path: MODEL.path.draw(next),
-        ...(entry && { ref: MODEL.referrer.draw(next) || undefined }),
-        ...(source && { source, medium: MODEL.medium.draw(next) || undefined, campaign: MODEL.campaign.draw(next) || undefined }),
-        flags: (entry ? 1 : 0) | (today ? 2 : 0) | (today && next() < NEW_MONTH ? 4 : 0),
-        views: 1,
-        seconds: Math.floor(next() * 80),
-        scroll: Math.floor(next() * 100),
-      }],
-      ...(next() < EVENTS && { events: [{ name: MODEL.event.draw(next), path: MODEL.path.draw(next), count: 1, ...(next() < 0.5 && { props: { plan: MODEL.plan.draw(next) } }) }] }),
-      ...(next() < CONSENTS && { consents: [{ decision: (['accept-all', 'reject-all', 'custom'] as const)[Math.floor(next() * 3)]!, categories: { analytics: next() < 0.6 }, count: 1 }] }),
+      pages: [
+        {
+          path: MODEL.path.draw(next),
+          ...(entry && { ref: MODEL.referrer.draw(next) || undefined }),
+          ...(source && { source, medium: MODEL.medium.draw(next) || undefined, campaign: MODEL.campaign.draw(next) || undefined }),
+          flags: (entry ? 1 : 0) | (today ? 2 : 0) | (today && next() < NEW_MONTH ? 4 : 0),
+          views: 1,
+          seconds: Math.floor(next() * 80),
+          scroll: Math.floor(next() * 100),
+        },
+      ],
+      ...(next() < EVENTS && {
+        events: [{ name: MODEL.event.draw(next), path: MODEL.path.draw(next), count: 1, ...(next() < 0.5 && { props: { plan: MODEL.plan.draw(next) } }) }],
+      }),
+      ...(next() < CONSENTS && {
+        consents: [{ decision: (['accept-all', 'reject-all', 'custom'] as const)[Math.floor(next() * 3)]!, categories: { analytics: next() < 0.6 }, count: 1 }],
+      }),
     }
     for (const row of beaconRows(beacon, client, hour, { timezone: SITE.timezone, detailDays })) mergeRow(merged, row)
   }
@@ -196,12 +246,31 @@ export function drawnDay(date: string, views: number, seed: number): { rows: Row
   const hours = hoursOfDay(date)
   const day0 = pageCounts(views)
   add('total', '', '', { ...day0, events })
-  const shares = split(next, views, hours.map((_, i) => HOURS[Math.floor((i * 24) / hours.length)]! / HOUR_TOTAL))
+  const shares = split(
+    next,
+    views,
+    hours.map((_, i) => HOURS[Math.floor((i * 24) / hours.length)]! / HOUR_TOTAL),
+  )
   hours.forEach((hour, i) => {
     const v = shares[i]!
     if (!v) return
     const part = (c: number) => Math.round((c * v) / Math.max(1, views))
-    rows.push({ table: 'totals', site: SITE.id, time: hour, dims: {}, counts: { views: v, visits: part(day0.visits), visitors_day: part(day0.visitors_day), visitors_month: part(day0.visitors_month), seconds: v * 40, scroll: v * 50, events: part(events), undetailed: v } })
+    rows.push({
+      table: 'totals',
+      site: SITE.id,
+      time: hour,
+      dims: {},
+      counts: {
+        views: v,
+        visits: part(day0.visits),
+        visitors_day: part(day0.visitors_day),
+        visitors_month: part(day0.visitors_month),
+        seconds: v * 40,
+        scroll: v * 50,
+        events: part(events),
+        undetailed: v,
+      },
+    })
   })
   return { rows, pageviews: views }
 }

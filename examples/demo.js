@@ -3,8 +3,14 @@
 const choice = localStorage.getItem('demo-consent')
 if (choice) window.quietcount?.consent(choice === 'yes')
 const on = (id, fn) => document.getElementById(id)?.addEventListener('click', fn)
-on('allow', () => { localStorage.setItem('demo-consent', 'yes'); quietcount.consent(true) })
-on('refuse', () => { localStorage.setItem('demo-consent', 'no'); quietcount.consent(false) })
+on('allow', () => {
+  localStorage.setItem('demo-consent', 'yes')
+  quietcount.consent(true)
+})
+on('refuse', () => {
+  localStorage.setItem('demo-consent', 'no')
+  quietcount.consent(false)
+})
 on('event', () => quietcount.track('Demo Button', { color: 'green' }))
 on('bad-event', () => quietcount.track('Demo Button', { email: 'jane@example.org' }))
 // The test sink lists the beacons it received; the collector (npm start) keeps only counts.

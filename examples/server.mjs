@@ -10,9 +10,20 @@ import { fileURLToPath } from 'node:url'
 import { parseBeacon } from '../dist/esm/protocol.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json', '.css': 'text/css', '.pdf': 'application/pdf' }
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.map': 'application/json',
+  '.css': 'text/css',
+  '.pdf': 'application/pdf',
+}
 // URL path prefix -> folder. node_modules/js-cookie serves the npm page's import map.
-const MOUNTS = [['/dist/', 'dist/'], ['/node_modules/js-cookie/', 'node_modules/js-cookie/'], ['/', 'examples/']]
+const MOUNTS = [
+  ['/dist/', 'dist/'],
+  ['/node_modules/js-cookie/', 'node_modules/js-cookie/'],
+  ['/', 'examples/'],
+]
 // Pages of the example site that have no file of their own.
 const ROUTES = { '/': 'index.html', '/example': 'index.html', '/join': 'join.html', '/files/report.pdf': 'report.pdf' }
 

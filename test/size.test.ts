@@ -17,7 +17,10 @@ describe.each(files)('%s', (file) => {
   it('is quoted in the README as measured (within 16 bytes), with its budget', () => {
     const row = readme.split('\n').find((line) => line.startsWith(`| \`${file}\``))
     expect(row, `README.md has no size row for ${file}`).toBeDefined()
-    const [gz, br, budget] = row!.split('|').slice(2, 5).map((cell) => Number(cell.replace(/[^\d]/g, '')))
+    const [gz, br, budget] = row!
+      .split('|')
+      .slice(2, 5)
+      .map((cell) => Number(cell.replace(/[^\d]/g, '')))
     expect(Math.abs(gz! - gzip(file))).toBeLessThanOrEqual(16)
     expect(Math.abs(br! - brotli(file))).toBeLessThanOrEqual(16)
     expect(budget).toBe(pkg.sizeBudgets[file])
@@ -34,6 +37,9 @@ describe.each(files.filter((file) => file.startsWith('dist/quietcount')))('%s', 
 })
 
 it('keeps the dashboard page, script and stylesheet together under 60 KB gzipped (issue 5)', () => {
-  const total = ['dist/dashboard/prefetch.js', 'dist/dashboard/dashboard.js', 'dist/dashboard/dashboard.css', 'dist/dashboard/index.html'].reduce((sum, file) => sum + gzip(file), 0)
+  const total = ['dist/dashboard/prefetch.js', 'dist/dashboard/dashboard.js', 'dist/dashboard/dashboard.css', 'dist/dashboard/index.html'].reduce(
+    (sum, file) => sum + gzip(file),
+    0,
+  )
   expect(total).toBeLessThan(60 * 1024)
 })

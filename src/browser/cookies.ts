@@ -69,8 +69,8 @@ export function valueSpace(declaration: CookieDeclaration, now = new Date()): st
   for (let age = -1; age <= declaration.days; age++) {
     const day = dayStamp(new Date(now.getFullYear(), now.getMonth(), now.getDate() - age))
     // A `day` has no categories: shifting by undefined is shifting by 0, one pass.
-    for (let bits = 0; bits >> (declaration as ConsentCookieDeclaration).categories == 0; bits++) {
-      values.push(declaration.value == 'day' ? day : `${declaration.revision}.${bits}.${day}`)
+    for (let bits = 0; bits >> (declaration as ConsentCookieDeclaration).categories === 0; bits++) {
+      values.push(declaration.value === 'day' ? day : `${declaration.revision}.${bits}.${day}`)
     }
   }
   return values
@@ -86,7 +86,7 @@ export interface CookieJar {
 
 /** A jar that enforces `declarations`; `granted` tells whether a consent category is granted now. */
 export function createCookieJar(declarations: readonly CookieDeclaration[], granted: (category: string) => boolean): CookieJar {
-  const find = (name: string) => declarations.find((d) => d.name == name)
+  const find = (name: string) => declarations.find((d) => d.name === name)
   return {
     get(name) {
       const declaration = find(name)
@@ -101,7 +101,7 @@ export function createCookieJar(declarations: readonly CookieDeclaration[], gran
           ? `value "${value}" is not a ${declaration.value}`
           : !granted(declaration.category) && `no consent for ${declaration.category}`
       if (refusal) console.warn(`quietcount: cookie "${name}" refused: ${refusal}`)
-      else Cookies.set(name, value, { expires: declaration!.days, path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' })
+      else Cookies.set(name, value, { expires: declaration!.days, path: '/', sameSite: 'Lax', secure: location.protocol === 'https:' })
       return !refusal
     },
     remove(name) {

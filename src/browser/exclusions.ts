@@ -23,7 +23,7 @@ export function blockReason(options: ExclusionOptions): string | undefined {
     ? 'excluded browser'
     : !options.ignoreGpc && nav.globalPrivacyControl
       ? 'Global Privacy Control'
-      : !options.ignoreDnt && nav.doNotTrack == '1'
+      : !options.ignoreDnt && nav.doNotTrack === '1'
         ? 'Do Not Track'
         : !options.allowAutomation && nav.webdriver
           ? 'automated browser'

@@ -16,7 +16,7 @@ const script = document.currentScript as HTMLScriptElement | null
 const config: Record<string, unknown> = {}
 const options: Record<string, unknown> = {}
 for (const [key, value = ''] of Object.entries(script?.dataset ?? {})) {
-  const parsed = value == '' || value == 'true' || (value != 'false' && (/^(params|downloads)$/.test(key) ? value.split(/\s*,\s*/) : value))
+  const parsed = value === '' || value === 'true' || (value !== 'false' && (/^(params|downloads)$/.test(key) ? value.split(/\s*,\s*/) : value))
   config[key] = parsed
   // data-consent-months → consentMonths → months
   const name = key.charAt(7).toLowerCase() + key.slice(8)
@@ -29,7 +29,7 @@ const json = document.getElementById((options.config as string) || 'quietcount-c
 delete options.config
 const pattern = (match: string) => (/^\/.+\/$/.test(match) ? new RegExp(match.slice(1, -1)) : match)
 const consent = createConsent({
-  ...(json && (JSON.parse(json, (key, value) => (key == 'cookies' ? value.map(pattern) : value)) as ConsentConfig)),
+  ...(json && (JSON.parse(json, (key, value) => (key === 'cookies' ? value.map(pattern) : value)) as ConsentConfig)),
   ...options,
   site: config.site as string,
   collector: config.collector as string,

@@ -9,7 +9,7 @@ import { createTracker, type TrackerConfig } from './tracker.js'
 const script = document.currentScript as HTMLScriptElement | null
 const config: Record<string, unknown> = {}
 for (const [key, value = ''] of Object.entries(script?.dataset ?? {})) {
-  config[key] = value == '' || value == 'true' || (value != 'false' && (/^(params|downloads)$/.test(key) ? value.split(/\s*,\s*/) : value))
+  config[key] = value === '' || value === 'true' || (value !== 'false' && (/^(params|downloads)$/.test(key) ? value.split(/\s*,\s*/) : value))
 }
 config.site ||= location.hostname.replace(/^www\./, '')
 config.collector ||= new URL('/api/collect', script?.src || location.href).href

@@ -1,5 +1,5 @@
 import { personalData, personalProp } from '../shared/personal-data.js'
-import { type Beacon, EVENT_NAME, FLAG, LANGUAGE, LIMITS, type PageRecord, PARAM_NAME, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, SITE_ID, TIME_ZONE } from '../shared/protocol.js'
+import { EVENT_NAME, FLAG, LANGUAGE, LIMITS, PARAM_NAME, type PageRecord, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, SITE_ID, TIME_ZONE } from '../shared/protocol.js'
 import { DEFAULT_PARAMS, referrerHost, scrubUrl } from '../shared/scrub-url.js'
 import { createBatch } from './batch.js'
 import { createCookieJar, LAST_VISIT } from './cookies.js'
@@ -77,7 +77,7 @@ const DOWNLOADS = 'pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,
  */
 export function createTracker(config: TrackerConfig): Tracker {
   // Server-side rendering imports and calls this too: there it does nothing.
-  if (typeof document == 'undefined') {
+  if (typeof document === 'undefined') {
     const inert = () => false
     return { pageview: inert, track: inert, notFound: inert, consent: inert, exclude: inert, flush: inert, stop: inert }
   }
@@ -88,17 +88,17 @@ export function createTracker(config: TrackerConfig): Tracker {
   if (!SITE_ID.test(site)) fail('site', site, 'lowercase letters, digits, dots and dashes')
   if (!Array.isArray(params) || !params.every((p) => PARAM_NAME.test(p))) fail('params', params, `a list of ${PARAM_NAME}`)
   let collector = config.collector ?? '/api/collect'
-  if (typeof collector == 'string') {
+  if (typeof collector === 'string') {
     try {
       collector = new URL(collector, location.href).href
     } catch {}
     if (!/^https?:/.test(collector as string)) fail('collector', collector, 'an http(s) URL or a function')
   }
   const downloads = config.downloads === true ? DOWNLOADS.split(',') : config.downloads || []
-  const log = (message: string) => console.info('quietcount: ' + message)
+  const log = (message: string) => console.info(`quietcount: ${message}`)
 
   let consent: boolean | undefined
-  const jar = createCookieJar([LAST_VISIT], (category) => category == 'necessary' || (category == 'analytics' && !!consent))
+  const jar = createCookieJar([LAST_VISIT], (category) => category === 'necessary' || (category === 'analytics' && !!consent))
   const allowed = () => (consent || (config.cookieless && consent !== false)) && !blockReason(config)
 
   const batch = createBatch()
@@ -178,7 +178,7 @@ export function createTracker(config: TrackerConfig): Tracker {
   const report = () => {
     const now = Date.now()
     if (visibleSince) visibleMs += now - visibleSince
-    visibleSince = document.visibilityState == 'visible' ? now : 0
+    visibleSince = document.visibilityState === 'visible' ? now : 0
     const seconds = Math.min(Math.floor(visibleMs / 1000) - sentSeconds, LIMITS.seconds)
     if (page && counted && allowed() && seconds + maxScroll > sentScroll) {
       batch.page({ ...page, views: 0, seconds, scroll: maxScroll - sentScroll })
@@ -199,15 +199,15 @@ export function createTracker(config: TrackerConfig): Tracker {
       const type = (performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined)?.type
       let internal
       try {
-        internal = new URL(document.referrer).host == location.host
+        internal = new URL(document.referrer).host === location.host
       } catch {}
-      if (!internal && type != 'reload' && type != 'back_forward') flags = FLAG.entry
+      if (!internal && type !== 'reload' && type !== 'back_forward') flags = FLAG.entry
       ref = referrerHost(document.referrer, location.hostname)
     }
     page = { ...scrubUrl(location.href, params, hash), ...(ref && { ref }), flags, views: 1, seconds: 0, scroll: 0 }
     currentPath = routePath()
     counted = false
-    visibleSince = document.visibilityState == 'visible' ? Date.now() : 0
+    visibleSince = document.visibilityState === 'visible' ? Date.now() : 0
     visibleMs = sentSeconds = maxScroll = sentScroll = 0
     // Reading scrollHeight now would force a layout in the middle of page load: measure the first
     // screenful once the next frame has been laid out (a page loaded in the background: once shown).
@@ -225,7 +225,7 @@ export function createTracker(config: TrackerConfig): Tracker {
     report()
     flush()
   }
-  listen(document, 'visibilitychange', () => (document.visibilityState == 'hidden' ? leave() : report()))
+  listen(document, 'visibilitychange', () => (document.visibilityState === 'hidden' ? leave() : report()))
   listen(window, 'pagehide', leave)
   listen(window, 'scroll', measureScroll)
 
@@ -233,7 +233,7 @@ export function createTracker(config: TrackerConfig): Tracker {
     const onClick = (event: Event) => {
       const link = (event.target as Element).closest?.('a[href]') as HTMLAnchorElement | null
       if (!link || (event as MouseEvent).button > 1 || !/^https?:$/.test(link.protocol)) return
-      const external = link.host != location.host
+      const external = link.host !== location.host
       const url = ((external ? link.hostname : '') + scrubUrl(link.href, []).path).slice(0, LIMITS.propValue)
       const extension = /\.(\w+)$/.exec(link.pathname)?.[1]!.toLowerCase()
       if (downloads.includes(extension!)) track('File Download', { url })
@@ -249,13 +249,13 @@ export function createTracker(config: TrackerConfig): Tracker {
       log(`this browser is ${excluded ? '' : 'no longer '}excluded`)
     } catch {}
   }
-  if (location.hash == '#quietcount-exclude') exclude(true)
-  if (location.hash == '#quietcount-include') exclude(false)
+  if (location.hash === '#quietcount-exclude') exclude(true)
+  if (location.hash === '#quietcount-include') exclude(false)
   const reason = blockReason(config)
   if (reason) log(`not counting (${reason})`)
 
   if (!config.manual) {
-    const navigated = () => routePath() != currentPath && pageview()
+    const navigated = () => routePath() !== currentPath && pageview()
     for (const method of ['pushState', 'replaceState'] as const) {
       const original = history[method]
       history[method] = function (this: History, ...args: Parameters<History['pushState']>) {

@@ -15,12 +15,20 @@ import type { Beacon, PageRecord } from '../shared/protocol.js'
 
 export const DEMO_SITES: (Site & { visitsPerDay: number; pages: string[]; zones: string[] })[] = [
   {
-    id: 'demo-civic.test', origins: [], timezone: 'Europe/Madrid', shares: [], visitsPerDay: 220,
+    id: 'demo-civic.test',
+    origins: [],
+    timezone: 'Europe/Madrid',
+    shares: [],
+    visitsPerDay: 220,
     pages: ['/', '/about', '/news', '/news/annual-report-2026', '/events', '/volunteer', '/join', '/contact', '/privacy', '/es/', '/es/noticias'],
     zones: ['Europe/Madrid', 'Europe/Madrid', 'Europe/Madrid', 'Atlantic/Canary', 'America/Mexico_City', 'Europe/Paris', 'America/Bogota'],
   },
   {
-    id: 'demo-blog.test', origins: [], timezone: 'America/New_York', shares: [], visitsPerDay: 90,
+    id: 'demo-blog.test',
+    origins: [],
+    timezone: 'America/New_York',
+    shares: [],
+    visitsPerDay: 90,
     pages: ['/', '/posts/quiet-analytics', '/posts/cookie-banners', '/posts/sqlite-at-scale', '/tags/privacy', '/about', '/feed.xml'],
     zones: ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Asia/Tokyo', 'Australia/Sydney'],
   },
@@ -71,7 +79,7 @@ export async function seedDemo(store: Store, { seed = 1, days = 365, now = Date.
     for (let hour = firstHour + day * 24; hour < firstHour + (day + 1) * 24; hour++) {
       const date = new Date(hour * 3_600_000)
       const growth = 0.6 + (0.4 * (hour - firstHour)) / (lastHour - firstHour)
-      const weekday = date.getUTCDay() % 6 == 0 ? 0.65 : 1
+      const weekday = date.getUTCDay() % 6 === 0 ? 0.65 : 1
       for (const site of DEMO_SITES) {
         // Traffic follows the site's daytime: low at night, highest mid-afternoon.
         const local = (date.getUTCHours() + (site.timezone.startsWith('America') ? -5 : 1) + 24) % 24
@@ -85,7 +93,7 @@ export async function seedDemo(store: Store, { seed = 1, days = 365, now = Date.
           const views = 1 + Math.floor(next() ** 2 * 5)
           const pages: PageRecord[] = []
           for (let i = 0; i < views; i++) {
-            const entry = i == 0
+            const entry = i === 0
             pages.push({
               path: popular(site.pages),
               ...(entry && ref && { ref }),
@@ -101,10 +109,12 @@ export async function seedDemo(store: Store, { seed = 1, days = 365, now = Date.
             site: site.id,
             tz: pick(site.zones),
             lang: site.id.startsWith('demo-civic') && next() < 0.6 ? 'es' : 'en',
-            screen: pick(SCREENS[client.device == 'desktop' ? 'desktop' : 'mobile']),
+            screen: pick(SCREENS[client.device === 'desktop' ? 'desktop' : 'mobile']),
             pages,
             ...(next() < 0.05 && { events: [{ name: pick(['Signup', 'File Download', 'Outbound Link']), path: pages[0]!.path, count: 1 }] }),
-            ...(next() < 0.3 && { consents: [{ decision: pick(['accept-all', 'accept-all', 'reject-all', 'custom'] as const), categories: { analytics: next() < 0.6 }, count: 1 }] }),
+            ...(next() < 0.3 && {
+              consents: [{ decision: pick(['accept-all', 'accept-all', 'reject-all', 'custom'] as const), categories: { analytics: next() < 0.6 }, count: 1 }],
+            }),
           }
           for (const row of beaconRows(beacon, client, hour, { timezone: site.timezone, detailDays: DEFAULT_DETAIL_DAYS })) mergeRow(rows, row)
           pageviews += views

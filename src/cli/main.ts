@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
 import type { Hono } from 'hono'
 import { serveCollector } from '../collector/node.js'
 import { expireDetail } from '../collector/retention.js'
@@ -60,19 +60,23 @@ the dashboard at / and /share/:id.
       store: STORE,
       config: CONFIG,
       examples: { type: 'boolean' },
-      'trust-proxy': { type: 'boolean', default: process.env.QUIETCOUNT_TRUST_PROXY == '1' },
+      'trust-proxy': { type: 'boolean', default: process.env.QUIETCOUNT_TRUST_PROXY === '1' },
       'rate-limit': { type: 'string', default: process.env.QUIETCOUNT_RATE_LIMIT ?? '20' },
     },
     async run(v) {
       const port = Number(v.port)
       if (!/^\d+$/.test(String(v.port)) || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(v.port)})`)
       const perSecond = Number(v['rate-limit'])
-      if (!/^\d+$/.test(String(v['rate-limit'])) || perSecond > 100_000) throw new UsageError(`--rate-limit must be a whole number from 0 (off) to 100000 (got ${JSON.stringify(v['rate-limit'])})`)
+      if (!/^\d+$/.test(String(v['rate-limit'])) || perSecond > 100_000)
+        throw new UsageError(`--rate-limit must be a whole number from 0 (off) to 100000 (got ${JSON.stringify(v['rate-limit'])})`)
       const rateLimit = perSecond ? { perSecond, burst: perSecond * 10 } : (false as const)
       const registry = registryFile(String(v.config))
-      if (v.examples && !registry.read().sites.some((s) => s.id == 'example.test')) {
+      if (v.examples && !registry.read().sites.some((s) => s.id === 'example.test')) {
         const current = registry.read()
-        registry.write({ ...current, sites: [...current.sites, { id: 'example.test', origins: [], timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', shares: [] }] })
+        registry.write({
+          ...current,
+          sites: [...current.sites, { id: 'example.test', origins: [], timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', shares: [] }],
+        })
       }
       const store = await openMigrated(String(v.store), registry)
       let token: string | undefined
@@ -80,7 +84,7 @@ the dashboard at / and /share/:id.
         if (!(await hasDemoData(store))) await seedDemoSites(store, registry, {})
         token = newSecret()
         const current = registry.read()
-        const tokens = current.tokens.filter((t) => t.note != 'npm start')
+        const tokens = current.tokens.filter((t) => t.note !== 'npm start')
         registry.write({ ...current, tokens: [...tokens, { hash: hashToken(token), site: '*', created: new Date().toISOString(), note: 'npm start' }] })
       }
       const extend = (app: Hono) => {
@@ -164,7 +168,7 @@ running collector does this by itself every hour; prune is for stores no collect
       const store = await openMigrated(String(v.store), registry)
       try {
         for (const { site, before, deleted } of await expireDetail(store, registry.read().sites)) {
-          const timezone = registry.read().sites.find((s) => s.id == site)?.timezone ?? 'UTC'
+          const timezone = registry.read().sites.find((s) => s.id === site)?.timezone ?? 'UTC'
           console.log(`${site}: detail before ${new Date(before * 3_600_000).toISOString().slice(0, 13)}:00 UTC (${timezone} days) deleted: ${deleted.toLocaleString('en')} rows`)
         }
       } finally {
@@ -188,11 +192,17 @@ other parameter a beacon carries is dropped (utm_* and ref are campaign fields a
 for filtering by several dimensions at once: 0 (only per-dimension counts, the most private)
 to ${MAX_DETAIL_DAYS} (25 months); default ${DEFAULT_DETAIL_DAYS}. Per-dimension counts are kept for ever.
 set changes only the options it is given; --origin and --param replace the lists.`,
-    options: { config: CONFIG, origin: { type: 'string', multiple: true }, timezone: { type: 'string' }, param: { type: 'string', multiple: true }, 'detail-days': { type: 'string' } },
+    options: {
+      config: CONFIG,
+      origin: { type: 'string', multiple: true },
+      timezone: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      'detail-days': { type: 'string' },
+    },
     async run(v, [action, id]) {
       const registry = registryFile(String(v.config))
       const current = registry.read()
-      if (action == 'list') {
+      if (action === 'list') {
         for (const s of current.sites) {
           console.log(`${s.id}\t${s.timezone}\t${s.origins.join(' ') || '(any origin)'}\t${s.shares.length} share link(s)\tdetail ${detailDaysOf(s)} days`)
         }
@@ -201,25 +211,26 @@ set changes only the options it is given; --origin and --param replace the lists
       }
       if (!id) throw new UsageError(`sites ${action ?? ''} needs a site id`)
       const detailDays = v['detail-days'] === undefined ? undefined : Number(v['detail-days'])
-      if (detailDays !== undefined && !/^\d+$/.test(String(v['detail-days']))) throw new UsageError(`--detail-days must be a whole number of days from 0 to ${MAX_DETAIL_DAYS} (got ${JSON.stringify(v['detail-days'])})`)
+      if (detailDays !== undefined && !/^\d+$/.test(String(v['detail-days'])))
+        throw new UsageError(`--detail-days must be a whole number of days from 0 to ${MAX_DETAIL_DAYS} (got ${JSON.stringify(v['detail-days'])})`)
       const given: Partial<Site> = {
         ...(v.origin !== undefined && { origins: v.origin as string[] }),
         ...(v.timezone !== undefined && { timezone: v.timezone as string }),
         ...(v.param !== undefined && { params: v.param as string[] }),
         ...(detailDays !== undefined && { detailDays }),
       }
-      const existing = current.sites.find((s) => s.id == id)
-      if (action == 'add' || action == 'set') {
-        if (action == 'add' && existing) throw new UsageError(`site ${JSON.stringify(id)} exists already (change it with: quietcount sites set ${id} …)`)
-        if (action == 'set' && !existing) throw new UsageError(`no site ${JSON.stringify(id)} (see quietcount sites list)`)
-        if (action == 'set' && !Object.keys(given).length) throw new UsageError('sites set needs at least one of --origin, --timezone, --param, --detail-days')
+      const existing = current.sites.find((s) => s.id === id)
+      if (action === 'add' || action === 'set') {
+        if (action === 'add' && existing) throw new UsageError(`site ${JSON.stringify(id)} exists already (change it with: quietcount sites set ${id} …)`)
+        if (action === 'set' && !existing) throw new UsageError(`no site ${JSON.stringify(id)} (see quietcount sites list)`)
+        if (action === 'set' && !Object.keys(given).length) throw new UsageError('sites set needs at least one of --origin, --timezone, --param, --detail-days')
         const site: Site = { ...(existing ?? { id, origins: [], timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', params: [], shares: [] }), ...given }
         const problem = siteProblem(site)
         if (problem) throw new UsageError(problem)
-        registry.write({ ...current, sites: existing ? current.sites.map((s) => (s == existing ? site : s)) : [...current.sites, site] })
-        if (action == 'add') console.log(`added ${id} (${site.timezone}, detail ${detailDaysOf(site)} days); next: quietcount tokens create --site ${id}`)
+        registry.write({ ...current, sites: existing ? current.sites.map((s) => (s === existing ? site : s)) : [...current.sites, site] })
+        if (action === 'add') console.log(`added ${id} (${site.timezone}, detail ${detailDaysOf(site)} days); next: quietcount tokens create --site ${id}`)
         else console.log(`changed ${id}: ${Object.keys(given).join(', ')}`)
-        if (existing && given.timezone && given.timezone != existing.timezone) {
+        if (existing && given.timezone && given.timezone !== existing.timezone) {
           console.log(
             `note: days and months are counted in ${given.timezone} from now on. Totals and detail are kept per UTC hour and follow the new zone at any range; ` +
               `per-dimension counts of past days stay in the days of ${existing.timezone} (see docs/architecture.md, "Two tiers").`,
@@ -228,9 +239,9 @@ set changes only the options it is given; --origin and --param replace the lists
         if (existing && given.detailDays !== undefined && given.detailDays > detailDaysOf(existing)) {
           console.log('note: a longer window keeps detail from now on; detail already deleted does not come back.')
         }
-      } else if (action == 'remove') {
+      } else if (action === 'remove') {
         if (!existing) throw new UsageError(`no site ${JSON.stringify(id)} (see quietcount sites list)`)
-        registry.write({ sites: current.sites.filter((s) => s.id != id), tokens: current.tokens.filter((t) => t.site != id) })
+        registry.write({ sites: current.sites.filter((s) => s.id !== id), tokens: current.tokens.filter((t) => t.site !== id) })
         console.log(`removed ${id} and its tokens; its stored counts stay in the store (its detail expires after ${DEFAULT_DETAIL_DAYS} days)`)
       } else throw new UsageError(`sites takes add, set, list or remove (got ${JSON.stringify(action)})`)
     },
@@ -248,21 +259,21 @@ is stored: the token is shown once, when created.`,
     async run(v, [action, token]) {
       const registry = registryFile(String(v.config))
       const current = registry.read()
-      if (action == 'create') {
+      if (action === 'create') {
         const site = v.admin ? '*' : (v.site as string | undefined)
         if (!site || (v.admin && v.site)) throw new UsageError('tokens create needs exactly one of --site ID or --admin')
-        if (site != '*' && !current.sites.some((s) => s.id == site)) throw new UsageError(`no site ${JSON.stringify(site)} (see quietcount sites list)`)
+        if (site !== '*' && !current.sites.some((s) => s.id === site)) throw new UsageError(`no site ${JSON.stringify(site)} (see quietcount sites list)`)
         const secret = newSecret()
         registry.write({ ...current, tokens: [...current.tokens, { hash: hashToken(secret), site, created: new Date().toISOString() }] })
         console.log(secret)
-      } else if (action == 'revoke') {
+      } else if (action === 'revoke') {
         if (!token) throw new UsageError('tokens revoke needs the token')
         const hash = hashToken(token)
-        if (!current.tokens.some((t) => t.hash == hash)) throw new UsageError('no such token')
-        registry.write({ ...current, tokens: current.tokens.filter((t) => t.hash != hash) })
+        if (!current.tokens.some((t) => t.hash === hash)) throw new UsageError('no such token')
+        registry.write({ ...current, tokens: current.tokens.filter((t) => t.hash !== hash) })
         console.log('revoked')
-      } else if (action == 'list') {
-        for (const t of current.tokens) console.log(`${t.hash.slice(0, 12)}…\t${t.site == '*' ? '(admin)' : t.site}\t${t.created}`)
+      } else if (action === 'list') {
+        for (const t of current.tokens) console.log(`${t.hash.slice(0, 12)}…\t${t.site === '*' ? '(admin)' : t.site}\t${t.created}`)
       } else throw new UsageError(`tokens takes create, revoke or list (got ${JSON.stringify(action)})`)
     },
   },
@@ -279,19 +290,19 @@ for fewer than k visitors are folded into "(other)".`,
     async run(v, [action, id, link]) {
       const registry = registryFile(String(v.config))
       const current = registry.read()
-      const site = current.sites.find((s) => s.id == id)
+      const site = current.sites.find((s) => s.id === id)
       if (!site) throw new UsageError(`no site ${JSON.stringify(id ?? '')} (see quietcount sites list)`)
       const k = Number(v.k)
-      if (action == 'create') {
+      if (action === 'create') {
         if (!/^\d+$/.test(String(v.k)) || k < 1 || k > 1000) throw new UsageError(`--k must be a whole number from 1 to 1000 (got ${JSON.stringify(v.k)})`)
         const share = { id: newSecret(), k }
-        registry.write({ ...current, sites: current.sites.map((s) => (s == site ? { ...s, shares: [...s.shares, share] } : s)) })
+        registry.write({ ...current, sites: current.sites.map((s) => (s === site ? { ...s, shares: [...s.shares, share] } : s)) })
         console.log(`/api/share/${share.id}`)
-      } else if (action == 'list') {
+      } else if (action === 'list') {
         for (const s of site.shares) console.log(`/api/share/${s.id}\tk=${s.k}`)
-      } else if (action == 'revoke') {
-        if (!site.shares.some((s) => s.id == link)) throw new UsageError(`no share link ${JSON.stringify(link ?? '')} for ${site.id}`)
-        registry.write({ ...current, sites: current.sites.map((s) => (s == site ? { ...s, shares: s.shares.filter((x) => x.id != link) } : s)) })
+      } else if (action === 'revoke') {
+        if (!site.shares.some((s) => s.id === link)) throw new UsageError(`no share link ${JSON.stringify(link ?? '')} for ${site.id}`)
+        registry.write({ ...current, sites: current.sites.map((s) => (s === site ? { ...s, shares: s.shares.filter((x) => x.id !== link) } : s)) })
         console.log('revoked')
       } else throw new UsageError(`share takes create, list or revoke (got ${JSON.stringify(action)})`)
     },
@@ -334,7 +345,7 @@ counts, kept for ever; any other breakdown under a filter needs the site's detai
       const format = String(v.format)
       if (!['table', 'json', 'csv'].includes(format)) throw new UsageError(`--format must be table, json or csv (got ${JSON.stringify(format)})`)
       const registry = registryFile(String(v.config))
-      const site = registry.read().sites.find((s) => s.id == v.site)
+      const site = registry.read().sites.find((s) => s.id === v.site)
       if (!site) throw new UsageError(`no site ${JSON.stringify(v.site)} in ${v.config} (see quietcount sites list)`)
       const params = new URLSearchParams()
       for (const key of ['period', 'from', 'to', 'interval', 'include', 'limit', 'k']) if (v[key] !== undefined) params.set(key, String(v[key]))
@@ -343,7 +354,8 @@ counts, kept for ever; any other breakdown under a filter needs the site's detai
       if (v.compare) params.set('compare', 'previous')
       const parsed = parseStatsQuery(params, site)
       if (!parsed.ok) throw new UsageError(`--${parsed.error.message}`)
-      if (format == 'csv' && parsed.query.breakdowns.length > 1) throw new UsageError(`--format csv writes one breakdown (got ${parsed.query.breakdowns.join(', ')}); use json for several`)
+      if (format === 'csv' && parsed.query.breakdowns.length > 1)
+        throw new UsageError(`--format csv writes one breakdown (got ${parsed.query.breakdowns.join(', ')}); use json for several`)
       const store = await openMigrated(String(v.store), registry)
       try {
         const refused = await refuseUnderK(store, parsed.query)
@@ -363,7 +375,14 @@ function mountExamples(app: Hono) {
   const dist = join(packageRoot, 'dist')
   if (!existsSync(join(dist, 'quietcount-tracker.js'))) throw new Error(`${dist} has no build: run "npm run build" first`)
   const PAGES: Record<string, string> = { '/example': 'index.html', '/join': 'join.html', '/files/report.pdf': 'report.pdf' }
-  const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript', mjs: 'text/javascript', css: 'text/css', map: 'application/json', pdf: 'application/pdf' }
+  const TYPES: Record<string, string> = {
+    html: 'text/html; charset=utf-8',
+    js: 'text/javascript',
+    mjs: 'text/javascript',
+    css: 'text/css',
+    map: 'application/json',
+    pdf: 'application/pdf',
+  }
   app.get('*', async (c) => {
     const path = new URL(c.req.url).pathname
     const file = path.startsWith('/dist/')
@@ -372,7 +391,7 @@ function mountExamples(app: Hono) {
         ? join(packageRoot, path)
         : join(examples, PAGES[path] ?? (path.startsWith('/app/') ? 'spa.html' : path.slice(1)))
     const { readFile } = await import('node:fs/promises')
-    const inside = [examples, dist, join(packageRoot, 'node_modules/js-cookie')].some((root) => file.startsWith(root + '/'))
+    const inside = [examples, dist, join(packageRoot, 'node_modules/js-cookie')].some((root) => file.startsWith(`${root}/`))
     try {
       if (!inside) throw new Error('outside')
       return c.body(await readFile(file), 200, { 'content-type': TYPES[file.split('.').pop()!] ?? 'application/octet-stream' })
@@ -386,7 +405,7 @@ function mountExamples(app: Hono) {
 async function openMigrated(url: string, registry: ReturnType<typeof registryFile>): Promise<Store> {
   const store = await openStore(url)
   try {
-    await store.migrate({ timezoneOf: (id) => registry.read().sites.find((s) => s.id == id)?.timezone ?? 'UTC' })
+    await store.migrate({ timezoneOf: (id) => registry.read().sites.find((s) => s.id === id)?.timezone ?? 'UTC' })
   } catch (error) {
     await store.close().catch(() => {})
     throw error
@@ -402,7 +421,7 @@ const hasDemoData = async (store: Store) => {
 /** Registers the demo sites (when missing), writes their traffic (a progress bar on a terminal), then expires their detail as a collector would. */
 async function seedDemoSites(store: Store, registry: ReturnType<typeof registryFile>, options: { seed?: number; days?: number }) {
   const current = registry.read()
-  const missing = DEMO_SITES.filter((demo) => !current.sites.some((s) => s.id == demo.id)).map(({ id, origins, timezone, shares }) => ({ id, origins, timezone, shares }))
+  const missing = DEMO_SITES.filter((demo) => !current.sites.some((s) => s.id === demo.id)).map(({ id, origins, timezone, shares }) => ({ id, origins, timezone, shares }))
   registry.write({ ...current, sites: [...current.sites, ...missing] })
   const pageviews = await seedDemo(store, { ...options, progress: progressBar(process.stderr, 'demo data') })
   await expireDetail(store, registry.read().sites)
@@ -412,9 +431,14 @@ async function seedDemoSites(store: Store, registry: ReturnType<typeof registryF
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   const command = name ? COMMANDS[name] : undefined
-  if (!command || name == '--help' || name == '-h') {
-    console.log(`quietcount COMMAND [--help]\n\ncommands: ${Object.keys(COMMANDS).join(', ')}\n\n` + Object.values(COMMANDS).map((c) => c.usage.split('\n')[0]).join('\n'))
-    return name && name != '--help' && name != '-h' ? (console.error(`\nunknown command ${JSON.stringify(name)}`), 2) : 0
+  if (!command || name === '--help' || name === '-h') {
+    console.log(
+      `quietcount COMMAND [--help]\n\ncommands: ${Object.keys(COMMANDS).join(', ')}\n\n` +
+        Object.values(COMMANDS)
+          .map((c) => c.usage.split('\n')[0])
+          .join('\n'),
+    )
+    return name && name !== '--help' && name !== '-h' ? (console.error(`\nunknown command ${JSON.stringify(name)}`), 2) : 0
   }
   try {
     const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: HELP }, allowPositionals: true, strict: true })

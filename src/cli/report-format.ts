@@ -1,13 +1,13 @@
+import type { BreakdownName } from '../shared/dimensions.js'
 import { breakdown } from '../shared/dimensions.js'
 import { statsCsv } from '../shared/stats-csv.js'
-import type { BreakdownName } from '../shared/dimensions.js'
 import type { StatsResult } from '../shared/stats-types.js'
 
 /** Renders a stats result for the terminal (table), for programs (json) or for spreadsheets (csv: one breakdown, or the time series). */
 export function formatReport(result: StatsResult, format: 'table' | 'json' | 'csv'): string {
-  if (format == 'json') return JSON.stringify(result, null, 2) + '\n'
+  if (format === 'json') return `${JSON.stringify(result, null, 2)}\n`
   const breakdowns = Object.entries(result.breakdowns ?? {})
-  if (format == 'csv') {
+  if (format === 'csv') {
     // An empty file would read as "nothing counted": a part the range cannot answer is an error.
     const why = breakdowns.length ? breakdowns[0]![1].unavailable : result.unavailable?.timeseries
     if (why) throw new Error(why)
@@ -21,7 +21,12 @@ export function formatReport(result: StatsResult, format: 'table' | 'json' | 'cs
     lines.push('')
     for (const [metric, value] of Object.entries(result.metrics)) {
       const previous = result.previous?.metrics?.[metric as keyof typeof result.metrics]
-      const change = previous === undefined ? '' : previous ? `  (${value >= previous ? '+' : ''}${Math.round(((value - previous) / previous) * 100)}% vs ${previous})` : `  (previous ${previous})`
+      const change =
+        previous === undefined
+          ? ''
+          : previous
+            ? `  (${value >= previous ? '+' : ''}${Math.round(((value - previous) / previous) * 100)}% vs ${previous})`
+            : `  (previous ${previous})`
       lines.push(`${metric.padEnd(24)}${String(value).padStart(10)}${change}`)
     }
   }
@@ -34,7 +39,16 @@ export function formatReport(result: StatsResult, format: 'table' | 'json' | 'cs
     const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))]
     const widths = columns.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => String(r[c as keyof typeof r] ?? '').length))))
     lines.push(columns.map((c, i) => c.padEnd(widths[i]!)).join('  '))
-    for (const row of rows) lines.push(columns.map((c, i) => String(row[c as keyof typeof row] ?? '').slice(0, 60).padEnd(widths[i]!)).join('  '))
+    for (const row of rows)
+      lines.push(
+        columns
+          .map((c, i) =>
+            String(row[c as keyof typeof row] ?? '')
+              .slice(0, 60)
+              .padEnd(widths[i]!),
+          )
+          .join('  '),
+      )
   }
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }

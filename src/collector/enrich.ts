@@ -19,23 +19,41 @@ const cache = new Map<string, Client | null>()
  * names them, so both sources agree.
  */
 const BRANDS: Record<string, string> = {
-  'Google Chrome': 'Chrome', 'Microsoft Edge': 'Edge', Opera: 'Opera', 'Opera GX': 'Opera GX', Brave: 'Brave',
-  'Samsung Internet': 'Samsung Browser', YaBrowser: 'Yandex', Yandex: 'Yandex', Whale: 'Whale', DuckDuckGo: 'DuckDuckGo', Chromium: 'Chromium',
+  'Google Chrome': 'Chrome',
+  'Microsoft Edge': 'Edge',
+  Opera: 'Opera',
+  'Opera GX': 'Opera GX',
+  Brave: 'Brave',
+  'Samsung Internet': 'Samsung Browser',
+  YaBrowser: 'Yandex',
+  Yandex: 'Yandex',
+  Whale: 'Whale',
+  DuckDuckGo: 'DuckDuckGo',
+  Chromium: 'Chromium',
 }
 const PLATFORMS: Record<string, string> = {
-  Android: 'Android', 'Chrome OS': 'Chrome OS', 'Chromium OS': 'Chromium OS', Fuchsia: 'Fuchsia', iOS: 'iOS', Linux: 'Linux', macOS: 'Mac OS', Windows: 'Windows',
+  Android: 'Android',
+  'Chrome OS': 'Chrome OS',
+  'Chromium OS': 'Chromium OS',
+  Fuchsia: 'Fuchsia',
+  iOS: 'iOS',
+  Linux: 'Linux',
+  macOS: 'Mac OS',
+  Windows: 'Windows',
 }
 
 /** Browser brand and major version from `Sec-CH-UA`, skipping GREASE, engine and unknown entries. */
 function fromClientHints(headers: Headers): Partial<Client> {
-  const brands = [...(headers.get('sec-ch-ua') ?? '').matchAll(/"([^"]{1,40})";\s*v="(\d{1,4})"/g)].flatMap(([, name = '', major = '']) => (BRANDS[name] ? [{ name: BRANDS[name], major }] : []))
-  const brand = brands.find((b) => b.name != 'Chromium') ?? brands[0]
+  const brands = [...(headers.get('sec-ch-ua') ?? '').matchAll(/"([^"]{1,40})";\s*v="(\d{1,4})"/g)].flatMap(([, name = '', major = '']) =>
+    BRANDS[name] ? [{ name: BRANDS[name], major }] : [],
+  )
+  const brand = brands.find((b) => b.name !== 'Chromium') ?? brands[0]
   const platform = PLATFORMS[headers.get('sec-ch-ua-platform')?.replace(/"/g, '') ?? '']
   const mobile = headers.get('sec-ch-ua-mobile')
   return {
     ...(brand && { browser: brand.name, browser_version: brand.major }),
     ...(platform && { os: platform }),
-    ...(mobile == '?1' && { device: 'mobile' }),
+    ...(mobile === '?1' && { device: 'mobile' }),
   }
 }
 
@@ -55,7 +73,7 @@ export function describeClient(headers: Headers): Client | null {
         browser: browser.name ?? 'Unknown',
         browser_version: browser.major ?? '',
         os: os.name ?? 'Unknown',
-        device: device.type == 'mobile' || device.type == 'tablet' ? device.type : 'desktop',
+        device: device.type === 'mobile' || device.type === 'tablet' ? device.type : 'desktop',
       }
     }
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)

@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono'
 import { parseBeacon } from '../shared/parse-beacon.js'
 import { LIMITS } from '../shared/protocol.js'
 import { describeClient } from './enrich.js'
-import { groupCommit, type GroupCommitOptions } from './group-commit.js'
+import { type GroupCommitOptions, groupCommit } from './group-commit.js'
 import { beaconRows } from './ingest.js'
 import { rateLimiter } from './rate-limit.js'
 import { readBody } from './read-body.js'
@@ -29,8 +29,7 @@ export interface CollectorOptions {
   expireEveryMs?: number
 }
 
-const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429, field: string, rule: string, message = `${field}: ${rule}`) =>
-  c.json({ field, rule, message }, status)
+const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429, field: string, rule: string, message = `${field}: ${rule}`) => c.json({ field, rule, message }, status)
 
 /**
  * The collector as a web-standard handler (`Request → Response`): mount `collector.app` in any
@@ -69,11 +68,11 @@ export function createCollector(options: CollectorOptions) {
 
   // CORS for ingest: only the site's declared origins, and only for what a beacon needs.
   const corsHeaders = (site: Site | undefined, origin: string | undefined): Record<string, string> =>
-    origin && site && (site.origins.length == 0 || site.origins.includes(origin))
+    origin && site && (site.origins.length === 0 || site.origins.includes(origin))
       ? { 'access-control-allow-origin': origin, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', vary: 'origin' }
       : {}
   // A preflight carries no body, so no site id: any site that accepts the origin lets it through.
-  const siteOfOrigin = (origin: string | undefined) => registry.read().sites.find((s) => origin && (s.origins.length == 0 || s.origins.includes(origin)))
+  const siteOfOrigin = (origin: string | undefined) => registry.read().sites.find((s) => origin && (s.origins.length === 0 || s.origins.includes(origin)))
 
   app.options('/api/collect', (c) => {
     const headers = corsHeaders(siteOfOrigin(c.req.header('origin')), c.req.header('origin'))
@@ -82,15 +81,15 @@ export function createCollector(options: CollectorOptions) {
 
   app.post('/api/collect', async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim()
-    if (type != 'text/plain' && type != 'application/json') return error(c, 415, 'content-type', `must be text/plain or application/json (got ${JSON.stringify(type)})`)
+    if (type !== 'text/plain' && type !== 'application/json') return error(c, 415, 'content-type', `must be text/plain or application/json (got ${JSON.stringify(type)})`)
     if (Number(c.req.header('content-length') ?? 0) > LIMITS.beaconBytes) return error(c, 413, 'body', `must be at most ${LIMITS.beaconBytes} bytes`)
     if (!allow(options.clientAddress?.(c))) return error(c, 429, 'rate', 'too many beacons from this client; retry later')
     const body = await readBody(c.req.raw, LIMITS.beaconBytes)
     if (body === undefined) return error(c, 413, 'body', `must be at most ${LIMITS.beaconBytes} bytes`)
     const parsed = parseBeacon(body)
-    if (!parsed.ok) return c.json(parsed.error, parsed.error.field == 'body' && parsed.error.rule.includes('bytes') ? 413 : 400)
+    if (!parsed.ok) return c.json(parsed.error, parsed.error.field === 'body' && parsed.error.rule.includes('bytes') ? 413 : 400)
     const { beacon } = parsed
-    const site = registry.read().sites.find((s) => s.id == beacon.site)
+    const site = registry.read().sites.find((s) => s.id === beacon.site)
     if (!site) return error(c, 403, 'site', `is not a site of this collector (got ${JSON.stringify(beacon.site)})`)
     const origin = c.req.header('origin')
     if (origin && site.origins.length && !site.origins.includes(origin)) {
@@ -102,8 +101,12 @@ export function createCollector(options: CollectorOptions) {
     if (client) {
       const rows = beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), { ...site, detailDays: detailDaysOf(site) })
       await commits.add(rows)
-      const totals = rows.filter((row) => row.table == 'totals')
-      realtime.add(site.id, totals.reduce((sum, row) => sum + (row.counts.views ?? 0), 0), totals.reduce((sum, row) => sum + (row.counts.visits ?? 0), 0))
+      const totals = rows.filter((row) => row.table === 'totals')
+      realtime.add(
+        site.id,
+        totals.reduce((sum, row) => sum + (row.counts.views ?? 0), 0),
+        totals.reduce((sum, row) => sum + (row.counts.visits ?? 0), 0),
+      )
     }
     return c.body(null, 204, headers)
   })
@@ -122,9 +125,9 @@ export function createCollector(options: CollectorOptions) {
     const id = c.req.query('site')
     if (!id) return error(c, 400, 'site', 'is required: the id of the site to read')
     const verdict = authorize(registry.read(), c.req.header('authorization'), id)
-    if (verdict == 401) return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of the site or the admin token')
-    if (verdict == 403) return error(c, 403, 'authorization', `this token may not read ${JSON.stringify(id)}`)
-    return registry.read().sites.find((s) => s.id == id) ?? error(c, 404, 'site', `is not a site of this collector (got ${JSON.stringify(id)})`)
+    if (verdict === 401) return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of the site or the admin token')
+    if (verdict === 403) return error(c, 403, 'authorization', `this token may not read ${JSON.stringify(id)}`)
+    return registry.read().sites.find((s) => s.id === id) ?? error(c, 404, 'site', `is not a site of this collector (got ${JSON.stringify(id)})`)
   }
 
   app.get('/api/stats', async (c) => {
@@ -141,8 +144,8 @@ export function createCollector(options: CollectorOptions) {
   // The sites a token may read, for the dashboard's site picker.
   app.get('/api/sites', (c) => {
     const { sites } = registry.read()
-    const readableSites = sites.filter((s) => authorize(registry.read(), c.req.header('authorization'), s.id) == 'ok')
-    if (!readableSites.length && authorize(registry.read(), c.req.header('authorization'), '') == 401) {
+    const readableSites = sites.filter((s) => authorize(registry.read(), c.req.header('authorization'), s.id) === 'ok')
+    if (!readableSites.length && authorize(registry.read(), c.req.header('authorization'), '') === 401) {
       return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of a site or the admin token')
     }
     return c.json({ sites: readableSites.map((s) => ({ id: s.id, timezone: s.timezone })) }, 200, { 'cache-control': 'no-store' })
@@ -150,9 +153,9 @@ export function createCollector(options: CollectorOptions) {
 
   app.get('/api/share/:id', async (c) => {
     const id = c.req.param('id')
-    const site = registry.read().sites.find((s) => s.shares.some((share) => share.id == id))
+    const site = registry.read().sites.find((s) => s.shares.some((share) => share.id === id))
     if (!site) return error(c, 404, 'share', 'is not a share link of this collector')
-    return stats(c, site, site.shares.find((share) => share.id == id)!.k)
+    return stats(c, site, site.shares.find((share) => share.id === id)!.k)
   })
 
   app.get('/healthz', async (c) => {

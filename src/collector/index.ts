@@ -1,13 +1,14 @@
 // The collector as a library (`quietcount/collector`): mount the handler in your own server,
 // or pick a store and a registry and call serveCollector on Node.
+
+export { BREAKDOWNS, DIMENSIONS } from '../shared/dimensions.js'
+export type { BreakdownResult, BreakdownRow, Metrics, StatsResult } from '../shared/stats-types.js'
 export { type Collector, type CollectorOptions, createCollector } from './handler.js'
 export { serveCollector } from './node.js'
 export { expireDetail } from './retention.js'
-export { openStore } from './stores/open.js'
-export type { AggregateQuery, AggregateRow, MigrateOptions, Store } from './stores/store.js'
-export { registryFile, type Registry, type Site, type Token } from './sites.js'
+export { type Registry, registryFile, type Site, type Token } from './sites.js'
+export { refuseUnderK } from './stats/k-anonymity.js'
 export { parseStatsQuery, type StatsQuery } from './stats/parse-query.js'
 export { runStats } from './stats/run.js'
-export { refuseUnderK } from './stats/k-anonymity.js'
-export type { BreakdownResult, BreakdownRow, Metrics, StatsResult } from '../shared/stats-types.js'
-export { BREAKDOWNS, DIMENSIONS } from '../shared/dimensions.js'
+export { openStore } from './stores/open.js'
+export type { AggregateQuery, AggregateRow, MigrateOptions, Store } from './stores/store.js'

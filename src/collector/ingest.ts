@@ -1,5 +1,5 @@
 import { type Beacon, FLAG } from '../shared/protocol.js'
-import { countryOf, type Client } from './enrich.js'
+import { type Client, countryOf } from './enrich.js'
 import type { Row } from './rows.js'
 import { consentRows, tierRows } from './tiers.js'
 import { calendar } from './time-zone.js'
@@ -35,8 +35,23 @@ export function recordRows(beacon: Beacon, client: Client, hour: number, params:
       table: 'detail_pages',
       site,
       time: hour,
-      dims: { path: keepParams(page.path, params), referrer: page.ref ?? '', source: page.source ?? '', medium: page.medium ?? '', campaign: page.campaign ?? '', ...common, browser_version: client.browser_version },
-      counts: { views: page.views, visits: counted(FLAG.entry), visitors_day: counted(FLAG.newToday), visitors_month: counted(FLAG.newThisMonth), seconds: page.seconds, scroll: page.scroll },
+      dims: {
+        path: keepParams(page.path, params),
+        referrer: page.ref ?? '',
+        source: page.source ?? '',
+        medium: page.medium ?? '',
+        campaign: page.campaign ?? '',
+        ...common,
+        browser_version: client.browser_version,
+      },
+      counts: {
+        views: page.views,
+        visits: counted(FLAG.entry),
+        visitors_day: counted(FLAG.newToday),
+        visitors_month: counted(FLAG.newThisMonth),
+        seconds: page.seconds,
+        scroll: page.scroll,
+      },
     })
   }
   for (const event of beacon.events ?? []) {

@@ -30,7 +30,7 @@ export function serveCollector(options: ServeOptions) {
   return new Promise<{ url: string; close(): Promise<void> }>((resolve, reject) => {
     const server = serve({ fetch: collector.app.fetch, port: options.port, hostname: options.hostname ?? '127.0.0.1' }, (info) => {
       resolve({
-        url: `http://${info.address == '127.0.0.1' ? 'localhost' : info.address}:${info.port}`,
+        url: `http://${info.address === '127.0.0.1' ? 'localhost' : info.address}:${info.port}`,
         close: async () => {
           // New requests are refused first and those in flight are answered; only then is the
           // last batch committed, so that no beacon arrives after its flush. A connection that
@@ -47,9 +47,11 @@ export function serveCollector(options: ServeOptions) {
       const where = `${options.hostname ?? '127.0.0.1'}:${options.port}`
       reject(
         new Error(
-          error.code == 'EADDRINUSE' ? `port ${options.port} is in use (${where}); stop what listens there or choose another with --port or PORT`
-          : error.code == 'EACCES' ? `no permission to listen on ${where}; ports below 1024 need privileges, choose another with --port`
-          : `cannot listen on ${where}: ${error.message}`,
+          error.code === 'EADDRINUSE'
+            ? `port ${options.port} is in use (${where}); stop what listens there or choose another with --port or PORT`
+            : error.code === 'EACCES'
+              ? `no permission to listen on ${where}; ports below 1024 need privileges, choose another with --port`
+              : `cannot listen on ${where}: ${error.message}`,
         ),
       )
     })

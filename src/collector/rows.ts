@@ -30,7 +30,10 @@ export interface TableSpec {
   tier: 'detail' | 'marginal'
 }
 
-const detailDimensions = (records: 'pages' | 'events') => dimensionsOf(records).filter((d) => d.detail).map((d) => d.name)
+const detailDimensions = (records: 'pages' | 'events') =>
+  dimensionsOf(records)
+    .filter((d) => d.detail)
+    .map((d) => d.name)
 const DETAIL_PAGES = detailDimensions('pages')
 // An event's props are one JSON object in the detail tier ({"plan":"pro"}), sorted by key.
 const DETAIL_EVENTS = [...detailDimensions('events'), 'props']
@@ -44,7 +47,13 @@ export const TABLES = {
   // Clustered by dimension first, so one dimension's values over a range of days are one scan,
   // and a value's days are found by seeks on (dimension, day, parent, value).
   daily: { time: 'day', dimensions: MARGINAL_KEY, counters: [...PAGE_COUNTERS, 'events', 'decisions'], key: ['site', 'dimension', 'day', 'parent', 'value'], tier: 'marginal' },
-  monthly: { time: 'month', dimensions: MARGINAL_KEY, counters: [...PAGE_COUNTERS, 'events', 'decisions'], key: ['site', 'dimension', 'month', 'parent', 'value'], tier: 'marginal' },
+  monthly: {
+    time: 'month',
+    dimensions: MARGINAL_KEY,
+    counters: [...PAGE_COUNTERS, 'events', 'decisions'],
+    key: ['site', 'dimension', 'month', 'parent', 'value'],
+    tier: 'marginal',
+  },
 } as const satisfies Record<string, TableSpec>
 
 export type Table = keyof typeof TABLES

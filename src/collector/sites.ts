@@ -55,7 +55,8 @@ export const newSecret = () => randomBytes(24).toString('base64url')
 
 /** Validates a site definition; returns the problem in words, or undefined. */
 export function siteProblem(site: Site): string | undefined {
-  if (typeof site != 'object' || !Array.isArray(site.origins) || !Array.isArray(site.shares)) return `site ${JSON.stringify(site)} must have an id, origins [...], a timezone and shares [...]`
+  if (typeof site !== 'object' || !Array.isArray(site.origins) || !Array.isArray(site.shares))
+    return `site ${JSON.stringify(site)} must have an id, origins [...], a timezone and shares [...]`
   if (!SITE_ID.test(site.id)) return `site id ${JSON.stringify(site.id)} must be lowercase letters, digits, dots and dashes`
   if (!isTimeZone(site.timezone)) return `time zone ${JSON.stringify(site.timezone)} is not an IANA time zone (e.g. Europe/Madrid)`
   if (site.detailDays !== undefined && !(Number.isInteger(site.detailDays) && site.detailDays >= 0 && site.detailDays <= MAX_DETAIL_DAYS)) {
@@ -115,8 +116,8 @@ export function registryFile(file: string) {
     },
     write(registry: Registry) {
       // Write-then-rename, so a server never reads half a file; readable by the owner only.
-      writeFileSync(file + '.tmp', JSON.stringify(registry, null, 2) + '\n', { mode: 0o600 })
-      renameSync(file + '.tmp', file)
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(registry, null, 2)}\n`, { mode: 0o600 })
+      renameSync(`${file}.tmp`, file)
       cached = undefined
     },
   }

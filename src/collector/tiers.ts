@@ -40,7 +40,7 @@ export function tierRows(detail: Row[], { day, month }: CountedDay, keepDetail: 
       rows.push({ table: 'daily', site, time: day, dims, counts }, { table: 'monthly', site, time: month, dims, counts })
     }
     if (keepDetail) rows.push(row)
-    const pages = row.table == 'detail_pages'
+    const pages = row.table === 'detail_pages'
     const counts = pages ? row.counts : { events: row.counts.events ?? 0 }
     rows.push({ table: 'totals', site, time: row.time, dims: {}, counts: { ...counts, undetailed: keepDetail ? 0 : 1 } })
     marginal(TOTAL.dimension, '', '', counts)

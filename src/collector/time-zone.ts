@@ -20,7 +20,11 @@ export function isTimeZone(timeZone: string): boolean {
 
 /** The local date and hour of the instant `ms` in `timeZone`: `YYYY-MM-DD` and `HH`. */
 export function localTime(ms: number, timeZone: string): { date: string; hour: string } {
-  const parts = Object.fromEntries(format(timeZone).formatToParts(ms).map((p) => [p.type, p.value]))
+  const parts = Object.fromEntries(
+    format(timeZone)
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  )
   return { date: `${parts.year}-${parts.month}-${parts.day}`, hour: parts.hour! }
 }
 
@@ -51,7 +55,7 @@ export const today = (timeZone: string, now = Date.now()) => localTime(now, time
  * Days and months as the marginal tier keys them: whole site-local days since 1970-01-01, and
  * months since January 1970 (year × 12 + month − 1), so that ranges are integer ranges.
  */
-export const dayNumber = (date: string) => Date.parse(date + 'T00:00:00Z') / 86_400_000
+export const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000
 export const dateOfDay = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10)
 export const monthNumber = (date: string) => Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1
 export const monthOfNumber = (month: number) => `${String(Math.floor(month / 12)).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}`

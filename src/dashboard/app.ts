@@ -2,7 +2,7 @@ import uPlot from 'uplot'
 import { BREAKDOWNS, dimension } from '../shared/dimensions.js'
 import { statsCsv } from '../shared/stats-csv.js'
 import type { BreakdownResult, BreakdownRow, Metrics, StatsResult } from '../shared/stats-types.js'
-import { type PrefetchWindow, send, shareLink as share, statsPath, TOKEN_KEY, token, VIEW, view, viewQuery as query } from './view.js'
+import { type PrefetchWindow, viewQuery as query, send, shareLink as share, statsPath, TOKEN_KEY, token, VIEW, view } from './view.js'
 
 /**
  * The site owner's dashboard: one page of plain DOM that reads the stats API. Everything that
@@ -12,10 +12,15 @@ import { type PrefetchWindow, send, shareLink as share, statsPath, TOKEN_KEY, to
  * without a token, where the collector applies k-anonymity.
  */
 
-
 const PERIODS: [string, string][] = [
-  ['today', 'Today'], ['yesterday', 'Yesterday'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'],
-  ['month', 'This month'], ['last-month', 'Last month'], ['12mo', 'Last 12 months'], ['custom', 'Custom range'],
+  ['today', 'Today'],
+  ['yesterday', 'Yesterday'],
+  ['7d', 'Last 7 days'],
+  ['30d', 'Last 30 days'],
+  ['month', 'This month'],
+  ['last-month', 'Last month'],
+  ['12mo', 'Last 12 months'],
+  ['custom', 'Custom range'],
 ]
 
 /** Breakdown panels, from the registry: the API's breakdown, its title, and the filter a click on a row sets. */
@@ -40,7 +45,10 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<st
 const app = document.getElementById('app')!
 
 class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -63,10 +71,13 @@ addEventListener('popstate', () => void render())
 
 function signIn(message?: string) {
   const input = el('input', { id: 'token', type: 'password', autocomplete: 'off', required: '', spellcheck: 'false' })
-  const form = el('form', { class: 'sign-in', 'aria-labelledby': 'sign-in-title' },
+  const form = el(
+    'form',
+    { class: 'sign-in', 'aria-labelledby': 'sign-in-title' },
     el('h1', { id: 'sign-in-title' }, 'QuietCount'),
     el('p', {}, 'Sign in with a read token of a site, or the admin token (quietcount tokens create).'),
-    el('label', { for: 'token' }, 'Token'), input,
+    el('label', { for: 'token' }, 'Token'),
+    input,
     el('button', { type: 'submit' }, 'Sign in'),
   )
   if (message) form.append(el('p', { class: 'error', role: 'alert' }, message))
@@ -78,7 +89,7 @@ function signIn(message?: string) {
       if (!view().get('site') && sites[0]) navigate((p) => p.set('site', sites[0]!.id))
       else void render()
     } catch (error) {
-      signIn(error instanceof ApiError && error.status == 401 ? 'That token was refused: check it and try again.' : (error as Error).message)
+      signIn(error instanceof ApiError && error.status === 401 ? 'That token was refused: check it and try again.' : (error as Error).message)
     }
   })
   app.replaceChildren(form)
@@ -95,7 +106,7 @@ async function render() {
   // prefetch.ts sent them already.
   const ask = () => {
     const w = window as PrefetchWindow
-    const prefetched = w.quietcountPrefetch?.search == location.search ? w.quietcountPrefetch : undefined
+    const prefetched = w.quietcountPrefetch?.search === location.search ? w.quietcountPrefetch : undefined
     w.quietcountPrefetch = undefined
     const asked = {
       main: read<StatsResult>(prefetched?.main ?? send(statsPath, query(VIEW.main))),
@@ -132,22 +143,22 @@ function header(sites: { id: string }[]) {
   const current = view()
   const controls = el('div', { class: 'controls' })
   if (!share) {
-    const picker = el('select', { id: 'site' }, ...sites.map((s) => new Option(s.id, s.id, false, s.id == current.get('site'))))
+    const picker = el('select', { id: 'site' }, ...sites.map((s) => new Option(s.id, s.id, false, s.id === current.get('site'))))
     picker.addEventListener('change', () => navigate((p) => (p.set('site', picker.value), p.delete('filter'))))
     controls.append(el('label', { for: 'site' }, 'Site'), picker)
   }
-  const period = el('select', { id: 'period' }, ...PERIODS.map(([value, label]) => new Option(label, value, false, value == (current.get('period') ?? '7d'))))
+  const period = el('select', { id: 'period' }, ...PERIODS.map(([value, label]) => new Option(label, value, false, value === (current.get('period') ?? '7d'))))
   period.addEventListener('change', () => {
-    if (period.value != 'custom') return navigate((p) => (p.set('period', period.value), p.delete('from'), p.delete('to')))
+    if (period.value !== 'custom') return navigate((p) => (p.set('period', period.value), p.delete('from'), p.delete('to')))
     const today = new Date().toISOString().slice(0, 10)
     navigate((p) => (p.set('period', 'custom'), p.set('from', p.get('from') ?? today), p.set('to', p.get('to') ?? today)))
   })
   controls.append(el('label', { for: 'period' }, 'Date range'), period)
-  if (current.get('period') == 'custom') {
+  if (current.get('period') === 'custom') {
     for (const key of ['from', 'to']) {
       const input = el('input', { id: key, type: 'date', value: current.get(key) ?? '' })
       input.addEventListener('change', () => input.value && navigate((p) => p.set(key, input.value)))
-      controls.append(el('label', { for: key }, key == 'from' ? 'From' : 'To'), input)
+      controls.append(el('label', { for: key }, key === 'from' ? 'From' : 'To'), input)
     }
   }
   if (!share) {
@@ -164,11 +175,13 @@ function filterBar() {
   for (const filter of filters) {
     const [name, ...value] = filter.split(':')
     const remove = el('button', { type: 'button', 'aria-label': `Remove filter ${name} ${value.join(':')}` }, `${name}: ${value.join(':')} ✕`)
-    remove.addEventListener('click', () => navigate((p) => {
-      const kept = p.getAll('filter').filter((f) => f != filter)
-      p.delete('filter')
-      kept.forEach((f) => p.append('filter', f))
-    }))
+    remove.addEventListener('click', () =>
+      navigate((p) => {
+        const kept = p.getAll('filter').filter((f) => f !== filter)
+        p.delete('filter')
+        kept.forEach((f) => p.append('filter', f))
+      }),
+    )
     bar.append(el('li', {}, remove))
   }
   return bar
@@ -181,11 +194,15 @@ function topLine(result: StatsResult) {
     const value = result.metrics[key]
     const previous = result.previous?.metrics?.[key]
     const change = previous ? Math.round(((value - previous) / previous) * 100) : undefined
-    list.append(el('div', { class: 'metric' },
-      el('dt', {}, label),
-      el('dd', { 'data-metric': key }, format(value)),
-      el('dd', { class: 'change' }, change === undefined ? 'no earlier data' : `${change >= 0 ? '+' : ''}${change}% vs previous period`),
-    ))
+    list.append(
+      el(
+        'div',
+        { class: 'metric' },
+        el('dt', {}, label),
+        el('dd', { 'data-metric': key }, format(value)),
+        el('dd', { class: 'change' }, change === undefined ? 'no earlier data' : `${change >= 0 ? '+' : ''}${change}% vs previous period`),
+      ),
+    )
   }
   return list
 }
@@ -207,7 +224,7 @@ function realtime() {
 }
 
 /** Bucket labels (2026-11-23, 2026-11-23T14, 2026-11) as UTC seconds, drawn in UTC so they read as the site's local time. */
-const bucketTime = (bucket: string) => Date.parse(bucket.length == 7 ? `${bucket}-01T00:00:00Z` : bucket.length == 10 ? `${bucket}T00:00:00Z` : `${bucket}:00:00Z`) / 1000
+const bucketTime = (bucket: string) => Date.parse(bucket.length === 7 ? `${bucket}-01T00:00:00Z` : bucket.length === 10 ? `${bucket}T00:00:00Z` : `${bucket}:00:00Z`) / 1000
 
 /** A tooltip that follows the cursor: the bucket and its figures, as text. */
 function tooltip(result: StatsResult): uPlot.Plugin {
@@ -217,10 +234,16 @@ function tooltip(result: StatsResult): uPlot.Plugin {
       init: (u) => void u.over.append(tip),
       setCursor: (u) => {
         const i = u.cursor.idx
-        const b = i == null ? undefined : result.timeseries?.[i]
+        const b = typeof i === 'number' ? result.timeseries?.[i] : undefined
         tip.hidden = !b
         if (!b) return
-        tip.replaceChildren(el('strong', {}, b.bucket.replace('T', ' ') + (result.interval == 'hour' ? ':00' : '')), el('br'), `Visitors ${b.visitors}`, el('br'), `Page views ${b.pageviews}`)
+        tip.replaceChildren(
+          el('strong', {}, b.bucket.replace('T', ' ') + (result.interval === 'hour' ? ':00' : '')),
+          el('br'),
+          `Visitors ${b.visitors}`,
+          el('br'),
+          `Page views ${b.pageviews}`,
+        )
         // Positions through the CSSOM, which a strict style-src allows (unlike style="" attributes).
         tip.style.left = `${Math.min(u.cursor.left! + 12, u.over.clientWidth - tip.offsetWidth)}px`
         tip.style.top = `${Math.max(0, u.cursor.top! - 40)}px`
@@ -241,11 +264,14 @@ function chart(result: StatsResult) {
         plugins: [tooltip(result)],
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         series: [
-          { label: result.interval == 'hour' ? 'Hour' : result.interval == 'day' ? 'Day' : 'Month' },
+          { label: result.interval === 'hour' ? 'Hour' : result.interval === 'day' ? 'Day' : 'Month' },
           { label: 'Visitors', stroke: '#2563eb', width: 2, fill: 'rgba(37,99,235,0.08)' },
           { label: 'Page views', stroke: '#c2410c', width: 2 },
         ],
-        axes: [{ stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } }, { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } }],
+        axes: [
+          { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
+          { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
+        ],
       },
       [series.map((b) => bucketTime(b.bucket)), series.map((b) => b.visitors), series.map((b) => b.pageviews)],
       box,
@@ -275,29 +301,46 @@ function panel(answer: Promise<StatsResult>, breakdown: string, title: string, f
 }
 
 function table(breakdown: string, rows: BreakdownRow[], filter?: string) {
-  const consent = breakdown == 'consent'
-  const events = breakdown == 'event' || breakdown == 'prop'
-  const columns: [keyof BreakdownRow, string][] = consent ? [['count', 'Decisions'], ['rate', 'Rate']]
-    : events ? [['count', 'Count']]
-    : breakdown == 'page' ? [['pageviews', 'Page views'], ['visits', 'Visits']]
-    : [['visitors', 'Visitors'], ['visits', 'Visits'], ['pageviews', 'Page views']]
+  const consent = breakdown === 'consent'
+  const events = breakdown === 'event' || breakdown === 'prop'
+  const columns: [keyof BreakdownRow, string][] = consent
+    ? [
+        ['count', 'Decisions'],
+        ['rate', 'Rate'],
+      ]
+    : events
+      ? [['count', 'Count']]
+      : breakdown === 'page'
+        ? [
+            ['pageviews', 'Page views'],
+            ['visits', 'Visits'],
+          ]
+        : [
+            ['visitors', 'Visitors'],
+            ['visits', 'Visits'],
+            ['pageviews', 'Page views'],
+          ]
   const body = el('tbody')
   for (const row of rows) {
     // A browser version reads under its browser ("Chrome 131"), a property under its event.
     const text = (row.parent === undefined ? '' : `${row.parent || '(none)'} `) + (row.value || '(none)')
     let label: Node = document.createTextNode(text)
     // A row is a filter, except "(other)" (several values) and consent decisions (no such filter).
-    if (filter && row.value != '(other)') {
+    if (filter && row.value !== '(other)') {
       const button = el('button', { type: 'button', class: 'row-filter', title: `Filter by ${filter} ${row.value || '(none)'}` }, text)
-      button.addEventListener('click', () => navigate((p) => {
-        // A share link takes one filter (k-anonymity); a signed-in view combines them.
-        const others = share ? [] : p.getAll('filter').filter((f) => !f.startsWith(filter + ':'))
-        p.delete('filter')
-        for (const f of [...others, `${filter}:${row.value}`]) p.append('filter', f)
-      }))
+      button.addEventListener('click', () =>
+        navigate((p) => {
+          // A share link takes one filter (k-anonymity); a signed-in view combines them.
+          const others = share ? [] : p.getAll('filter').filter((f) => !f.startsWith(`${filter}:`))
+          p.delete('filter')
+          for (const f of [...others, `${filter}:${row.value}`]) p.append('filter', f)
+        }),
+      )
       label = button
     }
-    body.append(el('tr', {}, el('th', { scope: 'row' }, label), ...columns.map(([key]) => el('td', {}, key == 'rate' ? `${Math.round((row.rate ?? 0) * 100)}%` : String(row[key] ?? '')))))
+    body.append(
+      el('tr', {}, el('th', { scope: 'row' }, label), ...columns.map(([key]) => el('td', {}, key === 'rate' ? `${Math.round((row.rate ?? 0) * 100)}%` : String(row[key] ?? '')))),
+    )
   }
   return el('table', {}, el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Value'), ...columns.map(([, label]) => el('th', { scope: 'col' }, label)))), body)
 }

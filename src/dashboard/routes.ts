@@ -11,7 +11,13 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
  */
 export function mountDashboard(app: Hono, dist: string) {
   const file = (name: string, type: string) => async (c: Context) =>
-    c.body(await readFile(join(dist, 'dashboard', name)), 200, { 'content-type': type, 'cache-control': 'no-cache', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' })
+    c.body(await readFile(join(dist, 'dashboard', name)), 200, {
+      'content-type': type,
+      'cache-control': 'no-cache',
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    })
   const page = file('index.html', 'text/html; charset=utf-8')
   app.get('/', page)
   app.get('/share/:id', page)

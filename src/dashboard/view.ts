@@ -20,7 +20,7 @@ export function viewQuery(extra: Record<string, string> = {}) {
   if (!shareLink) params.set('site', current.get('site') ?? '')
   const period = current.get('period') ?? '7d'
   params.set('period', period)
-  if (period == 'custom') for (const key of ['from', 'to']) params.set(key, current.get(key) ?? '')
+  if (period === 'custom') for (const key of ['from', 'to']) params.set(key, current.get(key) ?? '')
   for (const filter of current.getAll('filter')) params.append('filter', filter)
   for (const [key, value] of Object.entries(extra)) params.set(key, value)
   return params
@@ -33,7 +33,8 @@ export const VIEW = {
 }
 
 /** A GET of the API with the token (none on a share link). */
-export const send = (path: string, params: URLSearchParams, bearer = token()) => fetch(`${path}?${params}`, { headers: bearer && !shareLink ? { authorization: `Bearer ${bearer}` } : {} })
+export const send = (path: string, params: URLSearchParams, bearer = token()) =>
+  fetch(`${path}?${params}`, { headers: bearer && !shareLink ? { authorization: `Bearer ${bearer}` } : {} })
 
 /** The requests prefetch.ts sent for the address `search`. */
 export interface Prefetched {

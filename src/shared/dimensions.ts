@@ -77,7 +77,10 @@ export interface BreakdownSpec {
 /** Breakdowns, in the order of the dashboard's panels. */
 export const BREAKDOWNS = [
   {
-    name: 'page', dimension: 'path', title: 'Pages', weight: 'views',
+    name: 'page',
+    dimension: 'path',
+    title: 'Pages',
+    weight: 'views',
     why: 'visitors are counted on the first page view of their day, so for a page they say little; its views bound its people',
   },
   { name: 'entry_page', dimension: 'path', title: 'Entry pages', weight: 'visits', nonZero: true, why: 'a visit is counted on the page it started on' },
@@ -101,8 +104,8 @@ export type BreakdownName = (typeof BREAKDOWNS)[number]['name']
 
 export const BREAKDOWN_NAMES = BREAKDOWNS.map((b) => b.name) as BreakdownName[]
 
-export const dimension = (name: DimensionName): DimensionSpec => DIMENSIONS.find((d) => d.name == name)!
-export const breakdown = (name: BreakdownName): BreakdownSpec => BREAKDOWNS.find((b) => b.name == name)!
+export const dimension = (name: DimensionName): DimensionSpec => DIMENSIONS.find((d) => d.name === name)!
+export const breakdown = (name: BreakdownName): BreakdownSpec => BREAKDOWNS.find((b) => b.name === name)!
 
 /** The breakdown that lists the values of a filter's dimension (k-anonymity asks it). */
-export const breakdownOfFilter = (filter: FilterName): BreakdownSpec => BREAKDOWNS.find((b) => b.dimension == filter)!
+export const breakdownOfFilter = (filter: FilterName): BreakdownSpec => BREAKDOWNS.find((b) => b.dimension === filter)!

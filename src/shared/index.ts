@@ -1,5 +1,6 @@
 // The protocol and privacy rules, for collectors and custom pipelines (`quietcount/protocol`).
+
+export { type BeaconError, type ParsedBeacon, parseBeacon } from './parse-beacon.js'
+export { type PersonalDataRule, personalData, personalProp } from './personal-data.js'
 export * from './protocol.js'
-export { parseBeacon, type BeaconError, type ParsedBeacon } from './parse-beacon.js'
-export { personalData, personalProp, type PersonalDataRule } from './personal-data.js'
-export { DEFAULT_PARAMS, referrerHost, scrubPath, scrubUrl, scrubValue, type ScrubbedUrl } from './scrub-url.js'
+export { DEFAULT_PARAMS, referrerHost, type ScrubbedUrl, scrubPath, scrubUrl, scrubValue } from './scrub-url.js'

@@ -1,5 +1,23 @@
-import { type Beacon, CATEGORY, CONSENT_DECISIONS, type ConsentRecord, EVENT_NAME, type EventRecord, FLAGS_MAX, HOST, LANGUAGE, LIMITS, type PageRecord, PARAM_NAME, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, SITE_ID, TIME_ZONE } from './protocol.js'
 import { personalData, personalProp } from './personal-data.js'
+import {
+  type Beacon,
+  CATEGORY,
+  CONSENT_DECISIONS,
+  type ConsentRecord,
+  EVENT_NAME,
+  type EventRecord,
+  FLAGS_MAX,
+  HOST,
+  LANGUAGE,
+  LIMITS,
+  PARAM_NAME,
+  type PageRecord,
+  PROP_KEY,
+  PROTOCOL_VERSION,
+  SCREEN_CLASSES,
+  SITE_ID,
+  TIME_ZONE,
+} from './protocol.js'
 import { appendQuery, scrubHost, scrubPath, scrubValue } from './scrub-url.js'
 
 export interface BeaconError {
@@ -15,14 +33,18 @@ export type ParsedBeacon = { ok: true; beacon: Beacon } | { ok: false; error: Be
 
 /** Thrown inside the parser and turned into a BeaconError at its edge. */
 class Invalid extends Error {
-  constructor(readonly field: string, readonly rule: string, value?: unknown) {
-    super(`${field}: ${rule}` + (value === undefined ? '' : ` (got ${preview(value)})`))
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+    value?: unknown,
+  ) {
+    super(`${field}: ${rule}${value === undefined ? '' : ` (got ${preview(value)})`}`)
   }
 }
 
 function preview(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value)
-  return text.length > 60 ? text.slice(0, 57) + '...' : text
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
 type Json = Record<string, unknown>
@@ -30,7 +52,7 @@ type Json = Record<string, unknown>
 function object(value: unknown, field: string, allowed: readonly string[]): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Invalid(field, 'must be an object', value)
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new Invalid(`${field ? field + '.' : ''}${key}`, `is not a field of a v${PROTOCOL_VERSION} beacon (allowed: ${allowed.join(', ')})`)
+    if (!allowed.includes(key)) throw new Invalid(`${field ? `${field}.` : ''}${key}`, `is not a field of a v${PROTOCOL_VERSION} beacon (allowed: ${allowed.join(', ')})`)
   }
   return value as Json
 }
@@ -62,7 +84,7 @@ function path(value: unknown, field: string): string {
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw new Invalid(field, 'must not contain control characters (U+0000 to U+001F, U+007F)', raw)
   // A fragment is never sent; only hash routing's "#/route" is part of a path.
   const hash = raw.indexOf('#')
-  if (hash >= 0 && raw[hash + 1] != '/') throw new Invalid(field, 'must not carry a fragment (only a "#/route" of hash routing)', raw)
+  if (hash >= 0 && raw[hash + 1] !== '/') throw new Invalid(field, 'must not carry a fragment (only a "#/route" of hash routing)', raw)
   const [pathname = '', query, ...more] = raw.split('?')
   if (more.length) throw new Invalid(field, 'must have at most one "?" (values are percent-encoded)', raw)
   if (query === undefined) return scrubPath(pathname)
@@ -70,7 +92,7 @@ function path(value: unknown, field: string): string {
     const [key = '', ...rest] = pair.split('=')
     const val = rest.join('=')
     if (!PARAM_NAME.test(key)) throw new Invalid(`${field} query parameter ${i + 1}`, `name must match ${PARAM_NAME}`, key)
-    return key + '=' + scrubValue(val, LIMITS.campaign)
+    return `${key}=${scrubValue(val, LIMITS.campaign)}`
   })
   return appendQuery(scrubPath(pathname), pairs)
 }
@@ -87,17 +109,17 @@ const PAGE_FIELDS = ['path', 'ref', 'source', 'medium', 'campaign', 'flags', 'vi
 function page(value: unknown, field: string): PageRecord {
   const o = object(value, field, PAGE_FIELDS)
   const record: PageRecord = {
-    path: path(o.path, field + '.path'),
-    flags: count(o.flags, field + '.flags', FLAGS_MAX),
-    views: count(o.views, field + '.views', LIMITS.count),
-    seconds: count(o.seconds, field + '.seconds', LIMITS.seconds),
+    path: path(o.path, `${field}.path`),
+    flags: count(o.flags, `${field}.flags`, FLAGS_MAX),
+    views: count(o.views, `${field}.views`, LIMITS.count),
+    seconds: count(o.seconds, `${field}.seconds`, LIMITS.seconds),
     scroll: 0,
   }
   // Scroll increments of one view add up to at most 100; a record can also carry the last
   // increments of the view that was current when the previous beacon left.
-  record.scroll = count(o.scroll, field + '.scroll', 100 * (record.views + 1))
+  record.scroll = count(o.scroll, `${field}.scroll`, 100 * (record.views + 1))
   if (record.views + record.seconds + record.scroll === 0) throw new Invalid(field, 'must count a view, seconds or scroll')
-  if (o.ref !== undefined) record.ref = scrubHost(text(o.ref, field + '.ref', LIMITS.host, HOST))!
+  if (o.ref !== undefined) record.ref = scrubHost(text(o.ref, `${field}.ref`, LIMITS.host, HOST))!
   for (const key of ['source', 'medium', 'campaign'] as const) {
     if (o[key] !== undefined) record[key] = scrubValue(text(o[key], `${field}.${key}`, LIMITS.campaign), LIMITS.campaign)
   }
@@ -107,15 +129,15 @@ function page(value: unknown, field: string): PageRecord {
 function event(value: unknown, field: string): EventRecord {
   const o = object(value, field, ['name', 'path', 'props', 'count'])
   const record: EventRecord = {
-    name: eventName(o.name, field + '.name'),
-    path: path(o.path, field + '.path'),
-    count: count(o.count, field + '.count', LIMITS.count, 1),
+    name: eventName(o.name, `${field}.name`),
+    path: path(o.path, `${field}.path`),
+    count: count(o.count, `${field}.count`, LIMITS.count, 1),
   }
   if (o.props !== undefined) {
     const props = o.props
-    if (typeof props !== 'object' || props === null || Array.isArray(props)) throw new Invalid(field + '.props', 'must be an object', props)
+    if (typeof props !== 'object' || props === null || Array.isArray(props)) throw new Invalid(`${field}.props`, 'must be an object', props)
     const entries = Object.entries(props)
-    if (entries.length > LIMITS.props) throw new Invalid(field + '.props', `must have at most ${LIMITS.props} keys`, Object.keys(props))
+    if (entries.length > LIMITS.props) throw new Invalid(`${field}.props`, `must have at most ${LIMITS.props} keys`, Object.keys(props))
     record.props = {}
     for (const [key, val] of entries) {
       const where = `${field}.props.${key}`
@@ -131,14 +153,14 @@ function event(value: unknown, field: string): EventRecord {
 
 function consent(value: unknown, field: string): ConsentRecord {
   const o = object(value, field, ['decision', 'categories', 'count'])
-  if (!CONSENT_DECISIONS.includes(o.decision as never)) throw new Invalid(field + '.decision', `must be one of ${CONSENT_DECISIONS.join(', ')}`, o.decision)
+  if (!CONSENT_DECISIONS.includes(o.decision as never)) throw new Invalid(`${field}.decision`, `must be one of ${CONSENT_DECISIONS.join(', ')}`, o.decision)
   const categories = o.categories
-  if (typeof categories !== 'object' || categories === null || Array.isArray(categories)) throw new Invalid(field + '.categories', 'must be an object', categories)
+  if (typeof categories !== 'object' || categories === null || Array.isArray(categories)) throw new Invalid(`${field}.categories`, 'must be an object', categories)
   const entries = Object.entries(categories)
-  if (entries.length > LIMITS.categories) throw new Invalid(field + '.categories', `must have at most ${LIMITS.categories} keys`, Object.keys(categories))
-  const record: ConsentRecord = { decision: o.decision as ConsentRecord['decision'], categories: {}, count: count(o.count, field + '.count', LIMITS.count, 1) }
+  if (entries.length > LIMITS.categories) throw new Invalid(`${field}.categories`, `must have at most ${LIMITS.categories} keys`, Object.keys(categories))
+  const record: ConsentRecord = { decision: o.decision as ConsentRecord['decision'], categories: {}, count: count(o.count, `${field}.count`, LIMITS.count, 1) }
   for (const [key, granted] of entries) {
-    if (!CATEGORY.test(key) || key == 'necessary') throw new Invalid(`${field}.categories.${key}`, `key must match ${CATEGORY} and not be "necessary"`)
+    if (!CATEGORY.test(key) || key === 'necessary') throw new Invalid(`${field}.categories.${key}`, `key must match ${CATEGORY} and not be "necessary"`)
     if (typeof granted !== 'boolean') throw new Invalid(`${field}.categories.${key}`, 'must be true or false', granted)
     record.categories[key] = granted
   }

@@ -27,7 +27,8 @@ export function personalData(value: string): PersonalDataRule | undefined {
 }
 
 /** Property keys that announce personal data whatever their value looks like. */
-const PERSONAL_KEY = /^(e_?mail(_?address)?|((first|last|full|sur|user)_?)?name|(phone|tel|mobile)(_?number)?|(street_?)?address|(zip|post(al)?)_?code|zip|ip(_?address)?|((user|customer|session|account)_?)?id|uid|password|token|birth_?(day|date)|dob|ssn)$/
+const PERSONAL_KEY =
+  /^(e_?mail(_?address)?|((first|last|full|sur|user)_?)?name|(phone|tel|mobile)(_?number)?|(street_?)?address|(zip|post(al)?)_?code|zip|ip(_?address)?|((user|customer|session|account)_?)?id|uid|password|token|birth_?(day|date)|dob|ssn)$/
 
 /** Why the event property `key: value` may not be sent, or undefined when it may. */
 export function personalProp(key: string, value: string): string | undefined {

@@ -1,5 +1,5 @@
-import { HOST, LIMITS } from './protocol.js'
 import { personalData } from './personal-data.js'
+import { HOST, LIMITS } from './protocol.js'
 
 /** Query parameters kept by default. utm_source/ref, utm_medium and utm_campaign become campaign fields. */
 export const DEFAULT_PARAMS: readonly string[] = ['utm_source', 'utm_medium', 'utm_campaign', 'ref']
@@ -66,14 +66,14 @@ export function scrubPath(path: string): string {
  */
 export function scrubUrl(href: string, params: readonly string[] = DEFAULT_PARAMS, hash?: boolean): ScrubbedUrl {
   const url = new URL(href, 'http://localhost')
-  const route = hash && url.hash[1] == '/' ? '#' + url.hash.slice(1).split('?')[0] : ''
+  const route = hash && url.hash[1] === '/' ? `#${url.hash.slice(1).split('?')[0]}` : ''
   const out: ScrubbedUrl = { path: scrubPath(url.pathname + route) }
   const query: string[] = []
   for (const key of params) {
     const value = url.searchParams.get(key)?.trim()
     const field = CAMPAIGN[key]
     if (value && field) out[field] ??= scrubValue(value, LIMITS.campaign)
-    else if (value) query.push(key + '=' + scrubValue(encodeURIComponent(value), LIMITS.campaign))
+    else if (value) query.push(`${key}=${scrubValue(encodeURIComponent(value), LIMITS.campaign)}`)
   }
   out.path = appendQuery(out.path, query)
   return out
@@ -96,5 +96,5 @@ export function referrerHost(referrer: string, ownHost: string): string | undefi
   try {
     host = new URL(referrer).hostname
   } catch {}
-  if (host.replace(www, '') != ownHost.replace(www, '')) return scrubHost(host)
+  if (host.replace(www, '') !== ownHost.replace(www, '')) return scrubHost(host)
 }

@@ -32,7 +32,10 @@ describeBrowser('collector end to end', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const report = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [cli, 'report', '--site', 'example.test', '--period', 'today', '--format', 'json', ...args], { env, encoding: 'utf8' })) as StatsResult
+  const report = (...args: string[]) =>
+    JSON.parse(
+      execFileSync(process.execPath, [cli, 'report', '--site', 'example.test', '--period', 'today', '--format', 'json', ...args], { env, encoding: 'utf8' }),
+    ) as StatsResult
 
   const visitor = () => browser.newContext()
 
@@ -41,7 +44,7 @@ describeBrowser('collector end to end', () => {
     const answered: number[] = []
     crawlerContext.on('requestfinished', async (request) => request.url().endsWith('/api/collect') && answered.push((await request.response())!.status()))
     const crawler = await crawlerContext.newPage()
-    await crawler.goto(url + '/example')
+    await crawler.goto(`${url}/example`)
     await crawler.click('#allow')
     await crawler.click('#event')
     await new Promise((done) => setTimeout(done, 1_500)) // its beacon leaves on the timer, with its own user agent
@@ -50,18 +53,18 @@ describeBrowser('collector end to end', () => {
     // Visitor 1: home, allows analytics, two custom events, the SPA with two navigations.
     const first = await visitor()
     const page = await first.newPage()
-    await page.goto(url + '/example')
+    await page.goto(`${url}/example`)
     await page.click('#allow')
     await page.click('#event')
     await page.click('#event')
-    await page.goto(url + '/app/')
+    await page.goto(`${url}/app/`)
     await page.click('[data-to="/app/pricing"]')
     await page.click('[data-to="/app/orders/12345678"]')
     await page.close({ runBeforeUnload: true })
     // Visitor 2: arrives from a search engine on the pricing page, allows analytics.
     const second = await visitor()
     const other = await second.newPage()
-    await other.goto(url + '/app/pricing?utm_source=newsletter&email=x%40y.z', { referer: 'https://duckduckgo.com/' })
+    await other.goto(`${url}/app/pricing?utm_source=newsletter&email=x%40y.z`, { referer: 'https://duckduckgo.com/' })
     await other.click('#allow')
     await other.close({ runBeforeUnload: true })
 
@@ -74,8 +77,8 @@ describeBrowser('collector end to end', () => {
     const pages = report('--breakdown', 'page').breakdowns!.page!.rows
     expect(Object.fromEntries(pages.map((r) => [r.value, r.pageviews]))).toEqual({ '/example': 1, '/app/': 1, '/app/pricing': 2, '/app/orders/[number]': 1 })
     const referrers = report('--breakdown', 'referrer').breakdowns!.referrer!.rows
-    expect(referrers.find((r) => r.value == 'duckduckgo.com')).toMatchObject({ visits: 1, pageviews: 1 })
-    expect(report('--breakdown', 'source').breakdowns!.source!.rows.find((r) => r.value == 'newsletter')).toMatchObject({ pageviews: 1 })
+    expect(referrers.find((r) => r.value === 'duckduckgo.com')).toMatchObject({ visits: 1, pageviews: 1 })
+    expect(report('--breakdown', 'source').breakdowns!.source!.rows.find((r) => r.value === 'newsletter')).toMatchObject({ pageviews: 1 })
     expect(report('--breakdown', 'event').breakdowns!.event!.rows).toEqual([{ value: 'Demo Button', count: 2 }])
     // Client hints name the brand: Chromium, major version 156; the UA string is not kept.
     expect(report('--breakdown', 'browser').breakdowns!.browser!.rows.map((r) => r.value)).toEqual(['Chromium'])

@@ -31,7 +31,7 @@ describeBrowser('consent manager in Chromium', () => {
     const visit: Visit = { page, requests: [], violations: [] }
     page.on('request', (request) => visit.requests.push(new URL(request.url()).pathname))
     page.on('console', (message) => /CSP violation|Content Security Policy|Refused to/.test(message.text()) && visit.violations.push(message.text()))
-    await page.goto(site.url + '/consent.html' + query)
+    await page.goto(`${site.url}/consent.html${query}`)
     await page.waitForSelector('#quietcount-consent', { state: 'attached' })
     return visit
   }
@@ -59,7 +59,7 @@ describeBrowser('consent manager in Chromium', () => {
     await expect(button(page, 'Preferences').isVisible()).resolves.toBe(true)
     await quiet()
     expect(await cookies(page)).toEqual({})
-    expect(requests.filter((path) => GATED.includes(path) || path == '/api/collect')).toEqual([])
+    expect(requests.filter((path) => GATED.includes(path) || path === '/api/collect')).toEqual([])
     expect(site.bodies).toEqual([])
     expect(await gatedRuns(page)).toBeUndefined()
     await expect(page.getByText('This content needs your consent for “Videos”.').isVisible()).resolves.toBe(true)
@@ -88,7 +88,9 @@ describeBrowser('consent manager in Chromium', () => {
     expect(requests.filter((path) => GATED.includes(path))).toEqual([])
     expect(await gatedRuns(page)).toBeUndefined()
     expect(pageRecords(site)).toEqual([])
-    expect(site.beacons).toEqual([{ v: 1, site: 'example.test', consents: [{ decision: 'reject-all', categories: { analytics: false, marketing: false, media: false }, count: 1 }] }])
+    expect(site.beacons).toEqual([
+      { v: 1, site: 'example.test', consents: [{ decision: 'reject-all', categories: { analytics: false, marketing: false, media: false }, count: 1 }] },
+    ])
     // Remembered: the next page shows no banner and runs nothing.
     await page.reload()
     await page.waitForSelector('#quietcount-consent', { state: 'attached' })
@@ -111,11 +113,11 @@ describeBrowser('consent manager in Chromium', () => {
     await page.evaluate(() => (window as unknown as { quietcountConsent: { acceptAll(): void } }).quietcountConsent.acceptAll())
     await quiet(500)
     expect(await gatedRuns(page)).toEqual(['external', 'inline'])
-    expect(requests.filter((path) => path == '/gated.js')).toHaveLength(1)
+    expect(requests.filter((path) => path === '/gated.js')).toHaveLength(1)
     expect(violations).toEqual([])
   })
 
-  it('reopen and withdraw: the categories\' cookies are gone at once, the embed unloads, the tracker stops', async () => {
+  it("reopen and withdraw: the categories' cookies are gone at once, the embed unloads, the tracker stops", async () => {
     const { page, violations } = await open()
     await button(page, 'Accept all').click()
     await waitFor(async () => Object.keys(await cookies(page)).length).toBe(5)
@@ -176,13 +178,13 @@ describeBrowser('consent manager in Chromium', () => {
       expect(await page.getByRole('checkbox', { name: { 'c-analytics': 'Statistics', 'c-marketing': 'Marketing', 'c-media': 'Videos' }[id] }).isChecked()).toBe(false)
     }
     // Statistics and videos, by keyboard: Space ticks, Enter on "Save choices" decides.
-    while ((await focused(page)) != 'c-analytics') await page.keyboard.press('Tab')
+    while ((await focused(page)) !== 'c-analytics') await page.keyboard.press('Tab')
     await page.keyboard.press('Space')
     await page.keyboard.press('Tab')
     await page.keyboard.press('Tab')
     expect(await focused(page)).toBe('c-media')
     await page.keyboard.press('Space')
-    while ((await focused(page)) != 'Save choices') await page.keyboard.press('Tab')
+    while ((await focused(page)) !== 'Save choices') await page.keyboard.press('Tab')
     await page.keyboard.press('Enter')
     await expect(page.getByRole('dialog').isVisible()).resolves.toBe(false)
     await waitFor(async () => (await cookies(page)).qc_consent).toBe(`0.5.${today()}`)
@@ -201,7 +203,7 @@ describeBrowser('consent manager in Chromium', () => {
       const box = dialog.getByRole('checkbox', { name })
       expect([await box.isChecked(), await box.isDisabled()]).toEqual([false, true])
     }
-    expect(requests.filter((path) => GATED.includes(path) || path == '/api/collect')).toEqual([])
+    expect(requests.filter((path) => GATED.includes(path) || path === '/api/collect')).toEqual([])
   })
 
   it('fits 320 px wide and 200 % zoom (a 640 × 360 viewport): every button reachable, no sideways scrolling', async () => {
@@ -232,20 +234,29 @@ describeBrowser('consent manager in Chromium', () => {
     const check = () =>
       page.evaluate(async () => {
         // The banner slides in: measure contrast once it is fully opaque.
-        await Promise.all(document.getElementById('quietcount-consent')!.shadowRoot!.getAnimations().map((a) => a.finished))
-        const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[]; passes: unknown[] }> } }).axe
+        await Promise.all(
+          document
+            .getElementById('quietcount-consent')!
+            .shadowRoot!.getAnimations()
+            .map((a) => a.finished),
+        )
+        const axe = (
+          window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[]; passes: unknown[] }> } }
+        ).axe
         const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
         return { violations: result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`), passes: result.passes.length }
       })
-    const heading = lang == 'es' ? 'Cookies en este sitio' : 'Cookies on this site'
+    const heading = lang === 'es' ? 'Cookies en este sitio' : 'Cookies on this site'
     await expect(page.getByRole('region', { name: heading }).isVisible()).resolves.toBe(true)
     const banner = await check()
     expect(banner.violations).toEqual([])
     expect(banner.passes).toBeGreaterThan(5)
-    await button(page, lang == 'es' ? 'Preferencias' : 'Preferences').click()
-    await expect(page.getByRole('dialog', { name: lang == 'es' ? 'Preferencias de privacidad' : 'Privacy preferences' }).isVisible()).resolves.toBe(true)
+    await button(page, lang === 'es' ? 'Preferencias' : 'Preferences').click()
+    await expect(page.getByRole('dialog', { name: lang === 'es' ? 'Preferencias de privacidad' : 'Privacy preferences' }).isVisible()).resolves.toBe(true)
     const dialog = await check()
     expect(dialog.violations).toEqual([])
-    console.log(`[axe ${lang}] banner: ${banner.violations.length} violations (${banner.passes} rules passed); dialog: ${dialog.violations.length} violations (${dialog.passes} rules passed)`)
+    console.log(
+      `[axe ${lang}] banner: ${banner.violations.length} violations (${banner.passes} rules passed); dialog: ${dialog.violations.length} violations (${dialog.passes} rules passed)`,
+    )
   })
 })

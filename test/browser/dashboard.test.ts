@@ -32,7 +32,7 @@ describeBrowser('dashboard', () => {
     browser = await launchVisitorBrowser()
     // A real beacon whose path is markup: the dashboard must show it as text.
     const beacon = { v: 1, site: 'demo-blog.test', tz: 'UTC', lang: 'en', screen: 'desktop', pages: [{ path: XSS, flags: 7, views: 1, seconds: 3, scroll: 50 }] }
-    const response = await fetch(url + '/api/collect', { method: 'POST', body: JSON.stringify(beacon), headers: { 'content-type': 'text/plain', 'user-agent': VISITOR_UA } })
+    const response = await fetch(`${url}/api/collect`, { method: 'POST', body: JSON.stringify(beacon), headers: { 'content-type': 'text/plain', 'user-agent': VISITOR_UA } })
     expect(response.status).toBe(204)
     mkdirSync(results, { recursive: true })
   })
@@ -63,7 +63,7 @@ describeBrowser('dashboard', () => {
     await page.fill('#token', secret)
     await page.click('button[type=submit]')
   }
-  const metric = (page: Page, key: string) => page.locator(`[data-metric="${key}"]`).innerText()
+  const metric = (page: Page, key: string) => page.locator(`[data-metric="${key}"]`).textContent()
   const shown = (n: number) => n.toLocaleString('en')
   const panelValues = (page: Page, breakdown: string) => page.locator(`section[aria-labelledby="panel-${breakdown}"] tbody th`).allInnerTexts()
 
@@ -85,8 +85,13 @@ describeBrowser('dashboard', () => {
     expect(await metric(page, 'pageviews')).toBe(shown(week.metrics!.pageviews))
     await page.locator('section[aria-labelledby="panel-referrer"] tbody').waitFor()
     const loadMs = Date.now() - started
-    const navigation = await page.evaluate(() => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { domContentLoadedEventEnd: number; loadEventEnd: number })
-    writeFileSync(join(results, 'dashboard-timing.json'), JSON.stringify({ signInToFiguresMs: loadMs, domContentLoadedMs: Math.round(navigation.domContentLoadedEventEnd), loadMs: Math.round(navigation.loadEventEnd) }, null, 2))
+    const navigation = await page.evaluate(
+      () => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { domContentLoadedEventEnd: number; loadEventEnd: number },
+    )
+    writeFileSync(
+      join(results, 'dashboard-timing.json'),
+      JSON.stringify({ signInToFiguresMs: loadMs, domContentLoadedMs: Math.round(navigation.domContentLoadedEventEnd), loadMs: Math.round(navigation.loadEventEnd) }, null, 2),
+    )
     console.log(`[dashboard] page load ${Math.round(navigation.loadEventEnd)} ms; sign-in to top line and panels ${loadMs} ms`)
 
     // The chart's tooltip names the bucket under the cursor and its figures.
@@ -138,7 +143,11 @@ describeBrowser('dashboard', () => {
   it('exports each panel as the same CSV that quietcount report writes', async () => {
     const { page } = await open('/?site=demo-civic.test&period=30d')
     await signIn(page)
-    for (const [breakdown, title] of [['page', 'Pages'], ['referrer', 'Referrers'], ['consent', 'Consent decisions']]) {
+    for (const [breakdown, title] of [
+      ['page', 'Pages'],
+      ['referrer', 'Referrers'],
+      ['consent', 'Consent decisions'],
+    ]) {
       const button = page.getByRole('button', { name: `Export ${title} as CSV` })
       await page.locator(`section[aria-labelledby="panel-${breakdown}"] table`).waitFor()
       const [download] = await Promise.all([page.waitForEvent('download'), button.click()])
@@ -160,7 +169,7 @@ describeBrowser('dashboard', () => {
   })
 
   it('opens a share link without a token: the same totals, rows below k folded', async () => {
-    const { page } = await open(shareLink + '?period=30d')
+    const { page } = await open(`${shareLink}?period=30d`)
     const shared = report('--site', 'demo-civic.test', '--period', '30d', '--k', '1000', '--breakdown', 'page', '--limit', '10')
     await expect.poll(() => metric(page, 'visitors')).toBe(shown(shared.metrics!.visitors))
     await page.locator('section[aria-labelledby="panel-page"] table').waitFor()
@@ -181,7 +190,9 @@ describeBrowser('dashboard', () => {
       await page.locator('.uplot').waitFor()
       await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' })
       const result = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[]; passes: unknown[] }> } }).axe
+        const axe = (
+          window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[]; passes: unknown[] }> } }
+        ).axe
         const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
         return { violations: r.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target).slice(0, 3))}`), passes: r.passes.length }
       })
@@ -192,7 +203,10 @@ describeBrowser('dashboard', () => {
   })
 
   it('saves screenshots, light and dark, desktop and phone, and fits 360 px without sideways scrolling', async () => {
-    for (const [name, width] of [['desktop', 1280], ['phone', 360]] as const) {
+    for (const [name, width] of [
+      ['desktop', 1280],
+      ['phone', 360],
+    ] as const) {
       for (const scheme of ['light', 'dark'] as const) {
         const { page } = await open('/?site=demo-civic.test&period=30d', { width })
         await page.emulateMedia({ colorScheme: scheme })
@@ -200,7 +214,7 @@ describeBrowser('dashboard', () => {
         await page.locator('section[aria-labelledby="panel-consent"] table').waitFor()
         await page.locator('.uplot').waitFor()
         expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
-        await page.screenshot({ path: join(results, `dashboard-${scheme}-${name}.png`), fullPage: name == 'desktop' })
+        await page.screenshot({ path: join(results, `dashboard-${scheme}-${name}.png`), fullPage: name === 'desktop' })
         await page.context().close()
       }
     }

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, inject } from 'vitest'
-import type { Beacon } from '../../src/shared/protocol.js'
 import { startServer } from '../../examples/server.mjs'
+import type { Beacon } from '../../src/shared/protocol.js'
 import { CHROMIUM } from './setup.js'
 
 /** The launch flags this workplace's Chromium needs, plus one that makes it look like a person's. */

@@ -45,7 +45,11 @@ describeBrowser('tracker in Chromium', () => {
     await Promise.all([page.waitForURL(/\/join\?/), page.click('button[type=submit]')])
     expect(page.url()).toContain('email=jane.quietly%40example.org')
     await waitFor(() => pageRecords(site).some((r) => r.path.startsWith('/join'))).toBe(true)
-    expect(pageRecords(site).filter((r) => r.views).map((r) => r.path)).toEqual(['/', '/join'])
+    expect(
+      pageRecords(site)
+        .filter((r) => r.views)
+        .map((r) => r.path),
+    ).toEqual(['/', '/join'])
     const everything = site.bodies.join('\n') + JSON.stringify(await page.context().cookies())
     for (const secret of ['Jane', 'Quietly', 'jane.quietly', 'example.org', 'name=', 'email']) expect(everything).not.toContain(secret)
   })
@@ -84,10 +88,10 @@ describeBrowser('tracker in Chromium', () => {
     await page.click('#allow')
     await new Promise((done) => setTimeout(done, 2_200))
     await page.close({ runBeforeUnload: true })
-    await waitFor(() => pageRecords(site).filter((r) => r.views == 0).length).toBeGreaterThan(0)
-    const engagement = pageRecords(site).filter((r) => r.views == 0)
+    await waitFor(() => pageRecords(site).filter((r) => r.views === 0).length).toBeGreaterThan(0)
+    const engagement = pageRecords(site).filter((r) => r.views === 0)
     expect(engagement.reduce((s, r) => s + r.seconds, 0)).toBeGreaterThanOrEqual(2)
-    expect(engagement.every((r) => r.path == '/app/')).toBe(true)
+    expect(engagement.every((r) => r.path === '/app/')).toBe(true)
     // The first screenful counts as seen, measured after the first frame rather than during load.
     expect(engagement.reduce((s, r) => s + r.scroll, 0)).toBeGreaterThan(0)
   })
@@ -95,7 +99,7 @@ describeBrowser('tracker in Chromium', () => {
   it('counts a custom event, and refuses one whose prop is an e-mail with a warning naming the rule', async () => {
     const page = await site.page('/')
     const warnings: string[] = []
-    page.on('console', (message) => message.type() == 'warning' && warnings.push(message.text()))
+    page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()))
     await page.click('#allow')
     await page.click('#event')
     await page.click('#event')
@@ -110,9 +114,13 @@ describeBrowser('tracker in Chromium', () => {
     const page = await site.page('/')
     await page.click('#allow')
     await page.click('a[href="/files/report.pdf"]')
-    await page.goto(site.url + '/')
+    await page.goto(`${site.url}/`)
     await Promise.all([page.waitForURL('https://example.org/elsewhere'), page.click('a[href^="https://example.org"]')])
-    await waitFor(() => eventRecords(site).map((e) => e.name).sort()).toEqual(['File Download', 'Outbound Link'])
+    await waitFor(() =>
+      eventRecords(site)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['File Download', 'Outbound Link'])
     expect(eventRecords(site).map(({ name, props }) => ({ name, props }))).toEqual(
       expect.arrayContaining([
         { name: 'File Download', props: { url: '/files/report.pdf' } },
@@ -146,7 +154,7 @@ describeBrowser('tracker in Chromium', () => {
     expect(await page.context().cookies()).toEqual([])
     reset(site)
     await page.click('#event')
-    await page.goto(site.url + '/join')
+    await page.goto(`${site.url}/join`)
     await quiet()
     expect(site.bodies).toEqual([])
   })
@@ -159,7 +167,7 @@ describeBrowser('tracker in Chromium', () => {
       const page = await site.page('/', options)
       await page.click('#allow')
       await page.click('#event')
-      await page.goto(site.url + '/app/')
+      await page.goto(`${site.url}/app/`)
       await page.click('[data-to="/app/pricing"]')
       await quiet()
       expect(site.bodies).toEqual([])
@@ -181,10 +189,10 @@ describeBrowser('tracker in Chromium', () => {
   it('lets the site owner exclude their own browser with #quietcount-exclude, and undo it', async () => {
     const page = await site.page('/#quietcount-exclude')
     await page.click('#allow')
-    await page.goto(site.url + '/join')
+    await page.goto(`${site.url}/join`)
     await quiet()
     expect(site.bodies).toEqual([])
-    await page.goto(site.url + '/#quietcount-include')
+    await page.goto(`${site.url}/#quietcount-include`)
     await page.reload()
     await waitFor(() => site.beacons.length).toBeGreaterThan(0)
   })

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -65,7 +65,8 @@ describe('quietcount CLI', () => {
 
   it('seeds demo data once, and refuses to seed a store twice', () => {
     const store = (name: string) => ({ ...process.env, QUIETCOUNT_STORE: `sqlite:${join(dir, name)}`, QUIETCOUNT_CONFIG: join(dir, `${name}.json`) })
-    const seeded = (name: string) => spawnSync(process.execPath, [join(process.cwd(), 'dist/node/cli/main.js'), 'demo', '--days', '3', '--seed', '5'], { cwd: dir, encoding: 'utf8', env: store(name) })
+    const seeded = (name: string) =>
+      spawnSync(process.execPath, [join(process.cwd(), 'dist/node/cli/main.js'), 'demo', '--days', '3', '--seed', '5'], { cwd: dir, encoding: 'utf8', env: store(name) })
     const first = seeded('demo-a.db')
     expect(first.status).toBe(0)
     expect(first.stdout).toMatch(/seeded [\d,]+ page views over 3 days/)
@@ -129,4 +130,3 @@ describe('quietcount CLI', () => {
     expect(out).toMatch(/^prune\.test: detail before \d{4}-\d{2}-\d{2}T00:00 UTC \(UTC days\) deleted: 0 rows$/m)
   })
 })
-

@@ -3,15 +3,14 @@ import type { Client } from '../../src/collector/enrich.js'
 import { groupCommit } from '../../src/collector/group-commit.js'
 import { beaconRows } from '../../src/collector/ingest.js'
 import { expireDetail } from '../../src/collector/retention.js'
-import { TABLES } from '../../src/collector/rows.js'
 import type { Site } from '../../src/collector/sites.js'
 import { refuseUnderK } from '../../src/collector/stats/k-anonymity.js'
 import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
 import { runStats } from '../../src/collector/stats/run.js'
 import type { Store } from '../../src/collector/stores/store.js'
+import { startHour } from '../../src/collector/time-zone.js'
 import { BREAKDOWN_NAMES, FILTERS } from '../../src/shared/dimensions.js'
 import type { Beacon } from '../../src/shared/protocol.js'
-import { startHour } from '../../src/collector/time-zone.js'
 import { referenceStore } from './reference-store.js'
 import { storesUnderTest } from './stores.js'
 
@@ -34,7 +33,7 @@ const SITES: Site[] = [
 
 /** Deterministic pseudo-random numbers, so a failure can be replayed. */
 function random(seed: number) {
-  return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+  return () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
 }
 const pick = <T>(next: () => number, list: readonly T[]) => list[Math.floor(next() * list.length)]!
 
@@ -71,8 +70,19 @@ function fixture(): { hour: number; beacon: Omit<Beacon, 'site'>; client: Client
             scroll: Math.floor(next() * 100),
           }
         }),
-        ...(next() < 0.3 && { events: [{ name: pick(next, ['Signup', 'Download']), path: pick(next, ['/join', '/only-events']), count: 1 + Math.floor(next() * 2), ...(next() < 0.6 && { props: { plan: pick(next, ['pro', 'free']), ...(next() < 0.4 && { size: 'l' }) } }) }] }),
-        ...(next() < 0.2 && { consents: [{ decision: pick(next, ['accept-all', 'reject-all', 'custom'] as const), categories: { analytics: next() < 0.5, media: next() < 0.5 }, count: 1 }] }),
+        ...(next() < 0.3 && {
+          events: [
+            {
+              name: pick(next, ['Signup', 'Download']),
+              path: pick(next, ['/join', '/only-events']),
+              count: 1 + Math.floor(next() * 2),
+              ...(next() < 0.6 && { props: { plan: pick(next, ['pro', 'free']), ...(next() < 0.4 && { size: 'l' }) } }),
+            },
+          ],
+        }),
+        ...(next() < 0.2 && {
+          consents: [{ decision: pick(next, ['accept-all', 'reject-all', 'custom'] as const), categories: { analytics: next() < 0.5, media: next() < 0.5 }, count: 1 }],
+        }),
       },
     }
   })
@@ -80,7 +90,15 @@ function fixture(): { hour: number; beacon: Omit<Beacon, 'site'>; client: Client
 
 /** Ranges inside the 62-day window, outside it, and across its start. */
 const RANGES = {
-  inside: ['period=today', 'period=7d', 'period=30d', 'period=month', 'from=2026-10-24&to=2026-11-02', 'from=2026-10-25&interval=hour', 'from=2026-10-01&to=2026-11-30&interval=month'],
+  inside: [
+    'period=today',
+    'period=7d',
+    'period=30d',
+    'period=month',
+    'from=2026-10-24&to=2026-11-02',
+    'from=2026-10-25&interval=hour',
+    'from=2026-10-01&to=2026-11-30&interval=month',
+  ],
   outside: ['from=2026-08-01&to=2026-08-31', 'from=2026-09-06&interval=hour', 'from=2026-07-23&to=2026-09-20&interval=month'],
   across: ['period=12mo', 'from=2026-09-15&to=2026-10-15', 'from=2026-09-01&to=2026-11-30&interval=day'],
 }
@@ -93,9 +111,26 @@ for (const site of SITES) {
 }
 for (const range of [RANGES.inside[2]!, RANGES.outside[0]!, RANGES.across[0]!]) {
   for (const breakdown of BREAKDOWN_NAMES) queries.push(['madrid.test', `${range}&breakdown=${breakdown}&k=3&limit=3`])
-  for (const filter of ['path:/pricing', 'referrer:news.example', 'source:newsletter', 'medium:email', 'campaign:spring', 'country:ES', 'language:es', 'screen:desktop', 'browser:Chrome', 'os:Linux', 'device:mobile', 'name:Signup', 'path:/only-events']) {
+  for (const filter of [
+    'path:/pricing',
+    'referrer:news.example',
+    'source:newsletter',
+    'medium:email',
+    'campaign:spring',
+    'country:ES',
+    'language:es',
+    'screen:desktop',
+    'browser:Chrome',
+    'os:Linux',
+    'device:mobile',
+    'name:Signup',
+    'path:/only-events',
+  ]) {
     queries.push(['kolkata.test', `${range}&filter=${filter}&breakdown=${BREAKDOWN_NAMES.join(',')}&compare=previous&limit=4`])
-    queries.push(['newyork.test', `${range}&filter=${filter}&filter=${filter.startsWith('screen') ? 'device:mobile' : 'screen:mobile'}&breakdown=page,event,prop,browser_version&compare=previous`])
+    queries.push([
+      'newyork.test',
+      `${range}&filter=${filter}&filter=${filter.startsWith('screen') ? 'device:mobile' : 'screen:mobile'}&breakdown=page,event,prop,browser_version&compare=previous`,
+    ])
     queries.push(['madrid.test', `${range}&filter=${filter}&breakdown=page,referrer,prop&k=2`])
   }
 }
@@ -103,7 +138,7 @@ queries.push(['newyork.test', 'from=2026-11-20&filter=browser:Chrome&interval=ho
 queries.push(['newyork.test', 'from=2026-08-20&filter=browser:Chrome&interval=hour'])
 
 const parse = (siteId: string, params: string) => {
-  const site = SITES.find((s) => s.id == siteId)!
+  const site = SITES.find((s) => s.id === siteId)!
   const parsed = parseStatsQuery(new URLSearchParams(params), site, NOW)
   if (!parsed.ok) throw new Error(`${params}: ${parsed.error.message}`)
   return parsed.query
@@ -113,7 +148,11 @@ const entries = fixture()
 const ingest = async (store: Store) => {
   const commits = groupCommit(store, { maxWaitMs: 5 })
   // Concurrent, in pieces, as beacons arrive: merging must not change any sum.
-  await Promise.all(SITES.flatMap((site) => entries.map(({ beacon, client, hour }) => commits.add(beaconRows({ ...beacon, site: site.id }, client, hour, { ...site, detailDays: site.detailDays! })))))
+  await Promise.all(
+    SITES.flatMap((site) =>
+      entries.map(({ beacon, client, hour }) => commits.add(beaconRows({ ...beacon, site: site.id }, client, hour, { ...site, detailDays: site.detailDays! }))),
+    ),
+  )
   await expireDetail(store, SITES, NOW)
 }
 
@@ -142,7 +181,7 @@ for (const underTest of storesUnderTest()) {
 
     it('keeps the detail of the window only, and none for a site that keeps none', async () => {
       const detail = async (site: string, from: number, to: number) => (await store.query([{ site, parts: [{ table: 'detail_pages', from, to }] }]))[0]![0]!.views
-      const start = (await store.detailCutoff('madrid.test'))
+      const start = await store.detailCutoff('madrid.test')
       expect(start).toBeGreaterThan(NOW / HOUR - 63 * 24)
       expect(await detail('madrid.test', 0, start)).toBe(0)
       expect(await detail('madrid.test', start, 10 ** 7)).toBeGreaterThan(100)
@@ -171,7 +210,12 @@ for (const underTest of storesUnderTest()) {
         const one = await runStats(store, parse('madrid.test', `${range}&filter=country:ES&breakdown=country,referrer&include=metrics`))
         expect(one.metrics!.pageviews, range).toBeGreaterThan(0)
         expect(one.breakdowns!.country!.rows.map((r) => r.value)).toEqual(['ES'])
-        expect(one.breakdowns!.referrer).toEqual({ rows: [], unavailable: expect.stringMatching(/^Referrers under the filter country:ES need the detail tier, which keeps 62 days and holds the days from 2026-09-30; this range starts \d{4}-/) })
+        expect(one.breakdowns!.referrer).toEqual({
+          rows: [],
+          unavailable: expect.stringMatching(
+            /^Referrers under the filter country:ES need the detail tier, which keeps 62 days and holds the days from 2026-09-30; this range starts \d{4}-/,
+          ),
+        })
         const two = await runStats(store, parse('madrid.test', `${range}&filter=country:ES&filter=device:mobile&breakdown=page&compare=previous`))
         expect(two.metrics).toBeUndefined()
         expect(two.unavailable!.metrics).toMatch(/^The totals under the filters country:ES and device:mobile need the detail tier/)
@@ -185,11 +229,18 @@ for (const underTest of storesUnderTest()) {
     it('gives, inside the window, the same figures from the marginal tier as from the detail tier', async () => {
       const query = parse('kolkata.test', 'period=30d')
       const [fromHour, toHour] = [startHour(query.from, query.timezone), NOW / HOUR + 1]
-      for (const filter of FILTERS.filter((f) => f != 'name')) {
-        const value = (await runStats(store, parse('kolkata.test', `period=30d&breakdown=${filter == 'path' ? 'page' : filter}&include=none&limit=1`))).breakdowns![filter == 'path' ? 'page' : (filter as 'country')]!.rows[0]!.value
+      for (const filter of FILTERS.filter((f) => f !== 'name')) {
+        const value = (await runStats(store, parse('kolkata.test', `period=30d&breakdown=${filter === 'path' ? 'page' : filter}&include=none&limit=1`))).breakdowns![
+          filter === 'path' ? 'page' : (filter as 'country')
+        ]!.rows[0]!.value
         const marginal = (await runStats(store, parse('kolkata.test', `period=30d&filter=${filter}:${value}&include=metrics`))).metrics!
         const [detail] = (await store.query([{ site: 'kolkata.test', parts: [{ table: 'detail_pages', from: fromHour, to: toHour }], filters: { [filter]: value } }]))[0]!
-        expect({ filter, views: marginal.pageviews, visits: marginal.visits, visitors: marginal.visitors }).toEqual({ filter, views: detail!.views, visits: detail!.visits, visitors: detail!.visitors_day })
+        expect({ filter, views: marginal.pageviews, visits: marginal.visits, visitors: marginal.visitors }).toEqual({
+          filter,
+          views: detail!.views,
+          visits: detail!.visits,
+          visitors: detail!.visitors_day,
+        })
       }
     })
   })

@@ -59,7 +59,7 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
     new Request('http://collector.test/api/collect', {
       method: 'POST',
       headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': FIREFOX, origin: 'https://example.org', ...headers },
-      body: typeof body == 'string' ? body : JSON.stringify(body),
+      body: typeof body === 'string' ? body : JSON.stringify(body),
     }),
   )
 const totals = async (site = 'example.org') => {
@@ -89,7 +89,7 @@ describe('ingest', () => {
     const before = await totals()
     const write = vi.spyOn(store, 'write')
     const responses = await Promise.all(Array.from({ length: 60 }, () => post(valid())))
-    expect(responses.every((r) => r.status == 204)).toBe(true)
+    expect(responses.every((r) => r.status === 204)).toBe(true)
     expect((await totals()).views).toBe(before.views + 60)
     expect(write.mock.calls.length).toBeLessThan(10)
     write.mockRestore()
@@ -139,7 +139,7 @@ describe('ingest', () => {
     ['a record that is a string', { ...base, pages: ['/'] }, 400, 'pages[0]'],
     ['a path without slash', { ...base, pages: [{ ...page, path: 'pricing' }] }, 400, 'pages[0].path'],
     ['an absolute URL as path', { ...base, pages: [{ ...page, path: 'https://evil.example/' }] }, 400, 'pages[0].path'],
-    ['a path too long', { ...base, pages: [{ ...page, path: '/' + 'a'.repeat(LIMITS.path) }] }, 400, 'pages[0].path'],
+    ['a path too long', { ...base, pages: [{ ...page, path: `/${'a'.repeat(LIMITS.path)}` }] }, 400, 'pages[0].path'],
     ['a path that is a number', { ...base, pages: [{ ...page, path: 42 }] }, 400, 'pages[0].path'],
     ['a query parameter with a bad name', { ...base, pages: [{ ...page, path: '/a?<script>=1' }] }, 400, 'pages[0].path query parameter 1'],
     ['negative views', { ...base, pages: [{ ...page, views: -1 }] }, 400, 'pages[0].views'],
@@ -199,7 +199,9 @@ describe('ingest', () => {
           controller.enqueue(bytes.slice(sent, (sent += chunkBytes)))
         },
       })
-      return collector.fetch(new Request('http://collector.test/api/collect', { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'text/plain', 'user-agent': FIREFOX } } as RequestInit))
+      return collector.fetch(
+        new Request('http://collector.test/api/collect', { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'text/plain', 'user-agent': FIREFOX } } as RequestInit),
+      )
     }
     const before = await totals()
     const huge = await chunked(JSON.stringify({ ...valid(), pad: 'x'.repeat(10 * LIMITS.beaconBytes) }), 4096)
@@ -216,16 +218,35 @@ describe('ingest', () => {
     const mutated = fc.record({
       v: fc.oneof(fc.constant(1), fc.anything()),
       site: fc.oneof(fc.constant('example.org'), fc.string()),
-      pages: fc.oneof(fc.constant(undefined), fc.array(fc.record({ path: fc.oneof(fc.constant('/'), fc.string()), flags: fc.integer({ min: -2, max: 9 }), views: fc.oneof(fc.integer({ min: -1, max: 2000 }), fc.double()), seconds: fc.integer({ min: -1, max: 90_000 }), scroll: fc.nat(300) }), { maxLength: 20 })),
-      events: fc.oneof(fc.constant(undefined), fc.array(fc.record({ name: fc.string(), path: fc.string(), count: fc.integer(), props: fc.dictionary(fc.string(), fc.anything()) }), { maxLength: 5 })),
+      pages: fc.oneof(
+        fc.constant(undefined),
+        fc.array(
+          fc.record({
+            path: fc.oneof(fc.constant('/'), fc.string()),
+            flags: fc.integer({ min: -2, max: 9 }),
+            views: fc.oneof(fc.integer({ min: -1, max: 2000 }), fc.double()),
+            seconds: fc.integer({ min: -1, max: 90_000 }),
+            scroll: fc.nat(300),
+          }),
+          { maxLength: 20 },
+        ),
+      ),
+      events: fc.oneof(
+        fc.constant(undefined),
+        fc.array(fc.record({ name: fc.string(), path: fc.string(), count: fc.integer(), props: fc.dictionary(fc.string(), fc.anything()) }), { maxLength: 5 }),
+      ),
     })
-    const body = fc.oneof(fc.string(), fc.json(), mutated.map((b) => JSON.stringify(b)))
+    const body = fc.oneof(
+      fc.string(),
+      fc.json(),
+      mutated.map((b) => JSON.stringify(b)),
+    )
     await fc.assert(
       fc.asyncProperty(body, async (text) => {
         const before = await totals()
         const response = await post(text)
         expect(response.status).toBeLessThan(500)
-        if (response.status != 204) expect(await totals()).toEqual(before)
+        if (response.status !== 204) expect(await totals()).toEqual(before)
         else expect((await totals()).views).toBeGreaterThanOrEqual(before.views)
       }),
       { numRuns: 300, seed: 20261123 },
@@ -290,7 +311,7 @@ describe('access', () => {
     expect(shared.status).toBe(200)
     const body = (await shared.json()) as { breakdowns: { page: { rows: { value: string; pageviews: number }[] } } }
     expect(body.breakdowns.page.rows.length).toBeGreaterThan(0)
-    expect(body.breakdowns.page.rows.every((r) => r.value == '(other)' || r.pageviews >= 2)).toBe(true)
+    expect(body.breakdowns.page.rows.every((r) => r.value === '(other)' || r.pageviews >= 2)).toBe(true)
     expect((await collector.fetch(new Request('http://collector.test/api/share/nope'))).status).toBe(404)
   })
 
@@ -301,7 +322,14 @@ describe('access', () => {
     }
     beforeAll(async () => {
       // Four people enter on /popular (one of them from news.example), one on /rare; the last also views /popular twice.
-      const page = (path: string, extra: object = {}) => ({ v: 1, site: 'shared.test', tz: 'Europe/Oslo', lang: 'nb', screen: 'desktop', pages: [{ path, flags: 7, views: 1, seconds: 5, scroll: 50, ...extra }] })
+      const page = (path: string, extra: object = {}) => ({
+        v: 1,
+        site: 'shared.test',
+        tz: 'Europe/Oslo',
+        lang: 'nb',
+        screen: 'desktop',
+        pages: [{ path, flags: 7, views: 1, seconds: 5, scroll: 50, ...extra }],
+      })
       for (let i = 0; i < 3; i++) expect((await post(page('/popular'), { origin: '' })).status).toBe(204)
       expect((await post(page('/popular', { ref: 'news.example' }), { origin: '' })).status).toBe(204)
       expect((await post({ ...page('/rare'), pages: [...page('/rare').pages, { path: '/popular', flags: 0, views: 2, seconds: 9, scroll: 10 }] }, { origin: '' })).status).toBe(204)
@@ -372,7 +400,9 @@ describe('access', () => {
   })
 
   it('accepts the bearer scheme in any case, and ignores a token entry that is not a hash', async () => {
-    expect((await collector.fetch(new Request('http://collector.test/api/stats?site=example.org&period=today', { headers: { authorization: 'bearer site-token' } }))).status).toBe(200)
+    expect((await collector.fetch(new Request('http://collector.test/api/stats?site=example.org&period=today', { headers: { authorization: 'bearer site-token' } }))).status).toBe(
+      200,
+    )
     const good = registry.read()
     registry.write({ ...good, tokens: [{ hash: 'not-a-hash', site: '*', created: '2026-11-23T00:00:00Z' }, ...good.tokens] })
     try {
@@ -410,7 +440,9 @@ describe('access', () => {
     const isolated = registryFile(join(dir, 'any-origin.json'))
     isolated.write({ sites: [{ id: 'any.test', origins: [], timezone: 'UTC', shares: [] }], tokens: [] })
     const open = createCollector({ store, registry: isolated })
-    const preflight = await open.fetch(new Request('http://collector.test/api/collect', { method: 'OPTIONS', headers: { origin: 'https://anywhere.example', 'access-control-request-method': 'POST' } }))
+    const preflight = await open.fetch(
+      new Request('http://collector.test/api/collect', { method: 'OPTIONS', headers: { origin: 'https://anywhere.example', 'access-control-request-method': 'POST' } }),
+    )
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://anywhere.example')
   })
@@ -420,7 +452,8 @@ describe('access', () => {
     const declared = registryFile(join(dir, 'declared-origins.json'))
     declared.write({ sites: [registry.read().sites[0]!], tokens: [] })
     const strict = createCollector({ store, registry: declared })
-    const preflight = (origin: string) => strict.fetch(new Request('http://collector.test/api/collect', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }))
+    const preflight = (origin: string) =>
+      strict.fetch(new Request('http://collector.test/api/collect', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }))
     const allowed = await preflight('https://example.org')
     expect(allowed.status).toBe(204)
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://example.org')
@@ -465,13 +498,19 @@ describe('two tiers through the handler', () => {
   it("expires detail older than each site's window, keeping the marginals, and the detail of the window", async () => {
     const old = Math.floor(Date.now() / HOUR) - 24 * 100
     const row = (time: number) => ({ table: 'detail_pages' as const, site: 'example.org', time, dims: { path: '/expired' }, counts: { views: 1 } })
-    await store.write([row(old), row(old + 1), { table: 'daily', site: 'example.org', time: Math.floor(old / 24), dims: { dimension: 'path', parent: '', value: '/expired' }, counts: { views: 2 } }])
+    await store.write([
+      row(old),
+      row(old + 1),
+      { table: 'daily', site: 'example.org', time: Math.floor(old / 24), dims: { dimension: 'path', parent: '', value: '/expired' }, counts: { views: 2 } },
+    ])
     const before = await detailRows('example.org')
     await collector.expire()
     expect(await detailRows('example.org')).toBe(before - 2)
     expect(await detailRows('example.org', old + 24 * 40)).toBe(before - 2)
     expect(await store.detailCutoff('example.org')).toBeGreaterThan(old + 24 * 30)
-    const [kept] = (await store.query([{ site: 'example.org', parts: [{ table: 'daily', from: 0, to: 10 ** 6 }], filters: { dimension: 'path', parent: '', value: '/expired' } }]))[0]!
+    const [kept] = (
+      await store.query([{ site: 'example.org', parts: [{ table: 'daily', from: 0, to: 10 ** 6 }], filters: { dimension: 'path', parent: '', value: '/expired' } }])
+    )[0]!
     expect(kept!.views).toBe(2)
   })
 })

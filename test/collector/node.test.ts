@@ -35,7 +35,11 @@ describe('serveCollector', () => {
       const got = []
       // Three visitors behind one proxy; each claims another first address, which must not count.
       for (const visitor of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) {
-        const response = await fetch(server.url + '/api/collect', { method: 'POST', body: beacon, headers: { 'content-type': 'text/plain', 'user-agent': CHROME, 'x-forwarded-for': `10.0.0.1, ${visitor}` } })
+        const response = await fetch(`${server.url}/api/collect`, {
+          method: 'POST',
+          body: beacon,
+          headers: { 'content-type': 'text/plain', 'user-agent': CHROME, 'x-forwarded-for': `10.0.0.1, ${visitor}` },
+        })
         got.push(response.status)
       }
       expect(got).toEqual(statuses)
@@ -47,7 +51,11 @@ describe('serveCollector', () => {
   it('lets every beacon through with the rate limit off', async () => {
     const server = await serveCollector({ store, registry, port: 0, rateLimit: false, groupCommit: { maxWaitMs: 1 } })
     try {
-      const statuses = await Promise.all(Array.from({ length: 300 }, () => fetch(server.url + '/api/collect', { method: 'POST', body: beacon, headers: { 'content-type': 'text/plain', 'user-agent': CHROME } }).then((r) => r.status)))
+      const statuses = await Promise.all(
+        Array.from({ length: 300 }, () =>
+          fetch(`${server.url}/api/collect`, { method: 'POST', body: beacon, headers: { 'content-type': 'text/plain', 'user-agent': CHROME } }).then((r) => r.status),
+        ),
+      )
       expect(new Set(statuses)).toEqual(new Set([204]))
     } finally {
       await server.close()

@@ -42,12 +42,18 @@ for (const underTest of storesUnderTest()) {
       for (let i = 0; i < BEACONS; i++) {
         const t = tags(i)
         const beacon = {
-          v: 1, site: site.id, tz: ['Europe/Madrid', 'America/Mexico_City', 'Asia/Tokyo'][i % 3], lang: ['es', 'en', 'ja'][i % 3], screen: ['mobile', 'desktop'][i % 2],
+          v: 1,
+          site: site.id,
+          tz: ['Europe/Madrid', 'America/Mexico_City', 'Asia/Tokyo'][i % 3],
+          lang: ['es', 'en', 'ja'][i % 3],
+          screen: ['mobile', 'desktop'][i % 2],
           pages: [{ path: t.path, ref: t.referrer, source: t.source, medium: t.medium, campaign: t.campaign, flags: 7, views: 1, seconds: 5, scroll: 50 }],
           events: [{ name: t.name, path: t.path, props: { choice: t.prop }, count: 1 }],
-          consents: [{ decision: 'custom', categories: { analytics: i % 2 == 0 }, count: 1 }],
+          consents: [{ decision: 'custom', categories: { analytics: i % 2 === 0 }, count: 1 }],
         }
-        const response = await collector.fetch(new Request('http://c.test/api/collect', { method: 'POST', body: JSON.stringify(beacon), headers: { 'content-type': 'text/plain', 'user-agent': AGENTS[i % 3]! } }))
+        const response = await collector.fetch(
+          new Request('http://c.test/api/collect', { method: 'POST', body: JSON.stringify(beacon), headers: { 'content-type': 'text/plain', 'user-agent': AGENTS[i % 3]! } }),
+        )
         expect(response.status).toBe(204)
       }
       await collector.close()
@@ -66,9 +72,13 @@ for (const underTest of storesUnderTest()) {
     })
 
     it('has tables of one attribute per row: totals without any, marginals with one dimension and its value', () => {
-      const counters = (table: keyof typeof TABLES) => [...TABLES[table].counters, ...(underTest.name == 'clickhouse' ? ['_writes'] : [])]
+      const counters = (table: keyof typeof TABLES) => [...TABLES[table].counters, ...(underTest.name === 'clickhouse' ? ['_writes'] : [])]
       expect(tables.totals!.columns.sort()).toEqual(['site', 'hour', ...counters('totals')].sort())
-      for (const [table, period] of [['daily', 'day'], ['monthly', 'month']] as const) expect(tables[table]!.columns.sort()).toEqual(['site', period, 'dimension', 'parent', 'value', ...counters(table)].sort())
+      for (const [table, period] of [
+        ['daily', 'day'],
+        ['monthly', 'month'],
+      ] as const)
+        expect(tables[table]!.columns.sort()).toEqual(['site', period, 'dimension', 'parent', 'value', ...counters(table)].sort())
       expect(tables.detail_cutoffs!.columns.sort()).toEqual(['hour', 'site'])
       expect(Object.keys(tables).sort()).toEqual([...Object.keys(TABLES), 'detail_cutoffs', 'quietcount_migrations'].sort())
     })
@@ -82,25 +92,40 @@ for (const underTest of storesUnderTest()) {
         const { dimension, parent, value } = row as Record<string, string>
         expect(names).toContain(dimension)
         // The parent is the browser of a version, or the event of a property: part of the one attribute.
-        if (dimension == 'browser_version') expect(['Firefox', 'Chrome', 'Mobile Safari']).toContain(parent)
-        else if (dimension == 'prop') expect(parent).toMatch(/^Ev\d+x$/)
+        if (dimension === 'browser_version') expect(['Firefox', 'Chrome', 'Mobile Safari']).toContain(parent)
+        else if (dimension === 'prop') expect(parent).toMatch(/^Ev\d+x$/)
         else expect(parent).toBe('')
         const found = [...`${parent} ${value}`.matchAll(TAG)]
-        const allowed = dimension == 'prop' ? 2 : 1
+        const allowed = dimension === 'prop' ? 2 : 1
         expect(found.length, `${dimension} ${parent} ${value}`).toBeLessThanOrEqual(allowed)
-        if (dimension == 'prop') expect(value).toMatch(/^choice=val\d+x$/)
+        if (dimension === 'prop') expect(value).toMatch(/^choice=val\d+x$/)
         // Each value is one of that dimension's own: the path row holds a path, and nothing else.
-        const own: Record<string, RegExp> = { total: /^$/, path: /^\/p\d+x$/, referrer: /^r\d+x\.example$/, source: /^src\d+x$/, medium: /^med\d+x$/, campaign: /^cmp\d+x$/, name: /^Ev\d+x$/, country: /^(ES|MX|JP)$/, language: /^(es|en|ja)$/, screen: /^(mobile|desktop)$/, device: /^(mobile|desktop)$/, decision: /^custom$/, category: /^analytics:(granted|refused)$/ }
+        const own: Record<string, RegExp> = {
+          total: /^$/,
+          path: /^\/p\d+x$/,
+          referrer: /^r\d+x\.example$/,
+          source: /^src\d+x$/,
+          medium: /^med\d+x$/,
+          campaign: /^cmp\d+x$/,
+          name: /^Ev\d+x$/,
+          country: /^(ES|MX|JP)$/,
+          language: /^(es|en|ja)$/,
+          screen: /^(mobile|desktop)$/,
+          device: /^(mobile|desktop)$/,
+          decision: /^custom$/,
+          category: /^analytics:(granted|refused)$/,
+        }
         const shape = own[dimension!]
         if (shape) expect(value, dimension).toMatch(shape)
       }
       // Every beacon's attributes are there, each in a row of its own.
-      for (let i = 0; i < BEACONS; i++) for (const tag of Object.values(tags(i))) expect(marginal.some((r) => String(r.value).includes(tag) || r.parent == tag)).toBe(true)
+      for (let i = 0; i < BEACONS; i++) for (const tag of Object.values(tags(i))) expect(marginal.some((r) => String(r.value).includes(tag) || r.parent === tag)).toBe(true)
     })
 
     it('stores no IP address, user-agent string, time zone or props object anywhere', () => {
       const everything = JSON.stringify(tables)
-      for (const secret of [IP, '203.0.113', 'Gecko/20100101', 'AppleWebKit', 'Mozilla/5.0', 'Europe/Madrid', 'Asia/Tokyo', '{"choice"']) expect(everything.includes(secret), secret).toBe(false)
+      for (const secret of [IP, '203.0.113', 'Gecko/20100101', 'AppleWebKit', 'Mozilla/5.0', 'Europe/Madrid', 'Asia/Tokyo', '{"choice"'])
+        expect(everything.includes(secret), secret).toBe(false)
     })
   })
 }

@@ -38,7 +38,7 @@ afterAll(async () => {
 /** A URL for a fresh, empty database of the store `name` (not migrated). */
 function freshUrl(name: string): string {
   const n = count++
-  if (name == 'sqlite') return `sqlite:${join(dir, `store-${n}.db`)}`
+  if (name === 'sqlite') return `sqlite:${join(dir, `store-${n}.db`)}`
   return services[name]!.url.replace('{db}', `qc_sql_${process.pid}_${Date.now()}_${n}`)
 }
 async function open(url: string): Promise<Store> {
@@ -57,18 +57,39 @@ const pageRow = (site: string, path: string, views = 1, hour = 500_000): Row => 
   table: 'detail_pages',
   site,
   time: hour,
-  dims: Object.fromEntries(TABLES.detail_pages.dimensions.map((d) => [d, d == 'path' ? path : ''])),
-  counts: Object.fromEntries(TABLES.detail_pages.counters.map((c) => [c, c == 'views' ? views : 0])),
+  dims: Object.fromEntries(TABLES.detail_pages.dimensions.map((d) => [d, d === 'path' ? path : ''])),
+  counts: Object.fromEntries(TABLES.detail_pages.counters.map((c) => [c, c === 'views' ? views : 0])),
 })
-const dailyRow = (site: string, dimension: string, value: string, counts: Record<string, number>, day = 20_000, parent = ''): Row => ({ table: 'daily', site, time: day, dims: { dimension, parent, value }, counts })
+const dailyRow = (site: string, dimension: string, value: string, counts: Record<string, number>, day = 20_000, parent = ''): Row => ({
+  table: 'daily',
+  site,
+  time: day,
+  dims: { dimension, parent, value },
+  counts,
+})
 const one = async (store: Store, query: AggregateQuery) => (await store.query([query]))[0]!
 const pages = (site: string, extra: Partial<AggregateQuery> = {}): AggregateQuery => ({ site, parts: [{ table: 'detail_pages', from: 0, to: ALL }], ...extra })
 
 /** Values a site or a visitor's page can carry (NUL apart: PostgreSQL stores it as U+FFFD, tested below). */
 const HOSTILE = [
-  "'", "''", '\\', "\\'", "\\\\'", "'; DROP TABLE detail_pages; --", '"; DROP TABLE detail_pages; --', "Robert'); DROP TABLE daily;--", '`pages`',
-  '$1 ? :name {p:String} %s', '%_*[a-z]', 'tab\tnewline\nreturn\rbell\u0007del\u007f', 'üñíçødé 中文 العربية 😀 👩‍👩‍👧‍👦',
-  'e\u0301 \u202Eevil\u202C \u2028\u2029 \uFEFF', 'x'.repeat(300), "'".repeat(300), '\\'.repeat(300), '😀'.repeat(150),
+  "'",
+  "''",
+  '\\',
+  "\\'",
+  "\\\\'",
+  "'; DROP TABLE detail_pages; --",
+  '"; DROP TABLE detail_pages; --',
+  "Robert'); DROP TABLE daily;--",
+  '`pages`',
+  '$1 ? :name {p:String} %s',
+  '%_*[a-z]',
+  'tab\tnewline\nreturn\rbell\u0007del\u007f',
+  'üñíçødé 中文 العربية 😀 👩‍👩‍👧‍👦',
+  'e\u0301 \u202Eevil\u202C \u2028\u2029 \uFEFF',
+  'x'.repeat(300),
+  "'".repeat(300),
+  '\\'.repeat(300),
+  '😀'.repeat(150),
 ]
 
 for (const underTest of storesUnderTest()) {
@@ -86,7 +107,7 @@ for (const underTest of storesUnderTest()) {
       expect(await one(store, pages('m.test', { groupBy: ['path'] }))).toMatchObject([{ path: '/', views: 3 }])
       const tables = Object.fromEntries(Object.entries(await dumpTables(underTest.name, url)).map(([table, { columns }]) => [table, columns]))
       for (const [table, spec] of Object.entries(TABLES)) {
-        const columns = ['site', spec.time, ...spec.dimensions, ...spec.counters, ...(underTest.name == 'clickhouse' ? ['_writes'] : [])]
+        const columns = ['site', spec.time, ...spec.dimensions, ...spec.counters, ...(underTest.name === 'clickhouse' ? ['_writes'] : [])]
         expect(tables[table]?.slice().sort(), table).toEqual(columns.sort())
       }
       // Version 2's wide tables are gone; nothing but the tiers, the cutoffs and the migrations' own.
@@ -105,16 +126,22 @@ for (const underTest of storesUnderTest()) {
       const store = await fresh(underTest.name)
       // Twice, in separate writes: ClickHouse then holds unmerged parts that sum() must add up.
       for (let i = 0; i < 2; i++) {
-        await store.write([...HOSTILE.map((value) => pageRow('hostile.test', value)), ...HOSTILE.map((value) => pageRow(value, '/')), ...HOSTILE.map((value) => dailyRow('hostile.test', 'path', value, { views: 1 }, 20_000, value))])
+        await store.write([
+          ...HOSTILE.map((value) => pageRow('hostile.test', value)),
+          ...HOSTILE.map((value) => pageRow(value, '/')),
+          ...HOSTILE.map((value) => dailyRow('hostile.test', 'path', value, { views: 1 }, 20_000, value)),
+        ])
       }
       const grouped = await one(store, pages('hostile.test', { groupBy: ['path'] }))
       expect(grouped.map((row) => row.path).sort()).toEqual([...new Set(HOSTILE)].sort())
-      expect(grouped.every((row) => row.views == 2)).toBe(true)
+      expect(grouped.every((row) => row.views === 2)).toBe(true)
       const daily = { site: 'hostile.test', parts: [{ table: 'daily' as Table, from: 0, to: ALL }] }
       for (const value of HOSTILE) {
         expect(await one(store, pages('hostile.test', { filters: { path: value }, groupBy: ['path'] }))).toMatchObject([{ path: value, views: 2 }])
         expect(await one(store, pages(value, { groupBy: ['path'] }))).toMatchObject([{ path: '/', views: 2 }])
-        expect(await one(store, { ...daily, filters: { dimension: 'path', parent: value, value }, groupBy: ['parent', 'value'] })).toMatchObject([{ parent: value, value, views: 2 }])
+        expect(await one(store, { ...daily, filters: { dimension: 'path', parent: value, value }, groupBy: ['parent', 'value'] })).toMatchObject([
+          { parent: value, value, views: 2 },
+        ])
       }
       expect(await one(store, pages('hostile.test'))).toMatchObject([{ views: 2 * HOSTILE.length }])
     })
@@ -122,14 +149,19 @@ for (const underTest of storesUnderTest()) {
     it('takes a NUL character in a value without failing the batch (PostgreSQL keeps it as U+FFFD)', async () => {
       const store = await fresh(underTest.name)
       await store.write([pageRow('nul.test', '/a\0b'), pageRow('nul.test', '/ok'), pageRow('nul\0.test', '/')])
-      const stored = underTest.name == 'postgres' ? '/a\uFFFDb' : '/a\0b'
-      expect(await one(store, pages('nul.test', { groupBy: ['path'] }))).toMatchObject([{ path: stored, views: 1 }, { path: '/ok', views: 1 }].sort((a, b) => (a.path < b.path ? -1 : 1)))
+      const stored = underTest.name === 'postgres' ? '/a\uFFFDb' : '/a\0b'
+      expect(await one(store, pages('nul.test', { groupBy: ['path'] }))).toMatchObject(
+        [
+          { path: stored, views: 1 },
+          { path: '/ok', views: 1 },
+        ].sort((a, b) => (a.path < b.path ? -1 : 1)),
+      )
       expect(await one(store, pages('nul.test', { filters: { path: '/a\0b' } }))).toMatchObject([{ views: 1 }])
       expect(await one(store, pages('nul\0.test'))).toMatchObject([{ views: 1 }])
       // Two keys that PostgreSQL stores as one, in one write.
       await store.write([pageRow('nul2.test', '/x\0'), pageRow('nul2.test', '/x\uFFFD')])
       expect(await one(store, pages('nul2.test'))).toMatchObject([{ views: 2 }])
-      expect(await one(store, pages('nul2.test', { filters: { path: '/x\uFFFD' } }))).toMatchObject([{ views: underTest.name == 'postgres' ? 2 : 1 }])
+      expect(await one(store, pages('nul2.test', { filters: { path: '/x\uFFFD' } }))).toMatchObject([{ views: underTest.name === 'postgres' ? 2 : 1 }])
     })
 
     it('takes lone UTF-16 surrogates (JSON.parse lets them through) without failing the batch', async () => {
@@ -144,11 +176,14 @@ for (const underTest of storesUnderTest()) {
       const store = await fresh(underTest.name)
       let run = 0
       await fc.assert(
-        fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }).filter((s) => !s.includes('\0')), async (value) => {
-          const site = `property-${run++}`
-          await store.write([pageRow(site, value)])
-          expect(await one(store, pages(site, { filters: { path: value }, groupBy: ['path'] }))).toEqual([expect.objectContaining({ path: value, views: 1 })])
-        }),
+        fc.asyncProperty(
+          fc.string({ unit: 'binary', maxLength: 300 }).filter((s) => !s.includes('\0')),
+          async (value) => {
+            const site = `property-${run++}`
+            await store.write([pageRow(site, value)])
+            expect(await one(store, pages(site, { filters: { path: value }, groupBy: ['path'] }))).toEqual([expect.objectContaining({ path: value, views: 1 })])
+          },
+        ),
         { numRuns: 40 },
       )
     })
@@ -156,7 +191,10 @@ for (const underTest of storesUnderTest()) {
     it('refuses unknown tables, columns and counters, and leaves the store working', async () => {
       const store = await fresh(underTest.name)
       await store.write([pageRow('r.test', '/')])
-      for (const query of BAD_QUERIES) await expect(store.query([query as AggregateQuery])).rejects.toThrow(/has no|unknown table|same columns|need a weight|takes one part|not an integer|not a string|at least one part/)
+      for (const query of BAD_QUERIES)
+        await expect(store.query([query as AggregateQuery])).rejects.toThrow(
+          /has no|unknown table|same columns|need a weight|takes one part|not an integer|not a string|at least one part/,
+        )
       expect(await one(store, pages('r.test'))).toMatchObject([{ views: 1 }])
     })
 
@@ -167,7 +205,10 @@ for (const underTest of storesUnderTest()) {
       const month: Row = { table: 'monthly', site: 'd.test', time: 24_300, dims: { dimension: 'country', parent: '', value: 'ES' }, counts: { views: 1, decisions: 3 } }
       await store.write([pageRow('d.test', '/'), event, total, month, pageRow('d.test', '/', 4), event, total, month, pageRow('d.test', '/b')])
       await store.write([event, total, month])
-      expect(await one(store, pages('d.test', { groupBy: ['path'] }))).toMatchObject([{ path: '/', views: 5 }, { path: '/b', views: 1 }])
+      expect(await one(store, pages('d.test', { groupBy: ['path'] }))).toMatchObject([
+        { path: '/', views: 5 },
+        { path: '/b', views: 1 },
+      ])
       expect(await one(store, { site: 'd.test', parts: [{ table: 'detail_events', from: 0, to: ALL }], groupBy: ['name'] })).toEqual([{ name: 'Signup', events: 6 }])
       expect(await one(store, { site: 'd.test', parts: [{ table: 'totals', from: 0, to: ALL }], groupBy: ['time'] })).toMatchObject([{ time: 500_000, views: 3, undetailed: 3 }])
       expect(await one(store, { site: 'd.test', parts: [{ table: 'monthly', from: 0, to: ALL }], groupBy: ['value'] })).toMatchObject([{ value: 'ES', views: 3, decisions: 9 }])
@@ -176,7 +217,9 @@ for (const underTest of storesUnderTest()) {
     it('returns counters and times as numbers, dimension values as strings', async () => {
       const store = await fresh(underTest.name)
       await store.write([pageRow('n.test', '/a', 5, 490_001)])
-      expect(await one(store, pages('n.test', { groupBy: ['time', 'path'] }))).toEqual([{ time: 490_001, path: '/a', views: 5, visits: 0, visitors_day: 0, visitors_month: 0, seconds: 0, scroll: 0 }])
+      expect(await one(store, pages('n.test', { groupBy: ['time', 'path'] }))).toEqual([
+        { time: 490_001, path: '/a', views: 5, visits: 0, visitors_day: 0, visitors_month: 0, seconds: 0, scroll: 0 },
+      ])
     })
 
     it('orders groups by weight, then page views, then byte order; keeps those within bounds, at most the limit; folds the rest', async () => {
@@ -192,24 +235,47 @@ for (const underTest of storesUnderTest()) {
         row('a', { visitors_day: 1 }, 20_031),
         { table: 'monthly', site: 'o.test', time: 658, dims: { dimension: 'referrer', parent: '', value: 'a' }, counts: { visitors_day: 10, visits: 10, views: 10 } },
       ])
-      const base = { site: 'o.test', parts: [{ table: 'daily' as Table, from: 20_000, to: 20_001 }], filters: { dimension: 'referrer' }, groupBy: ['value'], weight: 'people' as const }
+      const base = {
+        site: 'o.test',
+        parts: [{ table: 'daily' as Table, from: 20_000, to: 20_001 }],
+        filters: { dimension: 'referrer' },
+        groupBy: ['value'],
+        weight: 'people' as const,
+      }
       const values = async (q: Partial<AggregateQuery>) => (await one(store, { ...base, ...q })).map((g) => g.value)
       // c and b weigh 5 (c has more views), a 5 too (its visits), fewer views than c, tie with b on views: byte order.
       expect(await values({})).toEqual(['c', 'a', 'b', 'z', 'é', 'events only'])
       expect(await values({ limit: 2 })).toEqual(['c', 'a'])
       expect(await values({ min: 2 })).toEqual(['c', 'a', 'b'])
       expect(await values({ below: 2, counted: ['views', 'visits'] })).toEqual(['z', 'é'])
-      expect(await one(store, { ...base, below: 5, fold: true })).toEqual([{ views: 2, visits: 2, visitors_day: 2, visitors_month: 0, seconds: 0, scroll: 0, events: 4, decisions: 0, folded: 3 }])
+      expect(await one(store, { ...base, below: 5, fold: true })).toEqual([
+        { views: 2, visits: 2, visitors_day: 2, visitors_month: 0, seconds: 0, scroll: 0, events: 4, decisions: 0, folded: 3 },
+      ])
       expect(await one(store, { ...base, min: 100, fold: true })).toMatchObject([{ views: 0, folded: 0 }])
       // Parts of the same shape add up: a month and a day of another month.
-      const both = await one(store, { ...base, parts: [{ table: 'monthly', from: 658, to: 659 }, { table: 'daily', from: 20_031, to: 20_032 }], weight: 'views' })
+      const both = await one(store, {
+        ...base,
+        parts: [
+          { table: 'monthly', from: 658, to: 659 },
+          { table: 'daily', from: 20_031, to: 20_032 },
+        ],
+        weight: 'views',
+      })
       expect(both).toMatchObject([{ value: 'a', views: 10, visitors_day: 11 }])
     })
 
     it("expires a site's old detail only, remembers the latest cutoff, and keeps the marginals", async () => {
       const store = await fresh(underTest.name)
-      await store.write([pageRow('e.test', '/old', 1, 100), pageRow('e.test', '/new', 1, 200), pageRow('other.test', '/old', 1, 100), dailyRow('e.test', 'path', '/old', { views: 1 }, 4)])
-      await store.write([{ table: 'detail_events', site: 'e.test', time: 150, dims: { name: 'Old' }, counts: { events: 1 } }, { table: 'totals', site: 'e.test', time: 100, dims: {}, counts: { views: 1 } }])
+      await store.write([
+        pageRow('e.test', '/old', 1, 100),
+        pageRow('e.test', '/new', 1, 200),
+        pageRow('other.test', '/old', 1, 100),
+        dailyRow('e.test', 'path', '/old', { views: 1 }, 4),
+      ])
+      await store.write([
+        { table: 'detail_events', site: 'e.test', time: 150, dims: { name: 'Old' }, counts: { events: 1 } },
+        { table: 'totals', site: 'e.test', time: 100, dims: {}, counts: { views: 1 } },
+      ])
       expect(await store.detailCutoff('e.test')).toBe(0)
       expect(await store.expireDetail('e.test', 180)).toBe(2)
       expect(await store.expireDetail('e.test', 120)).toBe(0)
@@ -232,19 +298,28 @@ for (const underTest of storesUnderTest()) {
       const now = Date.UTC(2026, 5, 1, 12)
       const differences: string[] = []
       for (const { site, params, result: before } of FIXTURE.queries) {
-        const parsed = parseStatsQuery(new URLSearchParams(params), { ...FIXTURE.sites.find((s) => s.id == site)!, detailDays: 760 }, now)
+        const parsed = parseStatsQuery(new URLSearchParams(params), { ...FIXTURE.sites.find((s) => s.id === site)!, detailDays: 760 }, now)
         if (!parsed.ok) throw new Error(parsed.error.message)
         expect(await refuseUnderK(store, parsed.query)).toBeUndefined()
         const after = await runStats(store, parsed.query)
         const dimension = before.breakdown?.dimension as keyof NonNullable<typeof after.breakdowns> | undefined
         const figures = (r: unknown) => JSON.parse(JSON.stringify(r)) as unknown
-        const got = figures({ metrics: after.metrics, previous: after.previous, timeseries: before.timeseries && after.timeseries, breakdown: dimension && { dimension, ...after.breakdowns![dimension] } })
+        const got = figures({
+          metrics: after.metrics,
+          previous: after.previous,
+          timeseries: before.timeseries && after.timeseries,
+          breakdown: dimension && { dimension, ...after.breakdowns![dimension] },
+        })
         const want = figures({ metrics: before.metrics, previous: before.previous, timeseries: before.timeseries, breakdown: before.breakdown })
-        if (JSON.stringify(got) != JSON.stringify(want)) differences.push(`${site} ${params}`)
+        if (JSON.stringify(got) !== JSON.stringify(want)) differences.push(`${site} ${params}`)
       }
       expect(differences).toEqual([])
       // Two filters outside a 62-day window: the same store now says where the answer is missing.
-      const later = parseStatsQuery(new URLSearchParams('from=2026-03-01&to=2026-03-31&filter=country:ES&filter=device:mobile&breakdown=page'), { ...FIXTURE.sites[0]!, detailDays: 62 }, now)
+      const later = parseStatsQuery(
+        new URLSearchParams('from=2026-03-01&to=2026-03-31&filter=country:ES&filter=device:mobile&breakdown=page'),
+        { ...FIXTURE.sites[0]!, detailDays: 62 },
+        now,
+      )
       if (!later.ok) throw new Error(later.error.message)
       expect((await runStats(store, later.query)).breakdowns!.page!.unavailable).toMatch(/need the detail tier, which keeps 62 days/)
     })
@@ -264,8 +339,21 @@ const BAD_QUERIES = [
   { site: 's', parts: [{ table: 'detail_pages', from: 0, to: 1 }], weight: 'views; DROP TABLE daily' },
   { site: 's', parts: [{ table: 'detail_pages', from: 0, to: 1 }], limit: 5 },
   { site: 's', parts: [{ table: 'detail_pages', from: 0, to: 1 }], weight: 'views', counted: ['password'] },
-  { site: 's', parts: [{ table: 'detail_pages', from: 0, to: 1 }, { table: 'daily', from: 0, to: 1 }] },
-  { site: 's', parts: [{ table: 'daily', from: 0, to: 1 }, { table: 'monthly', from: 0, to: 1 }], groupBy: ['time'] },
+  {
+    site: 's',
+    parts: [
+      { table: 'detail_pages', from: 0, to: 1 },
+      { table: 'daily', from: 0, to: 1 },
+    ],
+  },
+  {
+    site: 's',
+    parts: [
+      { table: 'daily', from: 0, to: 1 },
+      { table: 'monthly', from: 0, to: 1 },
+    ],
+    groupBy: ['time'],
+  },
   { site: 's', parts: [{ table: 'detail_pages; DROP TABLE daily', from: 0, to: 1 }] },
   { site: 's', parts: [{ table: 'quietcount_migrations', from: 0, to: 1 }] },
   { site: 's', parts: [{ table: 'constructor', from: 0, to: 1 }] },
@@ -289,11 +377,11 @@ const FIXTURE = JSON.parse(readFileSync('test/fixtures/store-v2.expected.json', 
  */
 async function loadVersion2(name: string, url: string) {
   const file = 'test/fixtures/store-v2.sqlite'
-  if (name == 'sqlite') return copyFileSync(file, url.slice('sqlite:'.length))
+  if (name === 'sqlite') return copyFileSync(file, url.slice('sqlite:'.length))
   const source = new Database(file, { readonly: true })
   const tables = Object.fromEntries(['pages', 'events', 'consents'].map((t) => [t, source.prepare(`SELECT * FROM ${t}`).all() as Record<string, string | number>[]]))
   source.close()
-  if (name == 'postgres') {
+  if (name === 'postgres') {
     const target = new URL(url)
     const admin = new pg.Client({ connectionString: url.replace(target.pathname, '/postgres') })
     await admin.connect()
@@ -320,7 +408,9 @@ async function loadVersion2(name: string, url: string) {
   const db = `\`${database}\``
   await client.command({ query: `CREATE DATABASE ${db}` })
   await clickhouseV1.up({
-    db, settings: [], timezoneOf: () => 'UTC',
+    db,
+    settings: [],
+    timezoneOf: () => 'UTC',
     command: async (query) => void (await client.command({ query })),
     rows: async () => [],
     insert: async () => {},
@@ -339,7 +429,8 @@ describe('sqlite upgrades and reads', () => {
     SQLITE_MIGRATIONS[0]!.up({ db: old, timezoneOf: () => 'UTC' })
     old.prepare("INSERT INTO quietcount_migrations VALUES (1, '2026-11-01T00:00:00.000Z')").run()
     const insert = old.prepare('INSERT INTO pages (site, hour, path, views) VALUES (?, ?, ?, ?)')
-    for (const [path, hour, views] of [['/a', 500_000, 3], ['/b', 500_001, 4], ...HOSTILE.map((value) => [value, 500_000, 1])] as [string, number, number][]) insert.run('up.test', hour, path, views)
+    for (const [path, hour, views] of [['/a', 500_000, 3], ['/b', 500_001, 4], ...HOSTILE.map((value) => [value, 500_000, 1])] as [string, number, number][])
+      insert.run('up.test', hour, path, views)
     old.close()
 
     const store = await open(`sqlite:${file}`)
@@ -347,10 +438,17 @@ describe('sqlite upgrades and reads', () => {
     await store.migrate()
     const db = new Database(file, { readonly: true })
     expect(db.prepare('SELECT version FROM quietcount_migrations ORDER BY version').pluck().all()).toEqual([1, 2, 3])
-    expect((db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('detail_pages', 'daily')").pluck().all() as string[]).every((sql) => sql.endsWith('WITHOUT ROWID'))).toBe(true)
+    expect(
+      (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('detail_pages', 'daily')").pluck().all() as string[]).every((sql) =>
+        sql.endsWith('WITHOUT ROWID'),
+      ),
+    ).toBe(true)
     db.close()
     expect(await one(store, pages('up.test', { filters: { path: '/a' } }))).toMatchObject([{ views: 3 }])
-    expect(await one(store, pages('up.test', { groupBy: ['time'] }))).toMatchObject([{ time: 500_000, views: 3 + HOSTILE.length }, { time: 500_001, views: 4 }])
+    expect(await one(store, pages('up.test', { groupBy: ['time'] }))).toMatchObject([
+      { time: 500_000, views: 3 + HOSTILE.length },
+      { time: 500_001, views: 4 },
+    ])
     const marginal = await one(store, { site: 'up.test', parts: [{ table: 'daily', from: 0, to: ALL }], filters: { dimension: 'path', parent: '' }, groupBy: ['value'] })
     expect(marginal.map((g) => g.value).sort()).toEqual([...new Set(['/a', '/b', ...HOSTILE])].sort())
     expect(await one(store, { site: 'up.test', parts: [{ table: 'totals', from: 0, to: ALL }] })).toMatchObject([{ views: 7 + HOSTILE.length, undetailed: 0 }])
@@ -365,7 +463,9 @@ describe('sqlite upgrades and reads', () => {
     const timer = setInterval(() => ticks++, 1)
     try {
       // About a third of a second of SQLite work; on the caller's thread not a tick would pass.
-      const [[result]] = (await reads.run([{ sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) AS n FROM c', values: [], rows: true }])) as [[{ n: number }]]
+      const [[result]] = (await reads.run([
+        { sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) AS n FROM c', values: [], rows: true },
+      ])) as [[{ n: number }]]
       expect(result.n).toBe(3_000_000)
       expect(ticks).toBeGreaterThan(10)
       await expect(reads.run([{ sql: 'CREATE TABLE t (x)', values: [] }])).rejects.toThrow(/readonly/)
@@ -426,8 +526,20 @@ describe('SQL', () => {
   })
 
   it('builds a breakdown from TABLES names and escaped values only: weight order, bounds and limit over the grouped sums', () => {
-    const query: AggregateQuery = { site: "o'hara", parts: [{ table: 'daily', from: 1, to: 3 }, { table: 'monthly', from: 7, to: 8 }], filters: { dimension: 'path', parent: '' }, groupBy: ['value'], weight: 'people', min: 2, limit: 10 }
-    const union = "SELECT value, dimension, parent, views, visits, visitors_day, visitors_month, seconds, scroll, events, decisions FROM `qc`.daily WHERE site = 'o\\'hara' AND day >= 1 AND day < 3 AND dimension = 'path' AND parent = ''"
+    const query: AggregateQuery = {
+      site: "o'hara",
+      parts: [
+        { table: 'daily', from: 1, to: 3 },
+        { table: 'monthly', from: 7, to: 8 },
+      ],
+      filters: { dimension: 'path', parent: '' },
+      groupBy: ['value'],
+      weight: 'people',
+      min: 2,
+      limit: 10,
+    }
+    const union =
+      "SELECT value, dimension, parent, views, visits, visitors_day, visitors_month, seconds, scroll, events, decisions FROM `qc`.daily WHERE site = 'o\\'hara' AND day >= 1 AND day < 3 AND dimension = 'path' AND parent = ''"
     expect(aggregate(query, clickhouseDialect('qc')).text).toBe(
       `SELECT * FROM (SELECT value, SUM(views) AS views, SUM(visits) AS visits, SUM(visitors_day) AS visitors_day, SUM(visitors_month) AS visitors_month, SUM(seconds) AS seconds, SUM(scroll) AS scroll, SUM(events) AS events, SUM(decisions) AS decisions FROM (${union} UNION ALL ` +
         "SELECT value, dimension, parent, views, visits, visitors_day, visitors_month, seconds, scroll, events, decisions FROM `qc`.monthly WHERE site = 'o\\'hara' AND month >= 7 AND month < 8 AND dimension = 'path' AND parent = '') AS parts GROUP BY value) AS g " +
@@ -438,7 +550,9 @@ describe('SQL', () => {
   it('reads a short range of hours as seeks where the key column after time is filtered (SQLite, PostgreSQL)', () => {
     const sqlite = { bind: (v: string | number, values: unknown[]) => (values.push(v), '?'), table: (t: string) => t, greatest: 'max', byteOrder: '', enumerate: true }
     expect(aggregate(pages('s', { parts: [{ table: 'detail_pages', from: 10, to: 13 }], filters: { path: '/a' } }), sqlite).text).toContain('hour IN (10, 11, 12) AND path = ?')
-    expect(aggregate(pages('s', { parts: [{ table: 'detail_pages', from: 10, to: 13 }], filters: { country: 'ES' } }), sqlite).text).toContain('hour >= 10 AND hour < 13 AND country = ?')
+    expect(aggregate(pages('s', { parts: [{ table: 'detail_pages', from: 10, to: 13 }], filters: { country: 'ES' } }), sqlite).text).toContain(
+      'hour >= 10 AND hour < 13 AND country = ?',
+    )
   })
 
   it('reads clickhouse:// and http(s):// URLs, and refuses database names that are not identifiers', () => {
@@ -467,10 +581,15 @@ describe('SQL', () => {
 })
 
 describe('openStore without the optional drivers', () => {
-  const failing = (message: string, code = 'ERR_MODULE_NOT_FOUND') => () => Promise.reject(Object.assign(new Error(message), { code }))
+  const failing =
+    (message: string, code = 'ERR_MODULE_NOT_FOUND') =>
+    () =>
+      Promise.reject(Object.assign(new Error(message), { code }))
 
   it('says which package to install when the driver itself is missing', async () => {
-    await expect(importDriver('pg', 'postgres', failing("Cannot find package 'pg' imported from /app/open.js"))).rejects.toThrow('the postgres store needs the package "pg": npm install pg')
+    await expect(importDriver('pg', 'postgres', failing("Cannot find package 'pg' imported from /app/open.js"))).rejects.toThrow(
+      'the postgres store needs the package "pg": npm install pg',
+    )
     await expect(importDriver('@clickhouse/client', 'clickhouse', failing("Cannot find package '@clickhouse/client' imported from /app/open.js"))).rejects.toThrow(
       'the clickhouse store needs the package "@clickhouse/client": npm install @clickhouse/client',
     )

@@ -57,13 +57,16 @@ export function storesUnderTest(): StoreUnderTest[] {
 /** Every table of a store as the server holds it: its columns and all its rows, read around the store's code. */
 export async function dumpTables(name: string, url: string): Promise<Record<string, { columns: string[]; rows: Record<string, unknown>[] }>> {
   const tables: Record<string, { columns: string[]; rows: Record<string, unknown>[] }> = {}
-  if (name == 'sqlite') {
+  if (name === 'sqlite') {
     const db = new Database(url.slice('sqlite:'.length), { readonly: true })
     for (const table of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]) {
-      tables[table] = { columns: (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name), rows: db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[] }
+      tables[table] = {
+        columns: (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name),
+        rows: db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[],
+      }
     }
     db.close()
-  } else if (name == 'postgres') {
+  } else if (name === 'postgres') {
     const client = new pg.Client({ connectionString: url })
     await client.connect()
     for (const row of (await client.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY ordinal_position")).rows) {

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest'
+import { seedDemo } from '../../src/cli/demo-data.js'
 import { formatReport } from '../../src/cli/report-format.js'
-import { toCsv } from '../../src/shared/stats-csv.js'
 import { countryOf, describeClient } from '../../src/collector/enrich.js'
 import { keepParams } from '../../src/collector/ingest.js'
 import { realtimeCounter } from '../../src/collector/realtime.js'
-import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
-import { seedDemo } from '../../src/cli/demo-data.js'
-import { marginalParts, periodRange } from '../../src/collector/stats/periods.js'
 import { detailStart } from '../../src/collector/retention.js'
-import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
-import { consentRows, tierRows } from '../../src/collector/tiers.js'
 import type { Row } from '../../src/collector/rows.js'
+import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
+import { marginalParts, periodRange } from '../../src/collector/stats/periods.js'
+import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
+import { consentRows, tierRows } from '../../src/collector/tiers.js'
 import { addDays, calendar, dayNumber, localTime, monthNumber, startHour } from '../../src/collector/time-zone.js'
+import { toCsv } from '../../src/shared/stats-csv.js'
 
 const HOUR = 3_600_000
 
@@ -69,8 +69,17 @@ describe('days in a time zone', () => {
 describe('enrichment', () => {
   const headers = (init: Record<string, string>) => new Headers(init)
   it('keeps browser family and major version, OS and device class', () => {
-    expect(describeClient(headers({ 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' }))).toEqual({ browser: 'Firefox', browser_version: '133', os: 'Linux', device: 'desktop' })
-    expect(describeClient(headers({ 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1' }))).toEqual({ browser: 'Mobile Safari', browser_version: '18', os: 'iOS', device: 'mobile' })
+    expect(describeClient(headers({ 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' }))).toEqual({
+      browser: 'Firefox',
+      browser_version: '133',
+      os: 'Linux',
+      device: 'desktop',
+    })
+    expect(
+      describeClient(
+        headers({ 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1' }),
+      ),
+    ).toEqual({ browser: 'Mobile Safari', browser_version: '18', os: 'iOS', device: 'mobile' })
   })
 
   it('prefers Client Hints, skipping GREASE brands', () => {
@@ -96,16 +105,30 @@ describe('enrichment', () => {
     )
     // The unknown brand is skipped, the over-long version refused, the platform left to the user agent.
     expect(client).toEqual({ browser: 'Chromium', browser_version: '131', os: 'Windows', device: 'desktop' })
-    const edge = describeClient(headers({ 'user-agent': 'Mozilla/5.0 (Macintosh) Chrome/131.0.0.0', 'sec-ch-ua': '"Microsoft Edge";v="131", "Not?A_Brand";v="99"', 'sec-ch-ua-platform': '"macOS"' }))
+    const edge = describeClient(
+      headers({ 'user-agent': 'Mozilla/5.0 (Macintosh) Chrome/131.0.0.0', 'sec-ch-ua': '"Microsoft Edge";v="131", "Not?A_Brand";v="99"', 'sec-ch-ua-platform': '"macOS"' }),
+    )
     expect(edge).toMatchObject({ browser: 'Edge', browser_version: '131', os: 'Mac OS' })
   })
 
-  it.each(['', 'Googlebot/2.1 (+http://www.google.com/bot.html)', 'Mozilla/5.0 (compatible; bingbot/2.0)', 'curl/8.5.0', 'HeadlessChrome/131.0.0.0'])('drops %j as a bot', (agent) => {
-    expect(describeClient(headers({ 'user-agent': agent }))).toBeNull()
-  })
+  it.each(['', 'Googlebot/2.1 (+http://www.google.com/bot.html)', 'Mozilla/5.0 (compatible; bingbot/2.0)', 'curl/8.5.0', 'HeadlessChrome/131.0.0.0'])(
+    'drops %j as a bot',
+    (agent) => {
+      expect(describeClient(headers({ 'user-agent': agent }))).toBeNull()
+    },
+  )
 
   it('maps time zones to countries, links included, and nothing else', () => {
-    expect(['Europe/Madrid', 'Atlantic/Canary', 'America/Mexico_City', 'Asia/Calcutta', 'US/Eastern', 'UTC', 'Mars/Base', undefined].map(countryOf)).toEqual(['ES', 'ES', 'MX', 'IN', 'US', '', '', ''])
+    expect(['Europe/Madrid', 'Atlantic/Canary', 'America/Mexico_City', 'Asia/Calcutta', 'US/Eastern', 'UTC', 'Mars/Base', undefined].map(countryOf)).toEqual([
+      'ES',
+      'ES',
+      'MX',
+      'IN',
+      'US',
+      '',
+      '',
+      '',
+    ])
   })
 })
 
@@ -120,15 +143,30 @@ describe('query parameters kept by the collector', () => {
 
 describe('report output', () => {
   it('writes CSV that spreadsheets read as text, quoting what needs it', () => {
-    expect(toCsv([{ value: '/a,b', count: 1 }, { value: '=HYPERLINK("x")', count: 2 }, { value: 'say "hi"', count: 3 }])).toBe(
-      'value,count\n"/a,b",1\n"\'=HYPERLINK(""x"")",2\n"say ""hi""",3\n',
-    )
+    expect(
+      toCsv([
+        { value: '/a,b', count: 1 },
+        { value: '=HYPERLINK("x")', count: 2 },
+        { value: 'say "hi"', count: 3 },
+      ]),
+    ).toBe('value,count\n"/a,b",1\n"\'=HYPERLINK(""x"")",2\n"say ""hi""",3\n')
   })
 
   it('prints a table with the change against the previous period', () => {
     const metrics = { visitors: 10, monthly_visitors: 9, visits: 12, pageviews: 30, views_per_visit: 2.5, avg_engagement_seconds: 4, avg_scroll: 50, events: 1 }
     const text = formatReport(
-      { site: 's', timezone: 'UTC', from: '2026-11-01', to: '2026-11-07', interval: 'day', filters: {}, detail: { days: 62, from: '2026-09-06' }, metrics, previous: { from: '2026-10-25', to: '2026-10-31', metrics: { ...metrics, pageviews: 20 } }, timeseries: [] },
+      {
+        site: 's',
+        timezone: 'UTC',
+        from: '2026-11-01',
+        to: '2026-11-07',
+        interval: 'day',
+        filters: {},
+        detail: { days: 62, from: '2026-09-06' },
+        metrics,
+        previous: { from: '2026-10-25', to: '2026-10-31', metrics: { ...metrics, pageviews: 20 } },
+        timeseries: [],
+      },
       'table',
     )
     expect(text).toMatch(/pageviews\s+30 {2}\(\+50% vs 20\)/)
@@ -180,37 +218,93 @@ describe('rate limit', () => {
 
 describe('tiers', () => {
   const page: Row = {
-    table: 'detail_pages', site: 's', time: 500_000,
-    dims: { path: '/a', referrer: 'news.example', source: 'nl', medium: 'email', campaign: 'spring', country: 'ES', language: 'es', screen: 'mobile', browser: 'Chrome', browser_version: '131', os: 'Android', device: 'mobile' },
+    table: 'detail_pages',
+    site: 's',
+    time: 500_000,
+    dims: {
+      path: '/a',
+      referrer: 'news.example',
+      source: 'nl',
+      medium: 'email',
+      campaign: 'spring',
+      country: 'ES',
+      language: 'es',
+      screen: 'mobile',
+      browser: 'Chrome',
+      browser_version: '131',
+      os: 'Android',
+      device: 'mobile',
+    },
     counts: { views: 2, visits: 1, visitors_day: 1, visitors_month: 1, seconds: 30, scroll: 40 },
   }
-  const event: Row = { table: 'detail_events', site: 's', time: 500_000, dims: { name: 'Signup', path: '/join', props: '{"plan":"pro","size":"l"}', country: 'ES', language: 'es', screen: 'mobile', browser: 'Chrome', os: 'Android', device: 'mobile' }, counts: { events: 3 } }
+  const event: Row = {
+    table: 'detail_events',
+    site: 's',
+    time: 500_000,
+    dims: {
+      name: 'Signup',
+      path: '/join',
+      props: '{"plan":"pro","size":"l"}',
+      country: 'ES',
+      language: 'es',
+      screen: 'mobile',
+      browser: 'Chrome',
+      os: 'Android',
+      device: 'mobile',
+    },
+    counts: { events: 3 },
+  }
 
   it('counts a page record in its detail row, its hour, and one marginal row per dimension per day and month, each with one attribute', () => {
     const rows = tierRows([page], { day: 20_000, month: 657 }, true)
-    expect(rows.filter((r) => r.table == 'detail_pages')).toEqual([page])
-    expect(rows.filter((r) => r.table == 'totals')).toEqual([{ table: 'totals', site: 's', time: 500_000, dims: {}, counts: { ...page.counts, undetailed: 0 } }])
-    const daily = rows.filter((r) => r.table == 'daily')
+    expect(rows.filter((r) => r.table === 'detail_pages')).toEqual([page])
+    expect(rows.filter((r) => r.table === 'totals')).toEqual([{ table: 'totals', site: 's', time: 500_000, dims: {}, counts: { ...page.counts, undetailed: 0 } }])
+    const daily = rows.filter((r) => r.table === 'daily')
     expect(daily.map((r) => [r.dims.dimension, r.dims.parent, r.dims.value])).toEqual([
-      ['total', '', ''], ['path', '', '/a'], ['referrer', '', 'news.example'], ['source', '', 'nl'], ['medium', '', 'email'], ['campaign', '', 'spring'], ['country', '', 'ES'],
-      ['language', '', 'es'], ['screen', '', 'mobile'], ['browser', '', 'Chrome'], ['browser_version', 'Chrome', '131'], ['os', '', 'Android'], ['device', '', 'mobile'],
+      ['total', '', ''],
+      ['path', '', '/a'],
+      ['referrer', '', 'news.example'],
+      ['source', '', 'nl'],
+      ['medium', '', 'email'],
+      ['campaign', '', 'spring'],
+      ['country', '', 'ES'],
+      ['language', '', 'es'],
+      ['screen', '', 'mobile'],
+      ['browser', '', 'Chrome'],
+      ['browser_version', 'Chrome', '131'],
+      ['os', '', 'Android'],
+      ['device', '', 'mobile'],
     ])
-    expect(rows.filter((r) => r.table == 'monthly').map((r) => r.time)).toEqual(daily.map(() => 657))
-    expect(daily.every((r) => r.time == 20_000 && r.counts == page.counts)).toBe(true)
+    expect(rows.filter((r) => r.table === 'monthly').map((r) => r.time)).toEqual(daily.map(() => 657))
+    expect(daily.every((r) => r.time === 20_000 && r.counts === page.counts)).toBe(true)
   })
 
   it('counts an event in its dimensions and each of its props under its name; without detail, says so in the totals', () => {
     const rows = tierRows([event], { day: 20_000, month: 657 }, false)
-    expect(rows.some((r) => r.table == 'detail_events')).toBe(false)
-    expect(rows.find((r) => r.table == 'totals')!.counts).toEqual({ events: 3, undetailed: 1 })
-    expect(rows.filter((r) => r.table == 'daily').map((r) => `${r.dims.dimension}|${r.dims.parent}|${r.dims.value}|${r.counts.events}`)).toEqual([
-      'total|||3', 'path||/join|3', 'country||ES|3', 'language||es|3', 'screen||mobile|3', 'browser||Chrome|3', 'os||Android|3', 'device||mobile|3', 'name||Signup|3', 'prop|Signup|plan=pro|3', 'prop|Signup|size=l|3',
+    expect(rows.some((r) => r.table === 'detail_events')).toBe(false)
+    expect(rows.find((r) => r.table === 'totals')!.counts).toEqual({ events: 3, undetailed: 1 })
+    expect(rows.filter((r) => r.table === 'daily').map((r) => `${r.dims.dimension}|${r.dims.parent}|${r.dims.value}|${r.counts.events}`)).toEqual([
+      'total|||3',
+      'path||/join|3',
+      'country||ES|3',
+      'language||es|3',
+      'screen||mobile|3',
+      'browser||Chrome|3',
+      'os||Android|3',
+      'device||mobile|3',
+      'name||Signup|3',
+      'prop|Signup|plan=pro|3',
+      'prop|Signup|size=l|3',
     ])
   })
 
   it('counts a consent decision alone: its kind, and per category granted or refused', () => {
     const rows = consentRows('s', [{ decision: 'custom', categories: { analytics: true, media: false }, count: 2 }], { day: 20_000, month: 657 })
-    expect(rows.filter((r) => r.table == 'daily').map((r) => [r.dims.dimension, r.dims.value, r.counts.decisions])).toEqual([['decision', 'custom', 2], ['category', 'analytics:granted', 2], ['category', 'media:refused', 2]])
+    expect(rows.filter((r) => r.table === 'daily').map((r) => [r.dims.dimension, r.dims.value, r.counts.decisions])).toEqual([
+      ['decision', 'custom', 2],
+      ['category', 'analytics:granted', 2],
+      ['category', 'media:refused', 2],
+    ])
   })
 
   it('puts an hour in the local day and month it starts in', () => {
@@ -225,7 +319,17 @@ describe('marginal ranges', () => {
   const m = (date: string) => monthNumber(date)
   it.each([
     ['whole months up to today', '2025-12-01', '2026-11-23', '2026-11-23', [{ table: 'monthly', from: m('2025-12-01'), to: m('2026-11-01') + 1 }]],
-    ['edge days around whole months', '2026-09-15', '2026-11-10', '2026-11-23', [{ table: 'daily', from: d('2026-09-15'), to: d('2026-10-01') }, { table: 'monthly', from: m('2026-10-01'), to: m('2026-10-01') + 1 }, { table: 'daily', from: d('2026-11-01'), to: d('2026-11-11') }]],
+    [
+      'edge days around whole months',
+      '2026-09-15',
+      '2026-11-10',
+      '2026-11-23',
+      [
+        { table: 'daily', from: d('2026-09-15'), to: d('2026-10-01') },
+        { table: 'monthly', from: m('2026-10-01'), to: m('2026-10-01') + 1 },
+        { table: 'daily', from: d('2026-11-01'), to: d('2026-11-11') },
+      ],
+    ],
     ['a month that ends on its last day', '2026-10-01', '2026-10-31', '2026-11-23', [{ table: 'monthly', from: m('2026-10-01'), to: m('2026-10-01') + 1 }]],
     ['days only, inside one month', '2026-11-03', '2026-11-20', '2026-11-23', [{ table: 'daily', from: d('2026-11-03'), to: d('2026-11-21') }]],
     ['this month so far, as its month row', '2026-11-01', '2026-11-23', '2026-11-23', [{ table: 'monthly', from: m('2026-11-01'), to: m('2026-11-01') + 1 }]],
@@ -248,7 +352,10 @@ describe('stats parameters', () => {
   const site = { id: 's.test', origins: [], timezone: 'UTC', shares: [] }
   const parse = (params: string) => parseStatsQuery(new URLSearchParams(params), site, Date.UTC(2026, 11, 2))
   it('reads what a request asks for, and nothing more', () => {
-    expect(parse('breakdown=page,referrer&breakdown=prop&include=none')).toMatchObject({ ok: true, query: { breakdowns: ['page', 'referrer', 'prop'], metrics: false, timeseries: false, detailDays: 62 } })
+    expect(parse('breakdown=page,referrer&breakdown=prop&include=none')).toMatchObject({
+      ok: true,
+      query: { breakdowns: ['page', 'referrer', 'prop'], metrics: false, timeseries: false, detailDays: 62 },
+    })
     expect(parse('include=metrics')).toMatchObject({ ok: true, query: { breakdowns: [], metrics: true, timeseries: false } })
     expect(parse('')).toMatchObject({ ok: true, query: { metrics: true, timeseries: true, compare: false } })
   })

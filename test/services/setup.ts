@@ -17,10 +17,7 @@ export default async function setup(project: TestProject) {
   const started = Date.now()
   removeStaleDirs()
   provision()
-  const results = await Promise.all([
-    start('postgres', startPostgres),
-    start('clickhouse', startClickHouse),
-  ])
+  const results = await Promise.all([start('postgres', startPostgres), start('clickhouse', startClickHouse)])
   const stop = () => Promise.all(results.map((r) => r.server?.stop()))
   const missing = results.filter((r) => r.missing)
   if (missing.length && process.env.CI === 'true') {
@@ -77,7 +74,9 @@ const clickhouseServer = () => {
 /** apt-get install of the Debian packages whose servers are missing, when root on Debian. */
 function provision() {
   // A server chosen with PG_BIN or CLICKHOUSE_SERVER is the caller's business: never installed.
-  const packages = [!process.env.PG_BIN && !postgresBin() && 'postgresql', !process.env.CLICKHOUSE_SERVER && !clickhouseServer() && 'clickhouse-server'].filter((p): p is string => !!p)
+  const packages = [!process.env.PG_BIN && !postgresBin() && 'postgresql', !process.env.CLICKHOUSE_SERVER && !clickhouseServer() && 'clickhouse-server'].filter(
+    (p): p is string => !!p,
+  )
   if (!packages.length || process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return
   console.log(`[setup] installing Debian packages ${packages.join(', ')} with apt-get ...`)
   try {
@@ -97,9 +96,11 @@ function provision() {
 /** When root, an unprivileged user to run a server as (PostgreSQL refuses root). */
 function runAs(names: string[]): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined
-  const users = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':'))
+  const users = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
   for (const name of names) {
-    const user = users.find((u) => u[0] == name)
+    const user = users.find((u) => u[0] === name)
     if (user) return { uid: Number(user[2]), gid: Number(user[3]) }
   }
   throw new Error(`running as root and none of the users ${names.join(', ')} exists to run the server as`)
@@ -125,12 +126,12 @@ function removeStaleDirs() {
     const dir = join(tmpdir(), name)
     try {
       const owner = Number(readFileSync(join(dir, 'owner.pid'), 'utf8'))
-      if (owner == process.pid) continue
+      if (owner === process.pid) continue
       try {
         process.kill(owner, 0) // still running: not stale
         continue
       } catch (error) {
-        if ((error as { code?: string }).code != 'ESRCH') continue // EPERM: running, as another user
+        if ((error as { code?: string }).code !== 'ESRCH') continue // EPERM: running, as another user
       }
     } catch {
       if (Date.now() - statSync(dir).mtimeMs < 3_600_000) continue // no owner.pid: only when old
@@ -194,13 +195,20 @@ async function waitFor(what: string, ready: () => Promise<boolean>, { child }: {
 
 export async function startPostgres(): Promise<Server> {
   const bin = postgresBin()
-  if (!bin) throw new Error(`PostgreSQL not found ${process.env.PG_BIN ? `in PG_BIN=${process.env.PG_BIN}` : 'under /usr/lib/postgresql/*/bin'} (install the Debian package "postgresql", or set PG_BIN)`)
+  if (!bin)
+    throw new Error(
+      `PostgreSQL not found ${process.env.PG_BIN ? `in PG_BIN=${process.env.PG_BIN}` : 'under /usr/lib/postgresql/*/bin'} (install the Debian package "postgresql", or set PG_BIN)`,
+    )
   const user = runAs(['postgres', 'nobody'])
   const dir = tempDir('quietcount-pg-', user)
   const log = join(dir, 'server.log')
   let server: ReturnType<typeof daemon> | undefined
   try {
-    execFileSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync'], { stdio: 'pipe', ...user, env: { PATH: process.env.PATH, LANG: 'C' } })
+    execFileSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync'], {
+      stdio: 'pipe',
+      ...user,
+      env: { PATH: process.env.PATH, LANG: 'C' },
+    })
     const port = await freePort()
     const args = ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200']
     // SIGQUIT: immediate shutdown, no checkpoint; the data directory is deleted right after.

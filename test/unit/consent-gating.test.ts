@@ -8,7 +8,12 @@ import type { Beacon } from '../../src/shared/protocol.js'
 type Win = { runs?: string[]; dataLayer?: IArguments[]; gtag?: unknown }
 const win = window as unknown as Win
 const settle = () => new Promise((done) => setTimeout(done, 20))
-const names = () => document.cookie.split('; ').filter(Boolean).map((pair) => pair.split('=')[0]).sort()
+const names = () =>
+  document.cookie
+    .split('; ')
+    .filter(Boolean)
+    .map((pair) => pair.split('=')[0])
+    .sort()
 const categories = [
   { id: 'marketing', label: 'Marketing', cookies: ['_mk', /^_ga/] },
   { id: 'media', label: { en: 'Videos', es: 'Vídeos' }, cookies: ['yt_pref'] },
@@ -102,7 +107,7 @@ describe('withdrawal', () => {
 describe('signals', () => {
   it('Global Privacy Control keeps optional categories off, shows no banner, and says so in the dialog', () => {
     Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true })
-    document.cookie = 'qc_consent=0.7.' + /* a stored "accept all" of today */ new Date().toISOString().slice(0, 10).replace(/-/g, '') + '; path=/'
+    document.cookie = `qc_consent=0.7.${new Date().toISOString().slice(0, 10).replace(/-/g, '')}; path=/`
     const consent = createConsent({ categories })
     expect(['analytics', 'marketing', 'media'].map((c) => consent.granted(c))).toEqual([false, false, false])
     const root = document.getElementById('quietcount-consent')!.shadowRoot!
@@ -145,7 +150,7 @@ describe('Google Consent Mode v2 and consent counts', () => {
       (['accept-all', 'custom', 'reject-all'] as const).map((decision, i) => ({
         v: 1,
         site: 'example.test',
-        consents: [{ decision, categories: { analytics: i < 2, marketing: i < 2, media: i == 0 }, count: 1 }],
+        consents: [{ decision, categories: { analytics: i < 2, marketing: i < 2, media: i === 0 }, count: 1 }],
       })),
     )
   })

@@ -21,7 +21,7 @@ const watchWrites = () => {
   })
   return writes
 }
-const jarWith = (granted: boolean) => createCookieJar(DECLARED_COOKIES, (category) => category == 'necessary' || granted)
+const jarWith = (granted: boolean) => createCookieJar(DECLARED_COOKIES, (category) => category === 'necessary' || granted)
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -76,7 +76,7 @@ describe('cookie declarations', () => {
     }
     // A consent value has a shape of its own: offer every value of a wider schema too (one more
     // category bit, the next revision, days beyond the lifetime on both sides).
-    if (cookie.value == 'consent') {
+    if (cookie.value === 'consent') {
       const ahead = new Date(start.getFullYear(), start.getMonth(), start.getDate() + 2)
       for (const revision of [cookie.revision, cookie.revision + 1]) {
         for (const value of valueSpace({ ...cookie, revision, categories: cookie.categories + 1, days: cookie.days + 5 }, ahead)) candidates.add(value)

@@ -10,7 +10,7 @@ const node = (code: string) => execFileSync(process.execPath, ['--input-type=mod
 describe('package', () => {
   it('points every export at a file that the build produced', () => {
     for (const [entry, target] of Object.entries<string | Record<string, string>>(pkg.exports)) {
-      for (const file of typeof target == 'string' ? [target] : Object.values(target)) expect(existsSync(file), `${entry} -> ${file}`).toBe(true)
+      for (const file of typeof target === 'string' ? [target] : Object.values(target)) expect(existsSync(file), `${entry} -> ${file}`).toBe(true)
     }
   })
 

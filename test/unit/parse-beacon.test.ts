@@ -1,6 +1,6 @@
 import fc from 'fast-check'
-import { describe, it, expect } from 'vitest'
-import { parseBeacon, type ParsedBeacon } from '../../src/shared/parse-beacon.js'
+import { describe, expect, it } from 'vitest'
+import { type ParsedBeacon, parseBeacon } from '../../src/shared/parse-beacon.js'
 import { type Beacon, type EventRecord, LIMITS, type PageRecord } from '../../src/shared/protocol.js'
 import { scrubUrl } from '../../src/shared/scrub-url.js'
 
@@ -17,12 +17,12 @@ const withEvent = (fields: Record<string, unknown>) => beacon({ events: [{ ...EV
 const withProps = (props: unknown) => withEvent({ props })
 
 function errorOf(parsed: ParsedBeacon) {
-  if (parsed.ok) throw new Error('expected the beacon to be refused, got ' + JSON.stringify(parsed.beacon))
+  if (parsed.ok) throw new Error(`expected the beacon to be refused, got ${JSON.stringify(parsed.beacon)}`)
   return parsed.error
 }
 
 function beaconOf(parsed: ParsedBeacon): Beacon {
-  if (!parsed.ok) throw new Error('expected the beacon to be accepted, got ' + parsed.error.message)
+  if (!parsed.ok) throw new Error(`expected the beacon to be accepted, got ${parsed.error.message}`)
   return parsed.beacon
 }
 
@@ -47,7 +47,7 @@ describe('parseBeacon: valid beacons', () => {
   })
 
   it('accepts the maxima of the numbers and string lengths', () => {
-    const page = { ...PAGE, path: '/' + 'p'.repeat(LIMITS.path - 1), flags: 7, views: LIMITS.count, seconds: LIMITS.seconds, scroll: 100 * (LIMITS.count + 1) }
+    const page = { ...PAGE, path: `/${'p'.repeat(LIMITS.path - 1)}`, flags: 7, views: LIMITS.count, seconds: LIMITS.seconds, scroll: 100 * (LIMITS.count + 1) }
     const event = { name: 'Z'.repeat(LIMITS.eventName), path: '/', count: LIMITS.count, props: { a: 'v'.repeat(LIMITS.propValue), b: 'x', c: 'y', d: 'z' } }
     const parsed = beaconOf(parseBeacon(beacon({ site: 's'.repeat(LIMITS.site), pages: [page], events: [event] })))
     expect(parsed.pages).toEqual([page])
@@ -104,7 +104,7 @@ const badCases: Bad[] = [
   ['tz lower-case', beacon({ tz: 'europe/berlin' }), 'tz', 'must match'],
   ['tz as an offset', beacon({ tz: 'UTC+1' }), 'tz', 'must match'],
   ['tz empty', beacon({ tz: '' }), 'tz', '1 to 64 characters'],
-  ['tz too long', beacon({ tz: 'America/' + 'A'.repeat(60) }), 'tz', '1 to 64 characters'],
+  ['tz too long', beacon({ tz: `America/${'A'.repeat(60)}` }), 'tz', '1 to 64 characters'],
   ['lang with region', beacon({ lang: 'en-US' }), 'lang', '1 to 3 characters'],
   ['lang upper-case', beacon({ lang: 'EN' }), 'lang', 'must match'],
   ['lang one letter', beacon({ lang: 'e' }), 'lang', 'must match'],
@@ -118,7 +118,12 @@ const badCases: Bad[] = [
   ['pages null', beacon({ pages: null }), 'pages', 'must be an array'],
   ['events a string', beacon({ events: 'Signup' }), 'events', 'must be an array'],
   ['too many page records', beacon({ pages: tooManyPages, events: undefined }), 'body', `at most ${LIMITS.records} records`],
-  ['too many records, pages and events', beacon({ pages: tooManyPages.slice(0, half), events: Array(LIMITS.records + 1 - half).fill(EVENT) }), 'body', `at most ${LIMITS.records} records`],
+  [
+    'too many records, pages and events',
+    beacon({ pages: tooManyPages.slice(0, half), events: Array(LIMITS.records + 1 - half).fill(EVENT) }),
+    'body',
+    `at most ${LIMITS.records} records`,
+  ],
   // --- page records ---
   ['page record null', beacon({ pages: [null] }), 'pages[0]', 'must be an object'],
   ['page record a string', beacon({ pages: ['/pricing'] }), 'pages[0]', 'must be an object'],
@@ -132,7 +137,7 @@ const badCases: Bad[] = [
   ['empty path', withPage({ path: '' }), 'pages[0].path', `1 to ${LIMITS.path} characters`],
   ['path not starting with /', withPage({ path: 'pricing' }), 'pages[0].path', 'must start with "/"'],
   ['path is a full URL', withPage({ path: 'https://example.org/pricing' }), 'pages[0].path', 'must start with "/"'],
-  ['path too long', withPage({ path: '/' + 'p'.repeat(LIMITS.path) }), 'pages[0].path', `1 to ${LIMITS.path} characters`],
+  ['path too long', withPage({ path: `/${'p'.repeat(LIMITS.path)}` }), 'pages[0].path', `1 to ${LIMITS.path} characters`],
   ['path with an empty query parameter name', withPage({ path: '/a?=x' }), 'pages[0].path query parameter 1', 'name must match'],
   ['path with a bad query parameter name', withPage({ path: '/a?page=2&e mail=x' }), 'pages[0].path query parameter 2', 'name must match'],
   ['path with a trailing ?', withPage({ path: '/a?' }), 'pages[0].path query parameter 1', 'name must match'],
@@ -279,7 +284,7 @@ describe('parseBeacon: paths, campaigns and props are scrubbed again', () => {
 
 describe('parseBeacon accepts what scrubUrl produces', () => {
   it('for the usual cases', () => {
-    for (const href of ['https://a.org/list?page=jo@x.org&utm_source=x', 'https://a.org/#/r/12345?x=1', 'https://a.org/' + 'x'.repeat(300) + '?page=2']) {
+    for (const href of ['https://a.org/list?page=jo@x.org&utm_source=x', 'https://a.org/#/r/12345?x=1', `https://a.org/${'x'.repeat(300)}?page=2`]) {
       const { path, ...campaign } = scrubUrl(href, ['utm_source', 'page'], true)
       expect(parseBeacon(withPage({ path, ...campaign })).ok).toBe(true)
     }
@@ -287,8 +292,13 @@ describe('parseBeacon accepts what scrubUrl produces', () => {
 
   it('for any URL, with hash routing and query parameters (property)', () => {
     const segment = fc.string({ unit: 'binary', maxLength: 12 })
-    const href = fc.tuple(fc.array(segment, { maxLength: 5 }), fc.array(fc.tuple(fc.constantFrom('page', 'sort', 'utm_source', 'x'), segment), { maxLength: 4 }), fc.array(segment, { maxLength: 3 }))
-      .map(([path, query, hash]) => 'https://a.org/' + path.join('/') + '?' + new URLSearchParams(query) + '#/' + hash.join('#'))
+    const href = fc
+      .tuple(
+        fc.array(segment, { maxLength: 5 }),
+        fc.array(fc.tuple(fc.constantFrom('page', 'sort', 'utm_source', 'x'), segment), { maxLength: 4 }),
+        fc.array(segment, { maxLength: 3 }),
+      )
+      .map(([path, query, hash]) => `https://a.org/${path.join('/')}?${new URLSearchParams(query)}#/${hash.join('#')}`)
     fc.assert(
       fc.property(href, fc.boolean(), (url, hashRouting) => {
         const { path, ...campaign } = scrubUrl(url, ['utm_source', 'page', 'sort'], hashRouting)
@@ -303,7 +313,7 @@ describe('parseBeacon accepts what scrubUrl produces', () => {
   // the collector then refuses the whole beacon (every record in it) over an empty parameter name.
   it('when an allowlisted query is clipped at LIMITS.path', () => {
     for (const length of [198, 191]) {
-      const { path } = scrubUrl('https://a.org/' + 'x'.repeat(length) + '?page=2&sort=new', ['page', 'sort'])
+      const { path } = scrubUrl(`https://a.org/${'x'.repeat(length)}?page=2&sort=new`, ['page', 'sort'])
       expect(parseBeacon(withPage({ path })).ok).toBe(true)
     }
   })
@@ -318,12 +328,12 @@ describe('parseBeacon: the record limit keeps the worst-case beacon inside LIMIT
   // - campaign fields and prop values: any character; '\u0001' JSON-escapes to 6 bytes, the
   //   most per UTF-16 code unit (a lone surrogate also takes 6, a 3-byte UTF-8 char only 3).
   // - ref, site, tz, lang, event name, prop keys: closed ASCII shapes that JSON never escapes.
-  const path = scrubUrl('https://a.org/#/' + '\\'.repeat(LIMITS.path * 2), [], true).path
-  const campaignFromUrl = scrubUrl('https://a.org/?utm_campaign=' + '%01'.repeat(LIMITS.campaign * 2)).campaign ?? ''
+  const path = scrubUrl(`https://a.org/#/${'\\'.repeat(LIMITS.path * 2)}`, [], true).path
+  const campaignFromUrl = scrubUrl(`https://a.org/?utm_campaign=${'%01'.repeat(LIMITS.campaign * 2)}`).campaign ?? ''
   const control = '\u0001'.repeat(LIMITS.propValue)
   const page: PageRecord = {
     path,
-    ref: ('a'.repeat(63) + '.').repeat(3) + 'b'.repeat(61),
+    ref: `${'a'.repeat(63)}.`.repeat(3) + 'b'.repeat(61),
     source: campaignFromUrl,
     medium: campaignFromUrl,
     campaign: campaignFromUrl,
@@ -334,7 +344,7 @@ describe('parseBeacon: the record limit keeps the worst-case beacon inside LIMIT
   }
   const props = Object.fromEntries(['a', 'b', 'c', 'd'].slice(0, LIMITS.props).map((c) => [c.repeat(LIMITS.propKey), control]))
   const event: EventRecord = { name: 'Z'.repeat(LIMITS.eventName), path, props, count: LIMITS.count }
-  const envelope = { v: 1 as const, site: 's'.repeat(LIMITS.site), tz: 'A' + 'b'.repeat(30) + '/' + 'c'.repeat(32), lang: 'abc', screen: 'desktop' as const }
+  const envelope = { v: 1 as const, site: 's'.repeat(LIMITS.site), tz: `A${'b'.repeat(30)}/${'c'.repeat(32)}`, lang: 'abc', screen: 'desktop' as const }
 
   it('builds each field at its maximum', () => {
     expect(path.length).toBe(LIMITS.path)
@@ -350,7 +360,7 @@ describe('parseBeacon: the record limit keeps the worst-case beacon inside LIMIT
   it('tracker paths never JSON-escape to more than 2 bytes per character', () => {
     let all = ''
     for (let c = 0; c < 0x80; c++) all += String.fromCharCode(c)
-    for (const href of ['https://a.org/' + all + '#/' + all, 'https://a.org/#/' + all + 'é€😀' + all.split('').reverse().join('')]) {
+    for (const href of [`https://a.org/${all}#/${all}`, `https://a.org/#/${all}é€😀${all.split('').reverse().join('')}`]) {
       const p = scrubUrl(href, [], true).path
       expect(bytes(p) - 2).toBeLessThanOrEqual(2 * p.length)
     }

@@ -1,5 +1,5 @@
-import { describe, it, expect } from 'vitest'
-import { personalData, personalProp, type PersonalDataRule } from '../../src/shared/personal-data.js'
+import { describe, expect, it } from 'vitest'
+import { type PersonalDataRule, personalData, personalProp } from '../../src/shared/personal-data.js'
 
 const valueCases: [value: string, rule: PersonalDataRule | undefined][] = [
   // harmless
@@ -74,9 +74,33 @@ describe('personalData', () => {
 })
 
 const BLOCKED_KEYS = [
-  'email', 'e_mail', 'name', 'first_name', 'last_name', 'full_name', 'username', 'user_name',
-  'phone', 'tel', 'mobile', 'address', 'zip', 'postcode', 'ip', 'id', 'uid', 'user_id', 'userid',
-  'customer_id', 'session_id', 'sessionid', 'password', 'token', 'birthday', 'dob', 'ssn',
+  'email',
+  'e_mail',
+  'name',
+  'first_name',
+  'last_name',
+  'full_name',
+  'username',
+  'user_name',
+  'phone',
+  'tel',
+  'mobile',
+  'address',
+  'zip',
+  'postcode',
+  'ip',
+  'id',
+  'uid',
+  'user_id',
+  'userid',
+  'customer_id',
+  'session_id',
+  'sessionid',
+  'password',
+  'token',
+  'birthday',
+  'dob',
+  'ssn',
 ]
 
 const propCases: [key: string, value: string, message: string | undefined][] = [

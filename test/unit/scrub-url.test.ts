@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { LIMITS } from '../../src/shared/protocol.js'
-import { DEFAULT_PARAMS, referrerHost, scrubPath, scrubUrl, type ScrubbedUrl } from '../../src/shared/scrub-url.js'
+import { DEFAULT_PARAMS, referrerHost, type ScrubbedUrl, scrubPath, scrubUrl } from '../../src/shared/scrub-url.js'
 
 const WITH_PAGE = [...DEFAULT_PARAMS, 'page']
 
@@ -12,7 +12,7 @@ interface UrlCase {
   expected: ScrubbedUrl
 }
 
-const longSlugPath = '/docs/' + 'section-name/'.repeat(30)
+const longSlugPath = `/docs/${'section-name/'.repeat(30)}`
 
 const urlCases: UrlCase[] = [
   // --- e-mail addresses in the path ---
@@ -87,7 +87,7 @@ const urlCases: UrlCase[] = [
   { name: 'first of repeated parameters', href: 'https://a.org/p?utm_source=foo&utm_source=bar', expected: { path: '/p', source: 'foo' } },
   { name: 'parameter names are case-sensitive', href: 'https://a.org/p?UTM_SOURCE=foo', expected: { path: '/p' } },
   { name: 'blank campaign value dropped', href: 'https://a.org/pricing?utm_source=%20%20', expected: { path: '/pricing' } },
-  { name: 'long campaign clipped', href: 'https://a.org/x?utm_campaign=' + 'z'.repeat(100), expected: { path: '/x', campaign: 'z'.repeat(LIMITS.campaign) } },
+  { name: 'long campaign clipped', href: `https://a.org/x?utm_campaign=${'z'.repeat(100)}`, expected: { path: '/x', campaign: 'z'.repeat(LIMITS.campaign) } },
   { name: 'sign-up form in the query', href: 'https://a.org/join?name=Jane+Doe&email=jane%40example.org', expected: { path: '/join' } },
   { name: 'search query dropped', href: 'https://a.org/search?q=jo@x.org', expected: { path: '/search' } },
   { name: 'custom allowlisted parameter kept in the path', href: 'https://a.org/list?page=2&sort=new', params: WITH_PAGE, expected: { path: '/list?page=2' } },
@@ -106,8 +106,8 @@ const urlCases: UrlCase[] = [
   { name: 'dot segments resolved', href: 'https://a.org/../../etc/passwd', expected: { path: '/etc/passwd' } },
 
   // --- length and unicode ---
-  { name: 'very long path clipped', href: 'https://a.org' + longSlugPath, expected: { path: longSlugPath.slice(0, LIMITS.path) } },
-  { name: 'e-mail beyond the clip', href: 'https://a.org/' + 'abc/'.repeat(60) + 'jo@x.org', expected: { path: ('/' + 'abc/'.repeat(60)).slice(0, LIMITS.path) } },
+  { name: 'very long path clipped', href: `https://a.org${longSlugPath}`, expected: { path: longSlugPath.slice(0, LIMITS.path) } },
+  { name: 'e-mail beyond the clip', href: `https://a.org/${'abc/'.repeat(60)}jo@x.org`, expected: { path: `/${'abc/'.repeat(60)}`.slice(0, LIMITS.path) } },
   { name: 'accented path', href: 'https://a.org/café/naïve', expected: { path: '/caf%C3%A9/na%C3%AFve' } },
   { name: 'Japanese path', href: 'https://a.org/日本語/ページ', expected: { path: '/%E6%97%A5%E6%9C%AC%E8%AA%9E/%E3%83%9A%E3%83%BC%E3%82%B8' } },
   { name: 'emoji path', href: 'https://a.org/emoji/🎉', expected: { path: '/emoji/%F0%9F%8E%89' } },
@@ -149,7 +149,7 @@ describe('scrubUrl', () => {
   it('does not leave a dangling "?" when an allowlisted query does not fit', () => {
     // "/" + 198 characters + "?page=2" is clipped to ".../xxx?"; "/" + 191 + "?page=2&sort=new" to "...?page=2&"
     for (const length of [198, 191]) {
-      const out = scrubUrl('https://a.org/' + 'x'.repeat(length) + '?page=2&sort=new', [...WITH_PAGE, 'sort'])
+      const out = scrubUrl(`https://a.org/${'x'.repeat(length)}?page=2&sort=new`, [...WITH_PAGE, 'sort'])
       expect(out.path).not.toMatch(/[?&]$/)
     }
   })
@@ -219,7 +219,7 @@ describe('referrerHost', () => {
   })
 
   it('keeps a host of LIMITS.host characters', () => {
-    const host = ('a'.repeat(63) + '.').repeat(3) + 'b'.repeat(61)
+    const host = `${'a'.repeat(63)}.`.repeat(3) + 'b'.repeat(61)
     expect(host.length).toBe(LIMITS.host)
     expect(referrerHost(`https://${host}/`, 'example.org')).toBe(host)
   })

@@ -2,7 +2,7 @@
 // @vitest-environment-options {"url": "https://example.test/start"}
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createTracker, type Tracker, type TrackerConfig } from '../../src/browser/tracker.js'
-import { FLAG, LIMITS, type Beacon } from '../../src/shared/protocol.js'
+import { type Beacon, FLAG, LIMITS } from '../../src/shared/protocol.js'
 
 // The tracker in happy-dom, with a function as its collector: each test says which beacons an
 // action produces. The Chromium tests repeat the important ones over real HTTP. happy-dom says
@@ -22,7 +22,10 @@ beforeEach(() => {
   beacons = []
   trackers = []
   history.replaceState(null, '', '/start')
-  document.cookie.split('; ').filter(Boolean).forEach((c) => (document.cookie = `${c.split('=')[0]}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/`))
+  document.cookie
+    .split('; ')
+    .filter(Boolean)
+    .forEach((c) => (document.cookie = `${c.split('=')[0]}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/`))
   localStorage.clear()
 })
 afterEach(() => {
@@ -146,7 +149,7 @@ describe('beacons', () => {
   it('carry the site, language, screen class and time zone, never more', () => {
     start({ cookieless: true }).flush()
     const [beacon] = beacons
-    expect(Object.keys(beacon!).sort()).toEqual(['lang', 'pages', 'screen', 'site', 'tz', 'v'].filter((k) => k != 'tz' || beacon!.tz))
+    expect(Object.keys(beacon!).sort()).toEqual(['lang', 'pages', 'screen', 'site', 'tz', 'v'].filter((k) => k !== 'tz' || beacon!.tz))
     expect(beacon).toMatchObject({ v: 1, site: 'example.test', lang: 'en' })
   })
 
@@ -217,7 +220,7 @@ describe('who is not counted', () => {
   ])('%s: nothing unless overridden', (reason, key, value, override) => {
     setNavigator(key, value)
     const info = vi.spyOn(console, 'info').mockImplementation(() => {})
-    const tracker = start({ allowAutomation: key != 'webdriver' })
+    const tracker = start({ allowAutomation: key !== 'webdriver' })
     tracker.consent(true)
     tracker.track('Signup')
     tracker.flush()

@@ -11,8 +11,9 @@ export function clearCookies(matches: readonly CookieMatch[]): void {
   const parts = location.hostname.split('.')
   for (const pair of document.cookie.split('; ')) {
     const name = pair.split('=')[0]!
-    if (name && matches.some((m) => (typeof m == 'string' ? m == name : name.search(m) >= 0))) {
-      for (let i = 0; i <= parts.length; i++) document.cookie = `${name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/` + (i < parts.length ? '; domain=' + parts.slice(i).join('.') : '')
+    if (name && matches.some((m) => (typeof m === 'string' ? m === name : name.search(m) >= 0))) {
+      for (let i = 0; i <= parts.length; i++)
+        document.cookie = `${name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/${i < parts.length ? `; domain=${parts.slice(i).join('.')}` : ''}`
     }
   }
 }

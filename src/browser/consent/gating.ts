@@ -24,7 +24,7 @@ export function createScriptGate(granted: (category: string) => boolean): () => 
       for (const old of document.querySelectorAll<HTMLScriptElement>('script[type="text/plain"][data-consent]')) {
         if (!old.isConnected || !needs(old, granted)) continue
         const script = document.createElement('script')
-        for (const { name, value } of old.attributes) if (name != 'type') script.setAttribute(name, value)
+        for (const { name, value } of old.attributes) if (name !== 'type') script.setAttribute(name, value)
         if (old.dataset.type) script.type = old.dataset.type
         script.nonce = old.nonce
         script.text = old.text
@@ -52,10 +52,10 @@ export function gateFrames(granted: (category: string) => boolean, placeholder: 
     frame.hidden = !ok
     if (ok) {
       waiting?.remove()
-      if (frame.dataset.src && frame.getAttribute('src') != frame.dataset.src) frame.src = frame.dataset.src
+      if (frame.dataset.src && frame.getAttribute('src') !== frame.dataset.src) frame.src = frame.dataset.src
     } else {
       // Removing `src` would leave the embed running; about:blank unloads it.
-      if (frame.getAttribute('src') == frame.dataset.src) frame.src = 'about:blank'
+      if (frame.getAttribute('src') === frame.dataset.src) frame.src = 'about:blank'
       if (!waiting) frame.before(placeholder(frame.dataset.consent!.split(' ')))
     }
   }

@@ -1,7 +1,7 @@
 import { CATEGORY, SITE_ID } from '../../shared/protocol.js'
 import { createCookieJar } from '../cookies.js'
 import type { Collector } from '../transport.js'
-import { clearCookies, type CookieMatch } from './clear.js'
+import { type CookieMatch, clearCookies } from './clear.js'
 import { countDecision } from './counts.js'
 import { createScriptGate, gateFrames } from './gating.js'
 import { consentMode } from './gcm.js'
@@ -63,8 +63,7 @@ export interface Consent {
   showPreferences(): void
 }
 
-const text = (value: ConsentText | undefined, lang: string, fallback: string) =>
-  typeof value == 'string' ? value : (value?.[lang] ?? value?.en ?? fallback)
+const text = (value: ConsentText | undefined, lang: string, fallback: string) => (typeof value === 'string' ? value : (value?.[lang] ?? value?.en ?? fallback))
 
 /**
  * Creates the consent manager: reads the stored choice, shows the banner when there is none,
@@ -81,21 +80,20 @@ export function createConsent(config: ConsentConfig = {}): Consent {
   }
   const { categories: extra = [], revision = 0, months = 6 } = config
   if (!Array.isArray(extra) || extra.length > 4) fail('categories', extra, 'a list of at most 4 categories besides analytics')
-  for (const { id } of extra) if (!CATEGORY.test(id) || id == 'necessary') fail('category id', id, `${CATEGORY} and not "necessary"`)
+  for (const { id } of extra) if (!CATEGORY.test(id) || id === 'necessary') fail('category id', id, `${CATEGORY} and not "necessary"`)
   if (!Number.isInteger(revision) || revision < 0 || revision > 9999) fail('revision', revision, 'an integer from 0 to 9999')
   if (!Number.isInteger(months) || months < 1 || months > 13) fail('months', months, 'an integer from 1 to 13')
-  const site = config.site ?? (typeof location == 'object' ? location.hostname.replace(/^www\./, '') : '')
+  const site = config.site ?? (typeof location === 'object' ? location.hostname.replace(/^www\./, '') : '')
   if (config.counts && !SITE_ID.test(site)) fail('site', site, 'lowercase letters, digits, dots and dashes')
 
-  const declared = [{ id: 'analytics' }, ...extra.filter(({ id }) => id != 'analytics')].map((c) => ({ ...c, ...extra.find(({ id }) => id == c.id) }))
+  const declared = [{ id: 'analytics' }, ...extra.filter(({ id }) => id !== 'analytics')].map((c) => ({ ...c, ...extra.find(({ id }) => id === c.id) }))
   const ids = declared.map(({ id }) => id)
   if (new Set(ids).size < ids.length) fail('categories', ids, 'distinct ids')
-  const none = () => Object.fromEntries(ids.map((id) => [id, false]))
 
   // Server-side rendering: nothing to show, nothing granted.
-  if (typeof document == 'undefined') {
+  if (typeof document === 'undefined') {
     const inert = () => {}
-    return { granted: (c) => c == 'necessary', decided: () => false, on: () => inert, acceptAll: inert, rejectAll: inert, set: inert, showPreferences: inert }
+    return { granted: (c) => c === 'necessary', decided: () => false, on: () => inert, acceptAll: inert, rejectAll: inert, set: inert, showPreferences: inert }
   }
 
   const [lang, strings] = pickLanguage({ en, es, ...config.languages }, config.lang)
@@ -103,9 +101,9 @@ export function createConsent(config: ConsentConfig = {}): Consent {
   const jar = createCookieJar([cookie], () => true)
   const signal = optOutSignal(config)
   let choice = readChoice(jar, cookie, ids)
-  const granted = (category: string) => category == 'necessary' || (!signal && !!choice?.[category])
+  const granted = (category: string) => category === 'necessary' || (!signal && !!choice?.[category])
   const current = () => Object.fromEntries(ids.map((id) => [id, granted(id)]))
-  const ads = typeof config.gcm == 'string' ? config.gcm : undefined
+  const ads = typeof config.gcm === 'string' ? config.gcm : undefined
 
   let ui: Ui | undefined
   const runScripts = createScriptGate(granted)
@@ -117,12 +115,12 @@ export function createConsent(config: ConsentConfig = {}): Consent {
     void runScripts()
   }
   const labelOf = (id: string) => {
-    const category = declared.find((c) => c.id == id)
-    return text(category?.label, lang, id == 'analytics' ? strings.analytics : id)
+    const category = declared.find((c) => c.id === id)
+    return text(category?.label, lang, id === 'analytics' ? strings.analytics : id)
   }
 
   const decide = (next: boolean | Readonly<Choice>) => {
-    const merged: Choice = typeof next == 'boolean' ? {} : { ...current(), ...next }
+    const merged: Choice = typeof next === 'boolean' ? {} : { ...current(), ...next }
     for (const id in merged) if (!ids.includes(id)) fail('category', id, `one of ${ids.join(', ')}`)
     const chosen = (choice = Object.fromEntries(ids.map((id) => [id, next === true || !!merged[id]])))
     writeChoice(jar, cookie, ids, chosen)
@@ -147,7 +145,7 @@ export function createConsent(config: ConsentConfig = {}): Consent {
       categories: declared.map(({ id, description }) => ({
         id,
         label: labelOf(id),
-        text: text(description, lang, id == 'analytics' ? strings.analyticsText : ''),
+        text: text(description, lang, id === 'analytics' ? strings.analyticsText : ''),
       })),
       current,
       decide,
@@ -157,7 +155,7 @@ export function createConsent(config: ConsentConfig = {}): Consent {
     ui.reopen(!!config.button && (!!choice || signal))
     apply()
   }
-  if (document.readyState == 'loading') document.addEventListener('DOMContentLoaded', start)
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)
   else start()
 
   return {
@@ -174,6 +172,6 @@ export function createConsent(config: ConsentConfig = {}): Consent {
   }
 }
 
-export type { Choice } from './state.js'
-export type { Strings } from './i18n.js'
 export type { CookieMatch } from './clear.js'
+export type { Strings } from './i18n.js'
+export type { Choice } from './state.js'

@@ -12,5 +12,5 @@ export interface SignalOptions {
  */
 export function optOutSignal(options: SignalOptions): boolean {
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
-  return (!options.ignoreGpc && !!nav.globalPrivacyControl) || (!options.ignoreDnt && nav.doNotTrack == '1')
+  return (!options.ignoreGpc && !!nav.globalPrivacyControl) || (!options.ignoreDnt && nav.doNotTrack === '1')
 }

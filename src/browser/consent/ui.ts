@@ -67,10 +67,17 @@ const shadowHost = (attributes: Record<string, string>, ...children: Child[]) =>
 export function createUi(options: UiOptions): Ui {
   const { strings: t, categories, signal, decide } = options
   const policy = () => (options.policy ? [' ', h('a', { href: options.policy }, t.policy)] : [])
-  const choices = (...more: Child[]) => h('div', { class: 'k' }, button(t.accept, () => decide(true)), button(t.reject, () => decide(false)), ...more)
+  const choices = (...more: Child[]) =>
+    h(
+      'div',
+      { class: 'k' },
+      button(t.accept, () => decide(true)),
+      button(t.reject, () => decide(false)),
+      ...more,
+    )
 
-  const boxes = categories.map(({ id }) => h('input', { type: 'checkbox', id: 'c-' + id, 'aria-describedby': 'd-' + id, ...(signal && { disabled: '' }) }) as HTMLInputElement)
-  const row = (id: string, label: string, text: string, box: HTMLInputElement) => h('div', { class: 'c' }, h('label', {}, box, label), h('p', { id: 'd-' + id }, text))
+  const boxes = categories.map(({ id }) => h('input', { type: 'checkbox', id: `c-${id}`, 'aria-describedby': `d-${id}`, ...(signal && { disabled: '' }) }) as HTMLInputElement)
+  const row = (id: string, label: string, text: string, box: HTMLInputElement) => h('div', { class: 'c' }, h('label', {}, box, label), h('p', { id: `d-${id}` }, text))
   const necessary = h('input', { type: 'checkbox', id: 'c-necessary', checked: '', disabled: '', 'aria-describedby': 'd-necessary' }) as HTMLInputElement
 
   const dialog = h(
@@ -99,12 +106,18 @@ export function createUi(options: UiOptions): Ui {
   dialog.onkeydown = (event) => {
     const controls = [...dialog.querySelectorAll<HTMLElement>('a,button,input:enabled')]
     const [first, last] = event.shiftKey ? [controls.at(-1), controls[0]] : [controls[0], controls.at(-1)]
-    if (event.key == 'Tab' && (dialog.getRootNode() as ShadowRoot).activeElement == last) {
+    if (event.key === 'Tab' && (dialog.getRootNode() as ShadowRoot).activeElement === last) {
       event.preventDefault()
       first?.focus()
     }
   }
-  const banner = h('section', { class: 'b', 'aria-labelledby': 'qt', hidden: '' }, h('h2', { id: 'qt' }, t.title), h('p', {}, t.text, ...policy()), choices(button(t.prefs, preferences)))
+  const banner = h(
+    'section',
+    { class: 'b', 'aria-labelledby': 'qt', hidden: '' },
+    h('h2', { id: 'qt' }, t.title),
+    h('p', {}, t.text, ...policy()),
+    choices(button(t.prefs, preferences)),
+  )
   const reopen = button(t.dialog, preferences, { class: 'r', hidden: '' })
   const host = shadowHost({ lang: options.lang, id: 'quietcount-consent' }, banner, dialog, reopen)
   document.body.prepend(host)
@@ -117,7 +130,10 @@ export function createUi(options: UiOptions): Ui {
     preferences,
     reopen: (shown) => (reopen.hidden = !shown),
     placeholder: (labels, allow) =>
-      shadowHost({ lang: options.lang, 'data-quietcount-placeholder': '' }, h('div', { class: 'p' }, h('p', {}, t.blocked.replace('{}', labels)), button(t.allow.replace('{}', labels), allow))),
+      shadowHost(
+        { lang: options.lang, 'data-quietcount-placeholder': '' },
+        h('div', { class: 'p' }, h('p', {}, t.blocked.replace('{}', labels)), button(t.allow.replace('{}', labels), allow)),
+      ),
   }
   return ui
 }

@@ -12,7 +12,7 @@ import { marginalParts, previousPeriod } from './periods.js'
  */
 
 /** The weight of a group, as stores/sql.ts's weightSql() computes it in SQL. */
-export const weightOf = (row: AggregateRow, weight: Weight) => (weight == 'people' ? Math.max(Number(row.visitors_day ?? 0), Number(row.visits ?? 0)) : Number(row[weight] ?? 0))
+export const weightOf = (row: AggregateRow, weight: Weight) => (weight === 'people' ? Math.max(Number(row.visitors_day ?? 0), Number(row.visits ?? 0)) : Number(row[weight] ?? 0))
 
 /**
  * Under k-anonymity a filter could isolate a row that the breakdown folds into "(other)", and the
@@ -23,14 +23,20 @@ export const weightOf = (row: AggregateRow, weight: Weight) => (weight == 'peopl
  */
 export async function refuseUnderK(store: Store, query: StatsQuery): Promise<StatsError | undefined> {
   const [filter] = Object.entries(query.filters) as [FilterName, string][]
-  if (query.k == 0 || !filter) return
+  if (query.k === 0 || !filter) return
   const [name, value] = filter
   const { weight } = breakdownOfFilter(name)
   const local = today(query.timezone, query.now)
   for (const { from, to } of query.compare ? [query, previousPeriod(query)] : [query]) {
-    const [[group]] = (await store.query([{ site: query.site, parts: marginalParts({ from, to }, local), filters: { dimension: name, parent: '', value }, groupBy: ['value'] }])) as [AggregateRow[]]
+    const [[group]] = (await store.query([
+      { site: query.site, parts: marginalParts({ from, to }, local), filters: { dimension: name, parent: '', value }, groupBy: ['value'] },
+    ])) as [AggregateRow[]]
     if (group && weightOf(group, weight) < query.k) {
-      return { field: 'filter', rule: 'k-anonymity', message: `filter: ${name}:${JSON.stringify(value)} counts fewer than k = ${query.k} from ${from} to ${to}, so it is only shown within "(other)"` }
+      return {
+        field: 'filter',
+        rule: 'k-anonymity',
+        message: `filter: ${name}:${JSON.stringify(value)} counts fewer than k = ${query.k} from ${from} to ${to}, so it is only shown within "(other)"`,
+      }
     }
   }
 }

@@ -30,7 +30,7 @@ export type ParsedQuery = { ok: true; query: StatsQuery } | { ok: false; error: 
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 // Counts start in 1970 (hours since the epoch); four-digit years, even a day later, keep dates comparable as strings.
-const validDate = (date: string) => DATE.test(date) && date >= '1970-01-01' && date < '9999' && new Date(date + 'T00:00:00Z').toISOString().slice(0, 10) === date
+const validDate = (date: string) => DATE.test(date) && date >= '1970-01-01' && date < '9999' && new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date
 const oneOf = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value)
 const KNOWN = ['site', 'period', 'from', 'to', 'interval', 'include', 'breakdown', 'filter', 'compare', 'limit', 'k']
 
@@ -49,7 +49,7 @@ export function parseStatsQuery(
 ): ParsedQuery {
   const fail = (field: string, rule: string, value?: string): ParsedQuery => ({
     ok: false,
-    error: { field, rule, message: `${field}: ${rule}` + (value === undefined ? '' : ` (got ${JSON.stringify(value)})`) },
+    error: { field, rule, message: `${field}: ${rule}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}` },
   })
   for (const key of params.keys()) if (!KNOWN.includes(key)) return fail(key, `is not a stats parameter (allowed: ${KNOWN.join(', ')})`)
 
@@ -57,7 +57,7 @@ export function parseStatsQuery(
   const period = params.get('period') ?? (params.has('from') ? 'custom' : '30d')
   if (!oneOf(PERIODS, period)) return fail('period', `must be one of ${PERIODS.join(', ')}`, period)
   let range: DateRange
-  if (period == 'custom') {
+  if (period === 'custom') {
     const from = params.get('from') ?? ''
     const to = params.get('to') ?? from
     if (!validDate(from)) return fail('from', 'must be a date YYYY-MM-DD from 1970-01-01 to 9998-12-31', from)
@@ -73,10 +73,10 @@ export function parseStatsQuery(
   const days = daysBetween(range.from, range.to)
   const interval = params.get('interval') ?? (days <= 1 ? 'hour' : days <= 92 ? 'day' : 'month')
   if (!oneOf(INTERVALS, interval)) return fail('interval', `must be one of ${INTERVALS.join(', ')}`, interval)
-  if (interval == 'hour' && days > 31) return fail('interval', 'hour is allowed for ranges of at most 31 days', interval)
+  if (interval === 'hour' && days > 31) return fail('interval', 'hour is allowed for ranges of at most 31 days', interval)
 
   const include = params.get('include') ?? INCLUDES.join(',')
-  const included = include == 'none' || include == '' ? [] : include.split(',')
+  const included = include === 'none' || include === '' ? [] : include.split(',')
   for (const part of included) if (!oneOf(INCLUDES, part)) return fail('include', `must be a comma-separated list of ${INCLUDES.join(', ')}, or none`, include)
 
   const breakdowns: BreakdownName[] = []
@@ -105,9 +105,9 @@ export function parseStatsQuery(
     return /^\d+$/.test(raw) && +raw >= min && +raw <= max ? +raw : fail(name, `must be a whole number from ${min} to ${max}`, raw)
   }
   const limit = number('limit', 50, 1, 1000)
-  if (typeof limit != 'number') return limit
+  if (typeof limit !== 'number') return limit
   const asked = number('k', 0, 0, 1000)
-  if (typeof asked != 'number') return asked
+  if (typeof asked !== 'number') return asked
   const k = Math.max(asked, minimumK)
   // Two filters could single out a group smaller than k that no single row shows (see refuseUnderK).
   if (k > 0 && Object.keys(filters).length > 1) return fail('filter', `at most one filter is allowed under k-anonymity (k = ${k})`, params.getAll('filter').join('&'))
@@ -120,7 +120,7 @@ export function parseStatsQuery(
       interval,
       metrics: included.includes('metrics'),
       timeseries: included.includes('timeseries'),
-      compare: compare == 'previous',
+      compare: compare === 'previous',
       breakdowns,
       filters,
       limit,

@@ -12,7 +12,7 @@ export interface DateRange {
 
 /** The range of a named period, in the site's time zone, on the local date `now`. */
 export function periodRange(period: Exclude<Period, 'custom'>, now: string): DateRange {
-  const month = now.slice(0, 8) + '01'
+  const month = `${now.slice(0, 8)}01`
   switch (period) {
     case 'today':
       return { from: now, to: now }
@@ -26,7 +26,7 @@ export function periodRange(period: Exclude<Period, 'custom'>, now: string): Dat
       return { from: month, to: now }
     case 'last-month': {
       const last = addDays(month, -1)
-      return { from: last.slice(0, 8) + '01', to: last }
+      return { from: `${last.slice(0, 8)}01`, to: last }
     }
     case '12mo': {
       const [y, m] = month.split('-').map(Number)
@@ -56,7 +56,7 @@ export function marginalParts({ from, to }: DateRange, today: string): QueryPart
   const last = dayNumber(to)
   const firstMonth = monthNumber(from) + (from.endsWith('-01') ? 0 : 1)
   // The last month whose days up to today all lie in the range.
-  const lastDate = to >= today ? today : addDays(to, 1).endsWith('-01') ? to : addDays(to.slice(0, 8) + '01', -1)
+  const lastDate = to >= today ? today : addDays(to, 1).endsWith('-01') ? to : addDays(`${to.slice(0, 8)}01`, -1)
   const lastMonth = monthNumber(lastDate)
   if (lastMonth < firstMonth || to < from) return [{ table: 'daily', from: first, to: last + 1 }]
   const monthStart = (month: number) => dayNumber(`${String(Math.floor(month / 12)).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}-01`)

@@ -1,8 +1,8 @@
 import { type BreakdownSpec, dimension, type FilterName, type RecordKind } from '../../shared/dimensions.js'
 import type { DetailWindow } from '../../shared/stats-types.js'
-import type { Store } from '../stores/store.js'
 import { detailStart } from '../retention.js'
 import { DEFAULT_DETAIL_DAYS, MAX_DETAIL_DAYS } from '../sites.js'
+import type { Store } from '../stores/store.js'
 import { TOTAL } from '../tiers.js'
 import { addDays, localTime, startHour, today } from '../time-zone.js'
 import type { DateRange } from './periods.js'
@@ -32,7 +32,7 @@ export type Source = { tier: 'marginal'; filters: Record<string, string> } | { t
 /** The source of the top line and chart of a kind of record under its filters. */
 export function metricSource(filters: [FilterName, string][]): Source {
   if (!filters.length) return { tier: 'marginal', filters: TOTAL }
-  if (filters.length == 1) return { tier: 'marginal', filters: { dimension: filters[0]![0], parent: '', value: filters[0]![1] } }
+  if (filters.length === 1) return { tier: 'marginal', filters: { dimension: filters[0]![0], parent: '', value: filters[0]![1] } }
   return { tier: 'detail' }
 }
 
@@ -40,10 +40,10 @@ export function metricSource(filters: [FilterName, string][]): Source {
 export function breakdownSource(spec: BreakdownSpec, filters: [FilterName, string][]): Source {
   const { parent } = dimension(spec.dimension)
   if (!filters.length) return { tier: 'marginal', filters: { dimension: spec.dimension, ...(!parent && { parent: '' }) } }
-  if (filters.length == 1) {
+  if (filters.length === 1) {
     const [name, value] = filters[0]!
-    if (name == spec.dimension) return { tier: 'marginal', filters: { dimension: name, parent: '', value } }
-    if (name == parent) return { tier: 'marginal', filters: { dimension: spec.dimension, parent: value } }
+    if (name === spec.dimension) return { tier: 'marginal', filters: { dimension: name, parent: '', value } }
+    if (name === parent) return { tier: 'marginal', filters: { dimension: spec.dimension, parent: value } }
   }
   return { tier: 'detail' }
 }
@@ -74,12 +74,14 @@ export const covers = (window: Window, hours: { from: number }) => hours.from >=
 /** The sentence of an answer the detail tier cannot give: what needed it, why, and what to do. */
 export function unavailable(what: string, site: string, range: DateRange, window: Window, undetailed: number): string {
   const raise = `quietcount sites set ${site} --detail-days N (at most ${MAX_DETAIL_DAYS})`
-  if (window.days == 0) return `${what} need the detail tier, which this site does not keep (its detail window is 0 days); to keep it from now on: quietcount sites set ${site} --detail-days ${DEFAULT_DETAIL_DAYS}.`
+  if (window.days === 0)
+    return `${what} need the detail tier, which this site does not keep (its detail window is 0 days); to keep it from now on: quietcount sites set ${site} --detail-days ${DEFAULT_DETAIL_DAYS}.`
   if (window.from === null || range.from < window.from) {
     const held = window.from === null ? 'holds no day yet' : `holds the days from ${window.from}`
     return `${what} need the detail tier, which keeps ${window.days} days and ${held}; this range starts ${range.from}. Choose a range inside it, or at most one filter; to keep detail longer: ${raise}.`
   }
-  if (undetailed) return `${what} need the detail tier, which lacks part of this range (counts imported, or counted while the site kept no detail); choose a later range, or at most one filter.`
+  if (undetailed)
+    return `${what} need the detail tier, which lacks part of this range (counts imported, or counted while the site kept no detail); choose a later range, or at most one filter.`
   return `${what} need the detail tier, which cannot answer this range.`
 }
 

@@ -24,7 +24,6 @@ const sum = (rows: AggregateRow[], counter: string) => rows.reduce((total, row) 
 /** Byte (code point) order, as the stores sort text. */
 const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))
 
-
 function metricsOf(pages: AggregateRow[], events: AggregateRow[]): Metrics {
   const views = sum(pages, 'views')
   const visits = sum(pages, 'visits')
@@ -78,7 +77,7 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
     return () => results[index!]!
   }
   const timed = (part: QueryPart, filters: Record<string, string>): Timed => ({ unit: TABLES[part.table].time, rows: ask({ site, parts: [part], filters, groupBy: ['time'] }) })
-  const detailTable = (records: 'pages' | 'events'): Table => (records == 'pages' ? 'detail_pages' : 'detail_events')
+  const detailTable = (records: 'pages' | 'events'): Table => (records === 'pages' ? 'detail_pages' : 'detail_events')
 
   // The UTC hours of a range (two walks through the time zone's hours), once per range.
   const hourRanges = new Map<string, { from: number; to: number }>()
@@ -103,17 +102,17 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
     const filters = filtersOf(records, query.filters)
     const source: Source = metricSource(filters)
     const hours = hoursOfRange(range)
-    const words = { what: `${label} under ${filterWords(filters)}`, seriesWhat: `The ${query.interval == 'hour' ? 'hourly ' : ''}chart under ${filterWords(filters)}` }
-    if (source.tier == 'detail') {
+    const words = { what: `${label} under ${filterWords(filters)}`, seriesWhat: `The ${query.interval === 'hour' ? 'hourly ' : ''}chart under ${filterWords(filters)}` }
+    if (source.tier === 'detail') {
       if (!mayUseDetail(range)) return { timed: [], series: [], detail: true, seriesDetail: true, blocked: true, seriesBlocked: true, ...words }
       const rows = [timed({ table: detailTable(records), ...hours }, Object.fromEntries(filters))]
       return { timed: rows, series: rows, detail: true, seriesDetail: true, ...words }
     }
     // No filter or one: the marginal rows of `total` or of the filter's value. A daily chart reads
     // every day of the range; otherwise whole months come from the monthly roll-up.
-    const parts: QueryPart[] = series && query.interval == 'day' ? [{ table: 'daily', from: dayNumber(range.from), to: dayNumber(range.to) + 1 }] : marginalParts(range, local)
+    const parts: QueryPart[] = series && query.interval === 'day' ? [{ table: 'daily', from: dayNumber(range.from), to: dayNumber(range.to) + 1 }] : marginalParts(range, local)
     const rows = parts.map((part) => timed(part, source.filters))
-    if (!series || query.interval != 'hour') return { timed: rows, series: rows, detail: false, seriesDetail: false, ...words }
+    if (!series || query.interval !== 'hour') return { timed: rows, series: rows, detail: false, seriesDetail: false, ...words }
     // Marginals are daily: an hourly chart comes from the hourly totals, or under a filter from the detail tier.
     if (!filters.length) return { timed: rows, series: [timed({ table: 'totals', ...hours }, {})], detail: false, seriesDetail: false, ...words }
     if (!mayUseDetail(range)) return { timed: rows, series: [], detail: false, seriesDetail: true, seriesBlocked: true, ...words }
@@ -123,7 +122,10 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   const range: DateRange = { from: query.from, to: query.to }
   const previous = query.compare ? previousPeriod(range) : undefined
   const current = query.metrics || query.timeseries ? { pages: figures('pages', range, query.timeseries), events: figures('events', range, query.timeseries) } : undefined
-  const before = previous && { pages: figures('pages', previous, false, "The previous period's totals"), events: figures('events', previous, false, "The previous period's totals") }
+  const before = previous && {
+    pages: figures('pages', previous, false, "The previous period's totals"),
+    events: figures('events', previous, false, "The previous period's totals"),
+  }
   const breakdowns = query.breakdowns.map((name) => [name, breakdownOf(name)] as const)
 
   results = queries.length ? await store.query(queries) : []
@@ -164,7 +166,7 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   function breakdownOf(name: BreakdownName): () => BreakdownResult {
     const spec = breakdownSpec(name)
     const records = dimension(spec.dimension).records[0] as RecordKind
-    if (records == 'consents') return consentBreakdown(spec)
+    if (records === 'consents') return consentBreakdown(spec)
     const filters = filtersOf(records, query.filters)
     const source = breakdownSource(spec, filters)
     const { parent } = dimension(spec.dimension)
@@ -174,7 +176,7 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
     let parts: QueryPart[]
     let where: Record<string, string>
     let groupBy: string[]
-    if (source.tier == 'marginal') {
+    if (source.tier === 'marginal') {
       parts = marginalParts(range, local)
       where = source.filters
       groupBy = parent ? ['parent', 'value'] : ['value']
@@ -182,15 +184,15 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
       if (!mayUseDetail(range)) return () => notAnswered(0)
       parts = [{ table: detailTable(records), ...hours }]
       where = Object.fromEntries(filters)
-      if (spec.dimension == 'prop') return propsFromDetail(spec, parts, where, notAnswered)
+      if (spec.dimension === 'prop') return propsFromDetail(spec, parts, where, notAnswered)
       groupBy = parent ? [parent, spec.dimension] : [spec.dimension]
     }
     const least = spec.nonZero ? 1 : undefined
-    const base = { site, parts, filters: where, groupBy, weight: spec.weight, ...(records == 'pages' && { counted: PAGE_COUNTERS }) }
+    const base = { site, parts, filters: where, groupBy, weight: spec.weight, ...(records === 'pages' && { counted: PAGE_COUNTERS }) }
     const rows = ask({ ...base, limit: query.limit, ...((query.k || least) && { min: Math.max(query.k, least ?? 0) }) })
     const folded = query.k ? ask({ ...base, below: query.k, ...(least && { min: least }), fold: true }) : undefined
     return () => {
-      if (source.tier == 'detail' && undetailed(range)) return notAnswered(undetailed(range))
+      if (source.tier === 'detail' && undetailed(range)) return notAnswered(undetailed(range))
       const other = folded?.()[0]
       return { rows: [...rows().map((group) => breakdownRow(group, groupBy, records)), ...(other && n(other.folded) ? [otherRow(other, records)] : [])] }
     }
@@ -210,7 +212,9 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
           pairs.set(id, held)
         }
       }
-      const ranked = [...pairs.values()].sort((a, b) => n(b.events) - n(a.events) || byCodePoint(String(a.parent), String(b.parent)) || byCodePoint(String(a.value), String(b.value)))
+      const ranked = [...pairs.values()].sort(
+        (a, b) => n(b.events) - n(a.events) || byCodePoint(String(a.parent), String(b.parent)) || byCodePoint(String(a.value), String(b.value)),
+      )
       const shown = ranked.filter((row) => weightOf(row, spec.weight) >= query.k)
       const folded = ranked.filter((row) => weightOf(row, spec.weight) < query.k)
       const other = folded.length ? [otherRow({ events: sum(folded, 'events') }, 'events')] : []
@@ -238,7 +242,10 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
         byCategory.set(category, counts)
       }
       return {
-        rows: [...rows().map((group) => withRate({ value: String(group.value), count: n(group.decisions) })), ...(other && n(other.folded) ? [withRate({ value: '(other)', count: n(other.decisions) })] : [])],
+        rows: [
+          ...rows().map((group) => withRate({ value: String(group.value), count: n(group.decisions) })),
+          ...(other && n(other.folded) ? [withRate({ value: '(other)', count: n(other.decisions) })] : []),
+        ],
         categories: [...byCategory]
           .map(([category, c]) => ({ category, ...c, rate: ratio(c.granted, c.granted + c.refused, 4) }))
           .filter((c) => c.granted + c.refused >= query.k)
@@ -251,14 +258,14 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
 /** A breakdown row from a group: its value (and the value it belongs to), and its figures. */
 function breakdownRow(group: AggregateRow, groupBy: string[], records: 'pages' | 'events'): BreakdownRow {
   const row: BreakdownRow = { value: String(group[groupBy.at(-1)!]) }
-  if (groupBy.length == 2) row.parent = String(group[groupBy[0]!])
-  if (records == 'events') return { ...row, count: n(group.events) }
+  if (groupBy.length === 2) row.parent = String(group[groupBy[0]!])
+  if (records === 'events') return { ...row, count: n(group.events) }
   return { ...row, visitors: n(group.visitors_day), visits: n(group.visits), pageviews: n(group.views), avg_engagement_seconds: ratio(n(group.seconds), n(group.views), 1) }
 }
 
 /** "(other)": the rows folded under k-anonymity, added up. */
 function otherRow(folded: AggregateRow, records: 'pages' | 'events'): BreakdownRow {
-  if (records == 'events') return { value: '(other)', count: n(folded.events) }
+  if (records === 'events') return { value: '(other)', count: n(folded.events) }
   return { value: '(other)', visitors: n(folded.visitors_day), visits: n(folded.visits), pageviews: n(folded.views) }
 }
 
@@ -269,18 +276,19 @@ function timeseries(query: StatsQuery, pages: Timed[], events: Timed[]): Bucket[
   const bucket = (label: string) => buckets.set(label, { bucket: label, visitors: 0, visits: 0, pageviews: 0, events: 0 })
   const hourLabel = (hour: number) => {
     const local = localTime(hour * 3_600_000, timezone)
-    return interval == 'hour' ? `${local.date}T${local.hour}` : interval == 'day' ? local.date : local.date.slice(0, 7)
+    return interval === 'hour' ? `${local.date}T${local.hour}` : interval === 'day' ? local.date : local.date.slice(0, 7)
   }
   // Hourly buckets are the range's local hours (a day of 23 or 25 hours has as many); daily and
   // monthly ones its dates, with no time-zone arithmetic at all.
-  if (interval == 'hour') {
+  if (interval === 'hour') {
     const { from, to } = hoursOf(query, timezone)
     for (let hour = from; hour < to; hour++) if (!buckets.has(hourLabel(hour))) bucket(hourLabel(hour))
   } else {
-    for (let date = query.from; date <= query.to; date = addDays(date, 1)) if (!buckets.has(interval == 'day' ? date : date.slice(0, 7))) bucket(interval == 'day' ? date : date.slice(0, 7))
+    for (let date = query.from; date <= query.to; date = addDays(date, 1))
+      if (!buckets.has(interval === 'day' ? date : date.slice(0, 7))) bucket(interval === 'day' ? date : date.slice(0, 7))
   }
   const bucketOf = (unit: Timed['unit'], time: number) =>
-    buckets.get(unit == 'hour' ? hourLabel(time) : unit == 'day' ? (interval == 'day' ? dateOfDay(time) : dateOfDay(time).slice(0, 7)) : monthOfNumber(time))
+    buckets.get(unit === 'hour' ? hourLabel(time) : unit === 'day' ? (interval === 'day' ? dateOfDay(time) : dateOfDay(time).slice(0, 7)) : monthOfNumber(time))
   for (const { unit, rows } of pages) {
     for (const row of rows()) {
       const b = bucketOf(unit, n(row.time))

@@ -27,7 +27,7 @@ export interface MigrationHost<Context> {
 /** Applies the migrations not yet applied, in order, under the host's lock. */
 export async function runMigrations<Context>(host: MigrationHost<Context>, migrations: readonly Migration<Context>[]): Promise<number[]> {
   migrations.forEach((m, i) => {
-    if (m.version != i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}: versions run 1, 2, 3… without gaps`)
+    if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}: versions run 1, 2, 3… without gaps`)
   })
   const applied: number[] = []
   await host.locked(async () => {

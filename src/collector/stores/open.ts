@@ -32,7 +32,7 @@ export async function importDriver<T>(name: string, store: string, load: () => P
     return await load()
   } catch (error) {
     const code = (error as { code?: string }).code
-    const missing = (code == 'ERR_MODULE_NOT_FOUND' || code == 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${name}'`)
+    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${name}'`)
     if (!missing) throw error
     throw new Error(`the ${store} store needs the package ${JSON.stringify(name)}: npm install ${name}`, { cause: error })
   }

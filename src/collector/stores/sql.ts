@@ -27,7 +27,7 @@ export interface Dialect {
 
 /** The weight of a group, over the grouped query's summed columns. */
 export function weightSql(weight: Weight, dialect: Dialect): string {
-  return weight == 'people' ? `${dialect.greatest}(visitors_day, visits)` : weight
+  return weight === 'people' ? `${dialect.greatest}(visitors_day, visits)` : weight
 }
 
 /** Checks every name in a query against TABLES: nothing else may reach SQL. */
@@ -40,22 +40,26 @@ export function checkQuery(query: AggregateQuery): { spec: TableSpec; groupBy: s
     return spec
   })
   const spec = specs[0]!
-  if (specs.some((s) => s.dimensions.join() != spec.dimensions.join() || s.counters.join() != spec.counters.join())) throw new Error('the parts of a query must be tables of the same columns')
+  if (specs.some((s) => s.dimensions.join() !== spec.dimensions.join() || s.counters.join() !== spec.counters.join()))
+    throw new Error('the parts of a query must be tables of the same columns')
   const groupBy = query.groupBy ?? []
   const filters = Object.entries(query.filters ?? {})
   for (const name of [...groupBy, ...filters.map(([d]) => d)]) {
-    if (!(spec.dimensions as readonly string[]).includes(name) && !(name == 'time' && groupBy.includes(name))) throw new Error(`${query.parts[0]!.table} has no dimension ${JSON.stringify(name)}`)
+    if (!(spec.dimensions as readonly string[]).includes(name) && !(name === 'time' && groupBy.includes(name)))
+      throw new Error(`${query.parts[0]!.table} has no dimension ${JSON.stringify(name)}`)
   }
-  for (const [name, value] of filters) if (typeof value != 'string') throw new Error(`filter ${name}: not a string: ${JSON.stringify(value)}`)
-  if (typeof query.site != 'string') throw new Error(`site: not a string: ${JSON.stringify(query.site)}`)
+  for (const [name, value] of filters) if (typeof value !== 'string') throw new Error(`filter ${name}: not a string: ${JSON.stringify(value)}`)
+  if (typeof query.site !== 'string') throw new Error(`site: not a string: ${JSON.stringify(query.site)}`)
   if (groupBy.includes('time') && query.parts.length > 1) throw new Error('grouping by time takes one part')
   const weighted = query.weight !== undefined || query.min !== undefined || query.below !== undefined || query.limit !== undefined || query.fold || query.counted
   if (weighted && !query.weight) throw new Error('min, below, limit, counted and fold need a weight')
-  if (query.weight && !(query.weight == 'people' ? ['visitors_day', 'visits'] : [query.weight]).every((c) => (spec.counters as readonly string[]).includes(c))) {
+  if (query.weight && !(query.weight === 'people' ? ['visitors_day', 'visits'] : [query.weight]).every((c) => (spec.counters as readonly string[]).includes(c))) {
     throw new Error(`${query.parts[0]!.table} has no weight ${JSON.stringify(query.weight)}`)
   }
-  for (const counter of query.counted ?? []) if (!(spec.counters as readonly string[]).includes(counter)) throw new Error(`${query.parts[0]!.table} has no counter ${JSON.stringify(counter)}`)
-  for (const bound of [query.min, query.below, query.limit]) if (bound !== undefined && !Number.isSafeInteger(bound)) throw new Error(`bound ${JSON.stringify(bound)} is not an integer`)
+  for (const counter of query.counted ?? [])
+    if (!(spec.counters as readonly string[]).includes(counter)) throw new Error(`${query.parts[0]!.table} has no counter ${JSON.stringify(counter)}`)
+  for (const bound of [query.min, query.below, query.limit])
+    if (bound !== undefined && !Number.isSafeInteger(bound)) throw new Error(`bound ${JSON.stringify(bound)} is not an integer`)
   return { spec, groupBy, filters }
 }
 
@@ -66,9 +70,11 @@ function partWhere(query: AggregateQuery, index: number, dialect: Dialect, value
   const filters = Object.entries(query.filters ?? {})
   const key: readonly string[] = spec.key
   const afterTime = key[key.indexOf(spec.time) + 1]
-  const enumerate = dialect.enumerate && part.to - part.from <= 2000 && filters.some(([d]) => d == afterTime)
+  const enumerate = dialect.enumerate && part.to - part.from <= 2000 && filters.some(([d]) => d === afterTime)
   const time = enumerate
-    ? part.to > part.from ? `${spec.time} IN (${Array.from({ length: part.to - part.from }, (_, i) => part.from + i).join(', ')})` : '1 = 0'
+    ? part.to > part.from
+      ? `${spec.time} IN (${Array.from({ length: part.to - part.from }, (_, i) => part.from + i).join(', ')})`
+      : '1 = 0'
     : `${spec.time} >= ${part.from} AND ${spec.time} < ${part.to}`
   return [`site = ${dialect.bind(query.site, values)}`, time, ...filters.map(([d, v]) => `${d} = ${dialect.bind(v, values)}`)].join(' AND ')
 }
@@ -87,11 +93,11 @@ export function scan(query: AggregateQuery, dialect: Dialect): { text: string; v
 export function aggregate(query: AggregateQuery, dialect: Dialect, source?: string): { text: string; values: unknown[] } {
   const { spec, groupBy, filters } = checkQuery(query)
   const values: unknown[] = []
-  const columns = groupBy.map((g) => (g == 'time' ? `${spec.time} AS time` : g))
+  const columns = groupBy.map((g) => (g === 'time' ? `${spec.time} AS time` : g))
   const sums = spec.counters.map((c) => `SUM(${c}) AS ${c}`)
   let from: string
   if (source) from = source
-  else if (query.parts.length == 1) from = `${dialect.table(query.parts[0]!.table)} WHERE ${partWhere(query, 0, dialect, values)}`
+  else if (query.parts.length === 1) from = `${dialect.table(query.parts[0]!.table)} WHERE ${partWhere(query, 0, dialect, values)}`
   else {
     // Only the columns the query uses: the parts' time columns have different units.
     const used = [...new Set([...groupBy, ...filters.map(([d]) => d)]), ...spec.counters].join(', ')
@@ -99,7 +105,7 @@ export function aggregate(query: AggregateQuery, dialect: Dialect, source?: stri
   }
   const grouped = `SELECT ${[...columns, ...sums].join(', ')} FROM ${from}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`
   if (!query.weight) {
-    return { text: grouped + (groupBy.length ? ` ORDER BY ${groupBy.map((g) => (g == 'time' ? g : g + dialect.byteOrder)).join(', ')}` : ''), values }
+    return { text: grouped + (groupBy.length ? ` ORDER BY ${groupBy.map((g) => (g === 'time' ? g : g + dialect.byteOrder)).join(', ')}` : ''), values }
   }
   // The weight is computed over the grouped sums in an outer query, where the sums are plain columns.
   const weight = weightSql(query.weight, dialect)
@@ -112,13 +118,20 @@ export function aggregate(query: AggregateQuery, dialect: Dialect, source?: stri
   // The kept groups are chosen in a query of their own: ClickHouse would read `views` in a WHERE
   // beside `SUM(views) AS views` as the sum itself.
   if (query.fold) return { text: `SELECT ${[...sums, 'COUNT(*) AS folded'].join(', ')} FROM (SELECT * FROM (${grouped}) AS g${where}) AS kept`, values }
-  const order = [`${weight} DESC`, ...((spec.counters as readonly string[]).includes('views') && query.weight != 'views' ? ['views DESC'] : []), ...groupBy.map((g) => `${g}${dialect.byteOrder} ASC`)]
+  const order = [
+    `${weight} DESC`,
+    ...((spec.counters as readonly string[]).includes('views') && query.weight !== 'views' ? ['views DESC'] : []),
+    ...groupBy.map((g) => `${g}${dialect.byteOrder} ASC`),
+  ]
   return { text: `SELECT * FROM (${grouped}) AS g${where} ORDER BY ${order.join(', ')}${query.limit !== undefined ? ` LIMIT ${query.limit}` : ''}`, values }
 }
 
 /** Counters, `time` and `folded` as numbers (drivers return 64-bit sums as strings, and SUM over nothing as null); group values as strings. */
 export function numbers(row: Record<string, unknown>, spec: TableSpec): Record<string, string | number> {
   return Object.fromEntries(
-    Object.entries(row).map(([name, value]) => [name, (spec.counters as readonly string[]).includes(name) || name == 'time' || name == 'folded' ? Number(value ?? 0) : String(value)]),
+    Object.entries(row).map(([name, value]) => [
+      name,
+      (spec.counters as readonly string[]).includes(name) || name === 'time' || name === 'folded' ? Number(value ?? 0) : String(value),
+    ]),
   )
 }

@@ -38,7 +38,7 @@ const LOCK_STALE_S = 600
  * the oldest servers we support (18.16, Debian's package) have no query parameters.
  */
 export function clickhouseString(value: string): string {
-  if (typeof value != 'string') throw new Error(`not a string: ${JSON.stringify(value)}`)
+  if (typeof value !== 'string') throw new Error(`not a string: ${JSON.stringify(value)}`)
   return `'${value.replace(/[\\'\0\b\f\n\r\t]/g, (c) => ESCAPES[c]!)}'`
 }
 const ESCAPES: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\0': '\\0', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
@@ -56,7 +56,7 @@ const integer = (value: number) => {
 
 /** The dialect of a database: values as escaped literals, tables named with their database. */
 export const clickhouseDialect = (database: string): Dialect => ({
-  bind: (value) => (typeof value == 'number' ? integer(value) : clickhouseString(wellFormed(value))),
+  bind: (value) => (typeof value === 'number' ? integer(value) : clickhouseString(wellFormed(value))),
   table: (name) => `${identifier(database)}.${name}`,
   greatest: 'greatest',
   byteOrder: '',
@@ -67,8 +67,8 @@ export const clickhouseDialect = (database: string): Dialect => ({
 export function clickhouseConfig(url: string): { url: string; username?: string; password?: string; database: string } {
   const parsed = new URL(url)
   if (!['clickhouse:', 'http:', 'https:'].includes(parsed.protocol)) throw new Error(`clickhouse URL ${JSON.stringify(url)} must start with clickhouse://, http:// or https://`)
-  const http = new URL(`${parsed.protocol == 'https:' ? 'https' : 'http'}://${parsed.host}`)
-  if (parsed.protocol == 'clickhouse:' && !parsed.port) http.port = '8123'
+  const http = new URL(`${parsed.protocol === 'https:' ? 'https' : 'http'}://${parsed.host}`)
+  if (parsed.protocol === 'clickhouse:' && !parsed.port) http.port = '8123'
   const database = decodeURIComponent(parsed.pathname.replace(/^\/|\/$/g, '')) || 'default'
   identifier(database)
   return {
@@ -115,7 +115,11 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
   /** Waits until the mutations of a table (ALTER … DELETE) are done: 18.16 has no mutations_sync. */
   const mutationsDone = async (table: string) => {
     const deadline = Date.now() + 600_000
-    while (Number((await rows(`SELECT count() AS n FROM system.mutations WHERE database = ${clickhouseString(database)} AND table = ${clickhouseString(table)} AND is_done = 0`))[0]?.n ?? 0) > 0) {
+    while (
+      Number(
+        (await rows(`SELECT count() AS n FROM system.mutations WHERE database = ${clickhouseString(database)} AND table = ${clickhouseString(table)} AND is_done = 0`))[0]?.n ?? 0,
+      ) > 0
+    ) {
       if (Date.now() > deadline) throw new Error(`clickhouse: the deletion of old detail rows from ${table} is still running after 10 minutes`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
@@ -136,7 +140,7 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
             for (;;) {
               try {
                 // Looked for first, so that the usual wait does not log a failed CREATE each time.
-                if ((await rows(`EXISTS TABLE ${db}.quietcount_migration_lock`))[0]?.result == 1) throw new Error('lock table already exists')
+                if ((await rows(`EXISTS TABLE ${db}.quietcount_migration_lock`))[0]?.result === 1) throw new Error('lock table already exists')
                 await command(`CREATE TABLE ${db}.quietcount_migration_lock (at DateTime) ENGINE = TinyLog`)
                 await command(`INSERT INTO ${db}.quietcount_migration_lock VALUES (now())`)
                 break
@@ -145,7 +149,8 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
                 // The holder may have finished and dropped the lock since: then there is nothing to read, and the next try takes it.
                 const [held] = await rows(`SELECT dateDiff('second', max(at), now()) AS age, count() AS n FROM ${db}.quietcount_migration_lock`).catch(() => [])
                 if (Number(held?.n) > 0 && Number(held?.age) > LOCK_STALE_S) await command(`DROP TABLE IF EXISTS ${db}.quietcount_migration_lock`)
-                else if (Date.now() > deadline) throw new Error(`clickhouse: another collector has been migrating ${database} for over ${LOCK_WAIT_MS / 1000} s (table quietcount_migration_lock)`)
+                else if (Date.now() > deadline)
+                  throw new Error(`clickhouse: another collector has been migrating ${database} for over ${LOCK_WAIT_MS / 1000} s (table quietcount_migration_lock)`)
                 else await new Promise((resolve) => setTimeout(resolve, 250))
               }
             }

@@ -19,7 +19,7 @@ export function sqlSteps({ integer, clustered }: { integer: string; clustered: s
   const text = (c: string) => `${c} TEXT NOT NULL DEFAULT ''`
   const count = (c: string) => `${c} ${integer} NOT NULL DEFAULT 0`
   const marginal = (period: 'day' | 'month') =>
-    `CREATE TABLE ${period == 'day' ? 'daily' : 'monthly'} (site TEXT NOT NULL, ${period} ${integer} NOT NULL, dimension TEXT NOT NULL, ${text('parent')}, ${text('value')}, ` +
+    `CREATE TABLE ${period === 'day' ? 'daily' : 'monthly'} (site TEXT NOT NULL, ${period} ${integer} NOT NULL, dimension TEXT NOT NULL, ${text('parent')}, ${text('value')}, ` +
     `${MARGINAL_COUNTERS.map(count).join(', ')}, PRIMARY KEY (site, dimension, ${period}, parent, value))${clustered}`
   const detailEvents = [...EVENT_DIMENSIONS, 'props']
   const ddl = [
@@ -43,7 +43,10 @@ export function sqlSteps({ integer, clustered }: { integer: string; clustered: s
       // PostgreSQL refuses a constant in GROUP BY: the parent is grouped by only where it is a column.
       return `INSERT INTO daily (site, day, dimension, parent, value, ${PAGE_COUNTERS.join(', ')}) SELECT p.site, c.day, '${d}', ${parent}, p.${d}, ${sums('p', PAGE_COUNTERS)} ${perDay('p', 'detail_pages')} GROUP BY p.site, c.day, ${PARENTS[d] ? `${parent}, ` : ''}p.${d}`
     }),
-    ...EVENT_DIMENSIONS.map((d) => `INSERT INTO daily (site, day, dimension, parent, value, events) SELECT e.site, c.day, '${d}', '', e.${d}, SUM(e.events) ${perDay('e', 'detail_events')} GROUP BY e.site, c.day, e.${d} ${addEvents}`),
+    ...EVENT_DIMENSIONS.map(
+      (d) =>
+        `INSERT INTO daily (site, day, dimension, parent, value, events) SELECT e.site, c.day, '${d}', '', e.${d}, SUM(e.events) ${perDay('e', 'detail_events')} GROUP BY e.site, c.day, e.${d} ${addEvents}`,
+    ),
     `INSERT INTO daily (site, day, dimension, parent, value, decisions) SELECT s.site, c.day, 'decision', '', s.decision, SUM(s.count) ${perDay('s', 'consents')} GROUP BY s.site, c.day, s.decision`,
     // Every record of a local day, under the dimension `total`.
     `INSERT INTO daily (site, day, dimension, parent, value, ${PAGE_COUNTERS.join(', ')}, events) SELECT t.site, c.day, 'total', '', '', ${sums('t', [...PAGE_COUNTERS, 'events'])} ${perDay('t', 'totals')} GROUP BY t.site, c.day`,
@@ -109,7 +112,15 @@ export function unpackedRows(
   }
   for (const c of consents) {
     for (const [category, granted] of Object.entries(JSON.parse(c.categories || '{}') as Record<string, boolean>)) {
-      add({ site: c.site, day: dayOf(c.site, Number(c.hour)), dimension: 'category', parent: '', value: `${category}:${granted ? 'granted' : 'refused'}`, events: 0, decisions: Number(c.count) })
+      add({
+        site: c.site,
+        day: dayOf(c.site, Number(c.hour)),
+        dimension: 'category',
+        parent: '',
+        value: `${category}:${granted ? 'granted' : 'refused'}`,
+        events: 0,
+        decisions: Number(c.count),
+      })
     }
   }
   return [...rows.values()]

@@ -60,7 +60,7 @@ export function postgresStore(url: string, pg: PgDriver): Store {
     try {
       return await pool.connect()
     } catch (error) {
-      if (!create || (error as { code?: string }).code != '3D000') throw error // 3D000: invalid_catalog_name
+      if (!create || (error as { code?: string }).code !== '3D000') throw error // 3D000: invalid_catalog_name
       await createDatabase(url, pg)
       return await pool.connect()
     }
@@ -132,8 +132,12 @@ export function postgresStore(url: string, pg: PgDriver): Store {
     expireDetail: (site, before) =>
       transaction(async (client) => {
         let deleted = 0
-        for (const table of ['detail_pages', 'detail_events']) deleted += (await client.query({ text: `DELETE FROM ${table} WHERE site = $1 AND hour < $2`, values: [storable(site), before] })).rowCount ?? 0
-        await client.query({ text: 'INSERT INTO detail_cutoffs (site, hour) VALUES ($1, $2) ON CONFLICT (site) DO UPDATE SET hour = GREATEST(detail_cutoffs.hour, excluded.hour)', values: [storable(site), before] })
+        for (const table of ['detail_pages', 'detail_events'])
+          deleted += (await client.query({ text: `DELETE FROM ${table} WHERE site = $1 AND hour < $2`, values: [storable(site), before] })).rowCount ?? 0
+        await client.query({
+          text: 'INSERT INTO detail_cutoffs (site, hour) VALUES ($1, $2) ON CONFLICT (site) DO UPDATE SET hour = GREATEST(detail_cutoffs.hour, excluded.hour)',
+          values: [storable(site), before],
+        })
         return deleted
       }),
     async detailCutoff(site) {
@@ -179,7 +183,7 @@ function columnsOf(rows: Row[]): (string | number)[][] {
  * batch), so it is stored, and looked up, as U+FFFD: the one place where this store differs from
  * the others. Replaced before rows are merged, as two keys may become one.
  */
-const storable = <T>(value: T): T => (typeof value == 'string' ? (value.replaceAll('\0', '\uFFFD') as T) : value)
+const storable = <T>(value: T): T => (typeof value === 'string' ? (value.replaceAll('\0', '\uFFFD') as T) : value)
 
 /** CREATE DATABASE for the URL's database, through the maintenance database `postgres`. */
 async function createDatabase(url: string, pg: PgDriver): Promise<void> {

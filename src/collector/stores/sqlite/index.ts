@@ -61,27 +61,31 @@ export function sqliteStore(file: string): Store {
     async migrate(options = {}) {
       const timezoneOf = options.timezoneOf ?? (() => 'UTC')
       const key = resolve(file)
-      const run = (migrating.get(key) ?? Promise.resolve()).catch(() => {}).then(() => runMigrations(
-        {
-          context: { db, timezoneOf },
-          // BEGIN IMMEDIATE takes the write lock before the check, so that two collectors starting
-          // at once on one file migrate once: the second waits, then sees every version applied.
-          async locked(work) {
-            db.exec('CREATE TABLE IF NOT EXISTS quietcount_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
-            db.exec('BEGIN IMMEDIATE')
-            try {
-              await work()
-              db.exec('COMMIT')
-            } catch (error) {
-              db.exec('ROLLBACK')
-              throw error
-            }
-          },
-          applied: async () => new Set(db.prepare('SELECT version FROM quietcount_migrations').pluck().all() as number[]),
-          record: async (version) => void db.prepare('INSERT INTO quietcount_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString()),
-        },
-        MIGRATIONS,
-      ))
+      const run = (migrating.get(key) ?? Promise.resolve())
+        .catch(() => {})
+        .then(() =>
+          runMigrations(
+            {
+              context: { db, timezoneOf },
+              // BEGIN IMMEDIATE takes the write lock before the check, so that two collectors starting
+              // at once on one file migrate once: the second waits, then sees every version applied.
+              async locked(work) {
+                db.exec('CREATE TABLE IF NOT EXISTS quietcount_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+                db.exec('BEGIN IMMEDIATE')
+                try {
+                  await work()
+                  db.exec('COMMIT')
+                } catch (error) {
+                  db.exec('ROLLBACK')
+                  throw error
+                }
+              },
+              applied: async () => new Set(db.prepare('SELECT version FROM quietcount_migrations').pluck().all() as number[]),
+              record: async (version) => void db.prepare('INSERT INTO quietcount_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString()),
+            },
+            MIGRATIONS,
+          ),
+        )
       migrating.set(key, run)
       await run
     },
@@ -127,7 +131,7 @@ function steps(queries: AggregateQuery[]): ReadStep[] {
   const shared = new Map<string, AggregateQuery[]>()
   for (const query of queries) {
     const [part] = query.parts
-    if (query.parts.length != 1 || TABLES[part!.table].tier != 'detail' || !Object.keys(query.filters ?? {}).length) continue
+    if (query.parts.length !== 1 || TABLES[part!.table].tier !== 'detail' || !Object.keys(query.filters ?? {}).length) continue
     const key = JSON.stringify([part, query.site, Object.entries(query.filters ?? {}).sort()])
     shared.set(key, [...(shared.get(key) ?? []), query])
   }

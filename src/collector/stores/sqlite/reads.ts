@@ -65,7 +65,7 @@ export interface ReadConnection {
  * run on the caller's connection.
  */
 export function readConnection(db: Database.Database, file: string): ReadConnection {
-  if (file == ':memory:' || file == '') {
+  if (file === ':memory:' || file === '') {
     const batch = readBatches(db)
     return { run: async (steps) => batch(steps), close: async () => {} }
   }

@@ -15,7 +15,7 @@ export const migration: Migration<ClickHouseContext> = {
   name: 'two tiers',
   async up(context) {
     const { db, settings, command, rows, insert, timezoneOf } = context
-    const exists = async (table: string) => (await rows(`EXISTS TABLE ${db}.${table}`))[0]?.result == 1
+    const exists = async (table: string) => (await rows(`EXISTS TABLE ${db}.${table}`))[0]?.result === 1
     for (const table of ['pages', 'events', 'consents']) {
       if ((await exists(table)) && !(await exists(`v2_${table}`))) await command(`RENAME TABLE ${db}.${table} TO ${db}.v2_${table}`)
     }
@@ -48,11 +48,17 @@ export const migration: Migration<ClickHouseContext> = {
 
     const sums = (counters: string[]) => counters.map((c) => `sum(${c})`).join(', ')
     await command(`INSERT INTO ${db}.detail_pages SELECT * FROM ${db}.v2_pages`)
-    await command(`INSERT INTO ${db}.detail_events (site, hour, ${detailEvents.join(', ')}, events, _writes) SELECT site, hour, ${detailEvents.join(', ')}, count, _writes FROM ${db}.v2_events`)
-    await command(`INSERT INTO ${db}.totals (site, hour, ${PAGE_COUNTERS.join(', ')}, _writes) SELECT site, hour, ${sums(PAGE_COUNTERS)}, 1 FROM ${db}.v2_pages GROUP BY site, hour`)
+    await command(
+      `INSERT INTO ${db}.detail_events (site, hour, ${detailEvents.join(', ')}, events, _writes) SELECT site, hour, ${detailEvents.join(', ')}, count, _writes FROM ${db}.v2_events`,
+    )
+    await command(
+      `INSERT INTO ${db}.totals (site, hour, ${PAGE_COUNTERS.join(', ')}, _writes) SELECT site, hour, ${sums(PAGE_COUNTERS)}, 1 FROM ${db}.v2_pages GROUP BY site, hour`,
+    )
     await command(`INSERT INTO ${db}.totals (site, hour, events, _writes) SELECT site, hour, sum(count), 1 FROM ${db}.v2_events GROUP BY site, hour`)
 
-    const hours = (await rows(`SELECT DISTINCT site, hour FROM (SELECT site, hour FROM ${db}.v2_pages UNION ALL SELECT site, hour FROM ${db}.v2_events UNION ALL SELECT site, hour FROM ${db}.v2_consents)`)) as { site: string; hour: number }[]
+    const hours = (await rows(
+      `SELECT DISTINCT site, hour FROM (SELECT site, hour FROM ${db}.v2_pages UNION ALL SELECT site, hour FROM ${db}.v2_events UNION ALL SELECT site, hour FROM ${db}.v2_consents)`,
+    )) as { site: string; hour: number }[]
     const calendar = calendarRows(hours, timezoneOf)
     await command(`CREATE TABLE ${db}.v3_calendar (site String, hour UInt32, day UInt32, month UInt32) ENGINE = TinyLog`)
     if (calendar.length) await insert('v3_calendar', calendar as never)
@@ -65,11 +71,17 @@ export const migration: Migration<ClickHouseContext> = {
       )
     }
     for (const d of EVENT_DIMENSIONS) {
-      await command(`INSERT INTO ${db}.daily (site, day, dimension, parent, value, events, _writes) SELECT site, day, '${d}', '', ${d}, sum(count), 1 ${perDay('v2_events')} GROUP BY site, day, ${d}`)
+      await command(
+        `INSERT INTO ${db}.daily (site, day, dimension, parent, value, events, _writes) SELECT site, day, '${d}', '', ${d}, sum(count), 1 ${perDay('v2_events')} GROUP BY site, day, ${d}`,
+      )
     }
-    await command(`INSERT INTO ${db}.daily (site, day, dimension, parent, value, decisions, _writes) SELECT site, day, 'decision', '', decision, sum(count), 1 ${perDay('v2_consents')} GROUP BY site, day, decision`)
+    await command(
+      `INSERT INTO ${db}.daily (site, day, dimension, parent, value, decisions, _writes) SELECT site, day, 'decision', '', decision, sum(count), 1 ${perDay('v2_consents')} GROUP BY site, day, decision`,
+    )
     // Every record of a local day, under the dimension `total`.
-    await command(`INSERT INTO ${db}.daily (site, day, dimension, parent, value, ${PAGE_COUNTERS.join(', ')}, events, _writes) SELECT site, day, 'total', '', '', ${sums([...PAGE_COUNTERS, 'events'])}, 1 ${perDay('totals')} GROUP BY site, day`)
+    await command(
+      `INSERT INTO ${db}.daily (site, day, dimension, parent, value, ${PAGE_COUNTERS.join(', ')}, events, _writes) SELECT site, day, 'total', '', '', ${sums([...PAGE_COUNTERS, 'events'])}, 1 ${perDay('totals')} GROUP BY site, day`,
+    )
     const unpacked = unpackedRows(
       (await rows(`SELECT site, hour, name, props, sum(count) AS events FROM ${db}.v2_events WHERE props NOT IN ('', '{}') GROUP BY site, hour, name, props`)) as never,
       (await rows(`SELECT site, hour, categories, sum(count) AS count FROM ${db}.v2_consents WHERE categories NOT IN ('', '{}') GROUP BY site, hour, categories`)) as never,

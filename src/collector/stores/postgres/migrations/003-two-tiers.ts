@@ -12,10 +12,18 @@ export const migration: Migration<PostgresContext> = {
     const { ddl, fill, rollUp } = sqlSteps({ integer: 'BIGINT', clustered: '' })
     for (const sql of ddl) await query(sql)
     await query('CREATE TEMP TABLE v3_calendar (site TEXT NOT NULL, hour BIGINT NOT NULL, day BIGINT NOT NULL, month BIGINT NOT NULL, PRIMARY KEY (site, hour))')
-    const hours = (await query('SELECT site, hour FROM detail_pages UNION SELECT site, hour FROM detail_events UNION SELECT site, hour FROM consents')) as { site: string; hour: number }[]
+    const hours = (await query('SELECT site, hour FROM detail_pages UNION SELECT site, hour FROM detail_events UNION SELECT site, hour FROM consents')) as {
+      site: string
+      hour: number
+    }[]
     const calendar = calendarRows(hours, timezoneOf)
     const column = <K extends keyof (typeof calendar)[number]>(key: K) => calendar.map((c) => c[key])
-    await query('INSERT INTO v3_calendar SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])', [column('site'), column('hour'), column('day'), column('month')])
+    await query('INSERT INTO v3_calendar SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])', [
+      column('site'),
+      column('hour'),
+      column('day'),
+      column('month'),
+    ])
     for (const sql of fill) await query(sql)
     const unpacked = unpackedRows(
       (await query("SELECT site, hour, name, props, SUM(events) AS events FROM detail_events WHERE props NOT IN ('', '{}') GROUP BY site, hour, name, props")) as never,

@@ -11,7 +11,10 @@ export const migration: Migration<SqliteContext> = {
   name: 'clustered tables',
   up({ db }) {
     const columns: Record<string, [dimensions: string[], counters: string[]]> = {
-      pages: [['path', 'referrer', 'source', 'medium', 'campaign', 'country', 'language', 'screen', 'browser', 'browser_version', 'os', 'device'], ['views', 'visits', 'visitors_day', 'visitors_month', 'seconds', 'scroll']],
+      pages: [
+        ['path', 'referrer', 'source', 'medium', 'campaign', 'country', 'language', 'screen', 'browser', 'browser_version', 'os', 'device'],
+        ['views', 'visits', 'visitors_day', 'visitors_month', 'seconds', 'scroll'],
+      ],
       events: [['name', 'path', 'props', 'country', 'language', 'screen', 'browser', 'os', 'device'], ['count']],
       consents: [['decision', 'categories'], ['count']],
     }

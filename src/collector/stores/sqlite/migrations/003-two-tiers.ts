@@ -10,7 +10,10 @@ export const migration: Migration<SqliteContext> = {
     const { ddl, fill, rollUp } = sqlSteps({ integer: 'INTEGER', clustered: ' WITHOUT ROWID' })
     ddl.forEach((sql) => db.exec(sql))
     db.exec('CREATE TEMP TABLE v3_calendar (site TEXT NOT NULL, hour INTEGER NOT NULL, day INTEGER NOT NULL, month INTEGER NOT NULL, PRIMARY KEY (site, hour)) WITHOUT ROWID')
-    const hours = db.prepare('SELECT site, hour FROM detail_pages UNION SELECT site, hour FROM detail_events UNION SELECT site, hour FROM consents').all() as { site: string; hour: number }[]
+    const hours = db.prepare('SELECT site, hour FROM detail_pages UNION SELECT site, hour FROM detail_events UNION SELECT site, hour FROM consents').all() as {
+      site: string
+      hour: number
+    }[]
     const calendar = calendarRows(hours, timezoneOf)
     const insertDay = db.prepare('INSERT INTO v3_calendar (site, hour, day, month) VALUES (?, ?, ?, ?)')
     calendar.forEach((c) => insertDay.run(c.site, c.hour, c.day, c.month))
