@@ -1,9 +1,12 @@
 import type { Client } from '../collector/enrich.js'
 import { beaconRows } from '../collector/ingest.js'
+import type { RegistryFile } from '../collector/registry.js'
+import { expireDetail } from '../collector/retention.js'
 import { mergeRow, type Row } from '../collector/rows.js'
 import { DEFAULT_DETAIL_DAYS, type Site } from '../collector/sites.js'
 import type { Store } from '../collector/stores/store.js'
 import type { Beacon, PageRecord } from '../shared/protocol.js'
+import { progressBar } from './progress.js'
 
 /**
  * A year of believable traffic for a few demo sites, made of beacons like the tracker's and
@@ -127,12 +130,18 @@ export async function seedDemo(store: Store, { seed = 1, days = 365, now = Date.
   return pageviews
 }
 
-/** A progress bar for a terminal, or nothing when output is not one. */
-export function progressBar(stream: NodeJS.WriteStream, label: string) {
-  if (!stream.isTTY) return undefined
-  return (done: number) => {
-    const width = 30
-    const filled = Math.round(done * width)
-    stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(done * 100)}%${done >= 1 ? '\n' : ''}`)
-  }
+/** Whether the store holds counts of the first demo site already (seeding again would add to them). */
+export async function hasDemoData(store: Store): Promise<boolean> {
+  const [[totals]] = (await store.query([{ site: DEMO_SITES[0]!.id, parts: [{ table: 'totals', from: 0, to: 2 ** 31 }] }])) as [Record<string, number>[]]
+  return Number(totals?.views ?? 0) > 0
+}
+
+/** Registers the demo sites (when missing), writes their traffic (a progress bar on a terminal), then expires their detail as a collector would. */
+export async function seedDemoSites(store: Store, registry: RegistryFile, options: { seed?: number; days?: number }): Promise<number> {
+  const current = registry.read()
+  const missing = DEMO_SITES.filter((demo) => !current.sites.some((s) => s.id === demo.id)).map(({ id, origins, timezone, shares }) => ({ id, origins, timezone, shares }))
+  registry.write({ ...current, sites: [...current.sites, ...missing] })
+  const pageviews = await seedDemo(store, { ...options, progress: progressBar(process.stderr, 'demo data') })
+  await expireDetail(store, registry.read().sites)
+  return pageviews
 }

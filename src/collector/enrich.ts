@@ -1,6 +1,6 @@
+import { getAllTimezones } from 'countries-and-timezones'
 import { isbot } from 'isbot'
 import UAParser from 'ua-parser-js'
-import { TIME_ZONE_COUNTRIES } from './time-zone-countries.js'
 
 /** What the collector keeps of a request's headers: coarse classes, never the strings themselves. */
 export interface Client {
@@ -83,4 +83,16 @@ export function describeClient(headers: Headers): Client | null {
 }
 
 /** The ISO 3166 country of an IANA time zone, or '' when unknown (e.g. `UTC`). */
-export const countryOf = (timeZone: string | undefined): string => (timeZone && TIME_ZONE_COUNTRIES[timeZone]) || ''
+/**
+ * The ISO 3166 country of every time zone name, old link names included (Asia/Calcutta, US/Eastern),
+ * from countries-and-timezones (maintained from the IANA tz database): where a zone serves several
+ * countries, the first it lists. Zones of no country (UTC, Etc/GMT+5) are absent.
+ */
+const COUNTRY_OF_ZONE = new Map<string, string>(
+  Object.values(getAllTimezones({ deprecated: true }))
+    .filter((zone) => zone.countries.length)
+    .map((zone) => [zone.name, zone.countries[0]!] as const),
+)
+
+/** The country a browser's time zone belongs to: the only location QuietCount knows, '' when none. */
+export const countryOf = (timeZone: string | undefined): string => (timeZone && COUNTRY_OF_ZONE.get(timeZone)) || ''

@@ -7,8 +7,9 @@ import { beaconRows } from './ingest.js'
 import { rateLimiter } from './rate-limit.js'
 import { readBody } from './read-body.js'
 import { realtimeCounter } from './realtime.js'
+import type { RegistryFile } from './registry.js'
 import { expireDetail } from './retention.js'
-import { authorize, detailDaysOf, type RegistryFile, type Site } from './sites.js'
+import { detailDaysOf, mayRead, type Site, tokenScope } from './sites.js'
 import { refuseUnderK } from './stats/k-anonymity.js'
 import { parseStatsQuery } from './stats/parse-query.js'
 import { runStats } from './stats/run.js'
@@ -124,10 +125,11 @@ export function createCollector(options: CollectorOptions) {
   const readable = (c: Context): Site | Response => {
     const id = c.req.query('site')
     if (!id) return error(c, 400, 'site', 'is required: the id of the site to read')
-    const verdict = authorize(registry.read(), c.req.header('authorization'), id)
-    if (verdict === 401) return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of the site or the admin token')
-    if (verdict === 403) return error(c, 403, 'authorization', `this token may not read ${JSON.stringify(id)}`)
-    return registry.read().sites.find((s) => s.id === id) ?? error(c, 404, 'site', `is not a site of this collector (got ${JSON.stringify(id)})`)
+    const registered = registry.read()
+    const scope = tokenScope(registered, c.req.header('authorization'))
+    if (scope === undefined) return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of the site or the admin token')
+    if (!mayRead(scope, id)) return error(c, 403, 'authorization', `this token may not read ${JSON.stringify(id)}`)
+    return registered.sites.find((s) => s.id === id) ?? error(c, 404, 'site', `is not a site of this collector (got ${JSON.stringify(id)})`)
   }
 
   app.get('/api/stats', async (c) => {
@@ -143,11 +145,10 @@ export function createCollector(options: CollectorOptions) {
 
   // The sites a token may read, for the dashboard's site picker.
   app.get('/api/sites', (c) => {
-    const { sites } = registry.read()
-    const readableSites = sites.filter((s) => authorize(registry.read(), c.req.header('authorization'), s.id) === 'ok')
-    if (!readableSites.length && authorize(registry.read(), c.req.header('authorization'), '') === 401) {
-      return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of a site or the admin token')
-    }
+    const registered = registry.read()
+    const scope = tokenScope(registered, c.req.header('authorization'))
+    if (scope === undefined) return error(c, 401, 'authorization', 'needs "Bearer <token>" with a read token of a site or the admin token')
+    const readableSites = registered.sites.filter((s) => mayRead(scope, s.id))
     return c.json({ sites: readableSites.map((s) => ({ id: s.id, timezone: s.timezone })) }, 200, { 'cache-control': 'no-store' })
   })
 

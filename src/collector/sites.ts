@@ -1,11 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { PARAM_NAME, SITE_ID } from '../shared/protocol.js'
 import { isTimeZone } from './time-zone.js'
 
 /**
- * Sites and tokens live in a small JSON file (default `quietcount.json`), managed by the CLI and
- * read by the server, so the counts store stays a plain counter store. Tokens are kept only as
+ * Sites and tokens live in a small JSON file (default `quietcount.json`, see registry.ts), managed
+ * by the CLI and read by the server, so the counts store stays a plain counter store. Tokens are kept only as
  * SHA-256 hashes: the file grants nothing if it leaks.
  */
 export interface Site {
@@ -74,64 +73,18 @@ export function siteProblem(site: Site): string | undefined {
   }
 }
 
-/** Reads a registry file's text, or throws naming the file and what is wrong. */
-function parseRegistry(text: string, file: string): Registry {
-  let registry: Registry
-  try {
-    registry = JSON.parse(text) as Registry
-  } catch (failure) {
-    throw new Error(`${file} is not valid JSON (${(failure as Error).message})`)
-  }
-  if (!Array.isArray(registry?.sites) || !Array.isArray(registry.tokens)) throw new Error(`${file} must hold {"sites": [...], "tokens": [...]}`)
-  for (const site of registry.sites) {
-    const problem = siteProblem(site)
-    if (problem) throw new Error(`${file}: ${problem}`)
-  }
-  return registry
-}
-
-/** The registry in `file`, re-read whenever the file changes, so the CLI can edit it under a running server. */
-export function registryFile(file: string) {
-  let cached: { mtime: number; registry: Registry } | undefined
-  return {
-    file,
-    read(): Registry {
-      let mtime = -1
-      try {
-        mtime = statSync(file).mtimeMs
-      } catch {
-        return { sites: [], tokens: [] }
-      }
-      if (cached?.mtime !== mtime) {
-        try {
-          cached = { mtime, registry: parseRegistry(readFileSync(file, 'utf8'), file) }
-        } catch (failure) {
-          // A running server keeps the last good registry when a hand edit breaks the file, and says so once.
-          if (!cached) throw failure
-          console.error(`quietcount: ${(failure as Error).message}; still using the registry read before`)
-          cached = { ...cached, mtime }
-        }
-      }
-      return cached.registry
-    },
-    write(registry: Registry) {
-      // Write-then-rename, so a server never reads half a file; readable by the owner only.
-      writeFileSync(`${file}.tmp`, `${JSON.stringify(registry, null, 2)}\n`, { mode: 0o600 })
-      renameSync(`${file}.tmp`, file)
-      cached = undefined
-    },
-  }
-}
-export type RegistryFile = ReturnType<typeof registryFile>
-
-/** Who may read `site` with this bearer token: 'ok', or the HTTP status that refuses it. */
-export function authorize(registry: Registry, authorization: string | undefined, site: string): 'ok' | 401 | 403 {
+/**
+ * What the bearer token in an Authorization header may read: a site id, '*' for every site, or
+ * undefined when the header holds no token of this registry. One hash per request, whatever the
+ * number of sites it is checked against.
+ */
+export function tokenScope(registry: Registry, authorization: string | undefined): string | undefined {
   // The scheme is case-insensitive (RFC 9110).
   const token = /^bearer +(\S+)$/i.exec(authorization ?? '')?.[1]
-  if (!token) return 401
+  if (!token) return undefined
   const hash = Buffer.from(hashToken(token), 'hex')
   // A hand-edited entry that is not a SHA-256 hash matches nothing (and must not throw).
-  const match = registry.tokens.find((t) => HASH.test(t.hash) && timingSafeEqual(Buffer.from(t.hash, 'hex'), hash))
-  if (!match) return 401
-  return match.site === '*' || match.site === site ? 'ok' : 403
+  return registry.tokens.find((t) => HASH.test(t.hash) && timingSafeEqual(Buffer.from(t.hash, 'hex'), hash))?.site
 }
+
+export const mayRead = (scope: string, site: string) => scope === '*' || scope === site

@@ -36,7 +36,7 @@ describe('quietcount CLI', () => {
     [['sites', 'add', 'ok.test', '--origin', 'https://ok.test/path'], 'origin "https://ok.test/path" must be a scheme and host'],
     [['sites', 'frobnicate', 'x'], 'sites takes add, set, list or remove'],
     [['sites', 'add', 'ok.test', '--detail-days', 'forever'], '--detail-days must be a whole number of days from 0 to 760 (got "forever")'],
-    [['sites', 'add', 'ok.test', '--detail-days', '800'], 'detail window 800 of ok.test must be a whole number of days from 0 to 760 (25 months)'],
+    [['sites', 'add', 'ok.test', '--detail-days', '800'], '--detail-days must be a whole number of days from 0 to 760 (got "800")'],
     [['sites', 'set', 'nowhere.test', '--detail-days', '3'], 'no site "nowhere.test"'],
     [['report', '--site', 'x', '--breakdown', 'page', '--breakdown', 'nope'], 'no site "x"'],
     [['tokens', 'create'], 'tokens create needs exactly one of --site ID or --admin'],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveCollector } from '../../src/collector/node.js'
-import { registryFile } from '../../src/collector/sites.js'
+import { registryFile } from '../../src/collector/registry.js'
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import type { Store } from '../../src/collector/stores/store.js'
 

@@ -132,6 +132,38 @@ describe('enrichment', () => {
   })
 })
 
+describe('time zone to country, for every name a browser can report', () => {
+  // CLDR's territory data as Node's ICU holds it: the time zones of each region. Region codes ICU
+  // only aliases (RH for ZW, YU for RS) are skipped: und-RH is und-ZW once canonicalised.
+  const cldr = new Map<string, string[]>()
+  const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+  for (const a of letters) {
+    for (const b of letters) {
+      const locale = new Intl.Locale(`und-${a}${b}`) as Intl.Locale & { timeZones?: string[]; getTimeZones?: () => string[] }
+      if (locale.region !== a + b) continue
+      for (const zone of locale.getTimeZones?.() ?? locale.timeZones ?? []) cldr.set(zone, [...(cldr.get(zone) ?? []), a + b])
+    }
+  }
+  const names = Intl.supportedValuesOf('timeZone')
+  // tzdata lists Crimea under RU first and UA second (zone1970.tab); CLDR under UA. Either is a guess.
+  const DISPUTED: Record<string, string[]> = { 'Europe/Simferopol': ['RU', 'UA'] }
+
+  it('has CLDR territory data for every supported name', () => {
+    expect(names.length).toBeGreaterThan(400)
+    expect(names.filter((name) => !cldr.has(name))).toEqual([])
+  })
+
+  it("gives each name CLDR's country (the four names a link once sent across a border among them)", () => {
+    const wrong = names.filter((name) => !DISPUTED[name] && !cldr.get(name)!.includes(countryOf(name))).map((name) => `${name}: ${countryOf(name)}, CLDR ${cldr.get(name)}`)
+    expect(wrong).toEqual([])
+    expect(['Africa/Asmera', 'Pacific/Ponape', 'Pacific/Truk', 'America/Coral_Harbour'].map(countryOf)).toEqual(['ER', 'FM', 'FM', 'CA'])
+    for (const [name, countries] of Object.entries(DISPUTED)) {
+      expect(countries).toContain(countryOf(name))
+      expect(countries).toEqual(expect.arrayContaining(cldr.get(name)!))
+    }
+  })
+})
+
 describe('query parameters kept by the collector', () => {
   it.each([
     ['/a', [], '/a'],
