@@ -225,20 +225,28 @@ export function drawnDay(date: string, views: number, seed: number): { rows: Row
   }
   for (const name of ['path', 'referrer', 'source', 'medium', 'campaign', 'country', 'language', 'screen', 'browser', 'os', 'device'] as const) {
     const { values, probabilities } = MODEL[name]
-    split(next, views, probabilities).forEach((v, k) => v && add(name, '', values[k]!, pageCounts(v)))
+    split(next, views, probabilities).forEach((v, k) => {
+      if (v) add(name, '', values[k]!, pageCounts(v))
+    })
   }
   // A version under its browser: the pair is the value.
   split(next, views, MODEL.browser.probabilities).forEach((v, b) => {
-    split(next, v, MODEL.browser_version.probabilities).forEach((w, k) => w && add('browser_version', MODEL.browser.values[b]!, MODEL.browser_version.values[k]!, pageCounts(w)))
+    split(next, v, MODEL.browser_version.probabilities).forEach((w, k) => {
+      if (w) add('browser_version', MODEL.browser.values[b]!, MODEL.browser_version.values[k]!, pageCounts(w))
+    })
   })
   const events = binomial(next, views, EVENTS)
   split(next, events, MODEL.event.probabilities).forEach((e, k) => {
     if (!e) return
     add('name', '', MODEL.event.values[k]!, { events: e })
-    split(next, binomial(next, e, 0.5), MODEL.plan.probabilities).forEach((p, j) => p && add('prop', MODEL.event.values[k]!, `plan=${MODEL.plan.values[j]}`, { events: p }))
+    split(next, binomial(next, e, 0.5), MODEL.plan.probabilities).forEach((p, j) => {
+      if (p) add('prop', MODEL.event.values[k]!, `plan=${MODEL.plan.values[j]}`, { events: p })
+    })
   })
   const decisions = binomial(next, views, CONSENTS)
-  split(next, decisions, [0.5, 0.3, 0.2]).forEach((d, k) => d && add('decision', '', ['accept-all', 'reject-all', 'custom'][k]!, { decisions: d }))
+  split(next, decisions, [0.5, 0.3, 0.2]).forEach((d, k) => {
+    if (d) add('decision', '', ['accept-all', 'reject-all', 'custom'][k]!, { decisions: d })
+  })
   const granted = binomial(next, decisions, 0.6)
   if (granted) add('category', '', 'analytics:granted', { decisions: granted })
   if (decisions - granted) add('category', '', 'analytics:refused', { decisions: decisions - granted })

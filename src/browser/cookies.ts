@@ -60,21 +60,40 @@ export function dayStamp(date = new Date()): string {
 
 /**
  * Every value the schema of `declaration` accepts on the local day of `now`: the cookie's whole
- * value space, which is how a test measures it in bits (and how the jar checks a value). The days
- * are the lifetime and tomorrow (slack for time-zone travel); a `consent` value adds its revision
- * and each bit set before the day.
+ * value space, which is how a test measures it in bits and proves that `withinSchema` accepts
+ * exactly this set. The days are the lifetime and tomorrow (slack for time-zone travel); a
+ * `consent` value adds its revision and each bit set before the day.
  */
 export function valueSpace(declaration: CookieDeclaration, now = new Date()): string[] {
   const values = []
   for (let age = -1; age <= declaration.days; age++) {
     const day = dayStamp(new Date(now.getFullYear(), now.getMonth(), now.getDate() - age))
-    // A `day` has no categories: shifting by undefined is shifting by 0, one pass.
-    for (let bits = 0; bits >> (declaration as ConsentCookieDeclaration).categories === 0; bits++) {
-      values.push(declaration.value === 'day' ? day : `${declaration.revision}.${bits}.${day}`)
-    }
+    for (let bits = 0; fits(declaration, bits); bits++) values.push(spell(declaration, bits, day))
   }
   return values
 }
+
+/**
+ * Whether `value` is in the value space of `declaration` on the local day of `now`, by parsing
+ * it and comparing ranges: the jar runs this on every get and set, where building the space
+ * (thousands of strings for a consent cookie) would cost the page.
+ */
+export function withinSchema(declaration: CookieDeclaration, value: string, now = new Date()): boolean {
+  const parts = value.split('.')
+  const day = parts.pop()!
+  const date = new Date(+day.slice(0, 4), +day.slice(4, 6) - 1, +day.slice(6))
+  const age = Math.round((new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime() - date.getTime()) / 864e5)
+  // Unsigned, so "-1" or "4294967296" come back as another number and fail the comparison below.
+  const bits = +parts[1]! >>> 0
+  // Spelling the parsed value again refuses every other spelling of it ("07", "+7", "1e0",
+  // 20260231, extra or missing parts, another revision).
+  return value === spell(declaration, bits, dayStamp(date)) && age >= -1 && age <= declaration.days && fits(declaration, bits)
+}
+
+/** A `day` has no categories: shifting by undefined is shifting by 0, so only 0 fits. */
+const fits = (declaration: CookieDeclaration, bits: number) => bits >> (declaration as ConsentCookieDeclaration).categories === 0
+
+const spell = (declaration: CookieDeclaration, bits: number, day: string) => (declaration.value === 'day' ? day : `${declaration.revision}.${bits}.${day}`)
 
 export interface CookieJar {
   /** The cookie's value, or undefined when absent, outside its schema or its category is not granted. */
@@ -91,13 +110,13 @@ export function createCookieJar(declarations: readonly CookieDeclaration[], gran
     get(name) {
       const declaration = find(name)
       const value = declaration && granted(declaration.category) ? Cookies.get(name) : undefined
-      return value && valueSpace(declaration!).includes(value) ? value : undefined
+      return value && withinSchema(declaration!, value) ? value : undefined
     },
     set(name, value) {
       const declaration = find(name)
       const refusal = !declaration
         ? 'not declared'
-        : !valueSpace(declaration).includes(value)
+        : !withinSchema(declaration, value)
           ? `value "${value}" is not a ${declaration.value}`
           : !granted(declaration.category) && `no consent for ${declaration.category}`
       if (refusal) console.warn(`quietcount: cookie "${name}" refused: ${refusal}`)

@@ -15,7 +15,7 @@ export interface ExclusionOptions {
  */
 export function blockReason(options: ExclusionOptions): string | undefined {
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
-  let excluded
+  let excluded: string | null | undefined
   try {
     excluded = localStorage.getItem(EXCLUDE_KEY)
   } catch {}

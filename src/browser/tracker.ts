@@ -193,11 +193,11 @@ export function createTracker(config: TrackerConfig): Tracker {
   const pageview = () => {
     report()
     let flags = 0
-    let ref
+    let ref: string | undefined
     if (!page) {
       // Only the page the browser loaded can start a visit: SPA navigation never does.
       const type = (performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined)?.type
-      let internal
+      let internal: boolean | undefined
       try {
         internal = new URL(document.referrer).host === location.host
       } catch {}
@@ -235,7 +235,7 @@ export function createTracker(config: TrackerConfig): Tracker {
       if (!link || (event as MouseEvent).button > 1 || !/^https?:$/.test(link.protocol)) return
       const external = link.host !== location.host
       const url = ((external ? link.hostname : '') + scrubUrl(link.href, []).path).slice(0, LIMITS.propValue)
-      const extension = /\.(\w+)$/.exec(link.pathname)?.[1]!.toLowerCase()
+      const extension = /\.(\w+)$/.exec(link.pathname)?.[1]?.toLowerCase()
       if (downloads.includes(extension!)) track('File Download', { url })
       else if (external && config.outbound) track('Outbound Link', { url })
     }

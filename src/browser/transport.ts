@@ -9,9 +9,11 @@ export type Collector = string | ((beacon: Beacon) => void)
  * send `text/plain`, so a cross-origin collector needs no CORS preflight.
  */
 export function send(beacon: Beacon, collector: Collector): void {
-  if (typeof collector === 'function') return collector(beacon)
-  const body = JSON.stringify(beacon)
-  if (!navigator.sendBeacon?.(collector, body)) {
-    fetch(collector, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {})
+  if (typeof collector === 'function') collector(beacon)
+  else {
+    const body = JSON.stringify(beacon)
+    if (!navigator.sendBeacon?.(collector, body)) {
+      fetch(collector, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {})
+    }
   }
 }

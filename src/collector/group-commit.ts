@@ -38,16 +38,16 @@ export function groupCommit(store: Store, { maxWaitMs = 50, maxRows = 5_000 }: G
       if (!waiters.length) return
       try {
         await store.write(rows)
-        waiters.forEach((w) => w.resolve())
+        for (const w of waiters) w.resolve()
       } catch (error) {
-        waiters.forEach((w) => w.reject(error))
+        for (const w of waiters) w.reject(error)
       }
     })
     return last
   }
   return {
     add(rows) {
-      rows.forEach((row) => mergeRow(pending, row))
+      for (const row of rows) mergeRow(pending, row)
       const committed = new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }))
       if (pending.size >= maxRows) void flush()
       else timer ??= setTimeout(flush, maxWaitMs)

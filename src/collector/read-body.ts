@@ -18,6 +18,10 @@ export async function readBody(request: Request, limit: number): Promise<string 
     chunks.push(value)
   }
   const body = new Uint8Array(bytes)
-  chunks.reduce((offset, chunk) => (body.set(chunk, offset), offset + chunk.byteLength), 0)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
   return new TextDecoder().decode(body)
 }

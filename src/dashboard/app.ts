@@ -144,14 +144,29 @@ function header(sites: { id: string }[]) {
   const controls = el('div', { class: 'controls' })
   if (!share) {
     const picker = el('select', { id: 'site' }, ...sites.map((s) => new Option(s.id, s.id, false, s.id === current.get('site'))))
-    picker.addEventListener('change', () => navigate((p) => (p.set('site', picker.value), p.delete('filter'))))
+    picker.addEventListener('change', () =>
+      navigate((p) => {
+        p.set('site', picker.value)
+        p.delete('filter')
+      }),
+    )
     controls.append(el('label', { for: 'site' }, 'Site'), picker)
   }
   const period = el('select', { id: 'period' }, ...PERIODS.map(([value, label]) => new Option(label, value, false, value === (current.get('period') ?? '7d'))))
   period.addEventListener('change', () => {
-    if (period.value !== 'custom') return navigate((p) => (p.set('period', period.value), p.delete('from'), p.delete('to')))
+    if (period.value !== 'custom') {
+      return navigate((p) => {
+        p.set('period', period.value)
+        p.delete('from')
+        p.delete('to')
+      })
+    }
     const today = new Date().toISOString().slice(0, 10)
-    navigate((p) => (p.set('period', 'custom'), p.set('from', p.get('from') ?? today), p.set('to', p.get('to') ?? today)))
+    navigate((p) => {
+      p.set('period', 'custom')
+      p.set('from', p.get('from') ?? today)
+      p.set('to', p.get('to') ?? today)
+    })
   })
   controls.append(el('label', { for: 'period' }, 'Date range'), period)
   if (current.get('period') === 'custom') {
@@ -163,7 +178,10 @@ function header(sites: { id: string }[]) {
   }
   if (!share) {
     const out = el('button', { type: 'button', class: 'quiet' }, 'Sign out')
-    out.addEventListener('click', () => (sessionStorage.removeItem(TOKEN_KEY), signIn()))
+    out.addEventListener('click', () => {
+      sessionStorage.removeItem(TOKEN_KEY)
+      signIn()
+    })
     controls.append(out)
   }
   return el('header', {}, el('h1', {}, share ? 'QuietCount: shared dashboard' : 'QuietCount'), controls)
@@ -179,7 +197,7 @@ function filterBar() {
       navigate((p) => {
         const kept = p.getAll('filter').filter((f) => f !== filter)
         p.delete('filter')
-        kept.forEach((f) => p.append('filter', f))
+        for (const f of kept) p.append('filter', f)
       }),
     )
     bar.append(el('li', {}, remove))

@@ -81,6 +81,7 @@ function path(value: unknown, field: string): string {
   const raw = text(value, field, LIMITS.path)
   if (!raw.startsWith('/')) throw new Invalid(field, 'must start with "/"', raw)
   // Browsers percent-encode control characters in paths and fragments, so a raw one was never a URL.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are matched on purpose, to refuse a path that contains one
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw new Invalid(field, 'must not contain control characters (U+0000 to U+001F, U+007F)', raw)
   // A fragment is never sent; only hash routing's "#/route" is part of a path.
   const hash = raw.indexOf('#')

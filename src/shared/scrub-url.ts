@@ -23,11 +23,11 @@ export interface ScrubbedUrl {
  * Escapes are decoded one by one, so a stray `%` elsewhere cannot keep `%40` from being an `@`.
  */
 export function scrubValue(value: string, max: number): string {
-  const decoded = value.replace(/%[\da-f]{2}/gi, (escape) => {
+  const decoded = value.replace(/%[\da-f]{2}/gi, (sequence) => {
     try {
-      return decodeURIComponent(escape)
+      return decodeURIComponent(sequence)
     } catch {
-      return escape
+      return sequence
     }
   })
   const rule = personalData(decoded)

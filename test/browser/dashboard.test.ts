@@ -52,7 +52,10 @@ describeBrowser('dashboard', () => {
     })
     const page = await context.newPage()
     const dialogs: string[] = []
-    page.on('dialog', (dialog) => void (dialogs.push(dialog.message()), dialog.dismiss()))
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message())
+      void dialog.dismiss()
+    })
     const requests: string[] = []
     page.on('request', (request) => requests.push(request.url()))
     await page.goto(url + path)

@@ -9,6 +9,7 @@ import { hashToken } from '../../src/collector/sites.js'
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import { LIMITS } from '../../src/shared/protocol.js'
+import type { StatsError, StatsResult } from '../../src/shared/stats-types.js'
 
 // The collector called in-process, as a web-standard handler: each test says what a request
 // gets back and what it leaves in a real SQLite file.
@@ -319,7 +320,7 @@ describe('access', () => {
   describe('k-anonymity of share links', () => {
     const share = async (query: string) => {
       const response = await collector.fetch(new Request(`http://collector.test/api/share/k3-link?${query}`))
-      return { status: response.status, body: (await response.json()) as Record<string, any> }
+      return { status: response.status, body: (await response.json()) as StatsResult & Partial<StatsError> }
     }
     beforeAll(async () => {
       // Four people enter on /popular (one of them from news.example), one on /rare; the last also views /popular twice.
@@ -338,17 +339,17 @@ describe('access', () => {
 
     it('folds rows below k into "(other)", weighing pages by views and referrers by visits', async () => {
       const pages = await share('period=today&breakdown=page')
-      expect(pages.body.breakdowns.page.rows).toEqual([
+      expect(pages.body.breakdowns!.page!.rows).toEqual([
         { value: '/popular', visitors: 4, visits: 4, pageviews: 6, avg_engagement_seconds: 4.8 },
         { value: '(other)', visitors: 1, visits: 1, pageviews: 1 },
       ])
       const referrers = await share('period=today&breakdown=referrer')
-      expect(referrers.body.breakdowns.referrer.rows.map((r: { value: string }) => r.value)).toEqual(['', '(other)'])
+      expect(referrers.body.breakdowns!.referrer!.rows.map((r: { value: string }) => r.value)).toEqual(['', '(other)'])
     })
 
     it('keeps "(other)" when the limit cuts the rows', async () => {
       const pages = await share('period=today&breakdown=page&limit=1')
-      expect(pages.body.breakdowns.page.rows.map((r: { value: string }) => r.value)).toEqual(['/popular', '(other)'])
+      expect(pages.body.breakdowns!.page!.rows.map((r: { value: string }) => r.value)).toEqual(['/popular', '(other)'])
     })
 
     it('lets a visible row filter, and refuses a folded one that totals would reveal', async () => {
@@ -361,7 +362,7 @@ describe('access', () => {
       // A value with no counts at all shows zeros, which single out nobody.
       const absent = await share('period=today&filter=path:/never')
       expect(absent.status).toBe(200)
-      expect(absent.body.metrics.pageviews).toBe(0)
+      expect(absent.body.metrics!.pageviews).toBe(0)
     })
 
     it('refuses two filters, whose intersection no row shows', async () => {
@@ -474,14 +475,14 @@ describe('access', () => {
 describe('two tiers through the handler', () => {
   const HOUR = 3_600_000
   const detailRows = async (site: string, from = 0) => Number((await store.query([{ site, parts: [{ table: 'detail_pages', from, to: 10 ** 7 }] }]))[0]![0]!.views)
-  const json = async (query: string) => (await (await stats(query, 'admin-token')).json()) as Record<string, any>
+  const json = async (query: string) => (await (await stats(query, 'admin-token')).json()) as StatsResult & Partial<StatsError>
 
   it('answers one request with exactly the parts it names', async () => {
     const body = await json('site=example.org&period=today&include=none&breakdown=page,referrer,browser_version')
-    expect(Object.keys(body.breakdowns)).toEqual(['page', 'referrer', 'browser_version'])
+    expect(Object.keys(body.breakdowns!)).toEqual(['page', 'referrer', 'browser_version'])
     expect(body.metrics).toBeUndefined()
     expect(body.timeseries).toBeUndefined()
-    expect(body.breakdowns.browser_version.rows[0]).toMatchObject({ value: '133', parent: 'Firefox' })
+    expect(body.breakdowns!.browser_version!.rows[0]).toMatchObject({ value: '133', parent: 'Firefox' })
     expect(body.detail).toEqual({ days: 62, from: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) })
   })
 
@@ -491,12 +492,12 @@ describe('two tiers through the handler', () => {
     expect(await totals('nodetail.test')).toMatchObject({ views: 1, events: 1 })
     expect(await detailRows('nodetail.test')).toBe(0)
     const one = await json('site=nodetail.test&period=today&filter=path:/pricing&breakdown=page,referrer')
-    expect(one.metrics.pageviews).toBe(1)
-    expect(one.breakdowns.page.rows).toMatchObject([{ value: '/pricing', pageviews: 1 }])
-    expect(one.breakdowns.referrer).toEqual({ rows: [], unavailable: expect.stringContaining('which this site does not keep (its detail window is 0 days)') })
+    expect(one.metrics!.pageviews).toBe(1)
+    expect(one.breakdowns!.page!.rows).toMatchObject([{ value: '/pricing', pageviews: 1 }])
+    expect(one.breakdowns!.referrer).toEqual({ rows: [], unavailable: expect.stringContaining('which this site does not keep (its detail window is 0 days)') })
     const two = await json('site=nodetail.test&period=today&filter=path:/pricing&filter=country:ES')
     expect(two.metrics).toBeUndefined()
-    expect(two.unavailable.metrics).toMatch(/^The totals under the filters path:\/pricing and country:ES need the detail tier/)
+    expect(two.unavailable!.metrics).toMatch(/^The totals under the filters path:\/pricing and country:ES need the detail tier/)
   })
 
   it("expires detail older than each site's window, keeping the marginals, and the detail of the window", async () => {

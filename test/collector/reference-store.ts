@@ -15,12 +15,12 @@ export function referenceStore(): Store & { rows: Row[] } {
     const spec = TABLES[q.parts[0]!.table]
     const groups = new Map<string, AggregateRow>()
     const groupBy = q.groupBy ?? []
-    const valueOf = (row: Row, column: string) => (column === 'time' ? row.time : (row.dims[column] ?? ''))
+    const columnValue = (row: Row, column: string) => (column === 'time' ? row.time : (row.dims[column] ?? ''))
     for (const row of rows) {
       if (row.site !== q.site || !q.parts.some((p) => p.table === row.table && row.time >= p.from && row.time < p.to)) continue
       if (Object.entries(q.filters ?? {}).some(([d, v]) => (row.dims[d] ?? '') !== v)) continue
-      const key = JSON.stringify(groupBy.map((g) => valueOf(row, g)))
-      const group = groups.get(key) ?? Object.fromEntries([...groupBy.map((g) => [g, valueOf(row, g)]), ...spec.counters.map((c) => [c, 0])])
+      const key = JSON.stringify(groupBy.map((g) => columnValue(row, g)))
+      const group = groups.get(key) ?? Object.fromEntries([...groupBy.map((g) => [g, columnValue(row, g)]), ...spec.counters.map((c) => [c, 0])])
       for (const c of spec.counters) group[c] = Number(group[c]) + (row.counts[c] ?? 0)
       groups.set(key, group)
     }

@@ -484,7 +484,13 @@ describe('unknown names are refused before any SQL is sent', () => {
     Pool: class {
       async connect() {
         sent.push('connect')
-        return { query: async (q: { text: string }) => (sent.push(q.text), { rows: [] }), release: () => {} }
+        return {
+          query: async (q: { text: string }) => {
+            sent.push(q.text)
+            return { rows: [] }
+          },
+          release: () => {},
+        }
       }
       async query(text: string) {
         sent.push(text)
@@ -497,7 +503,10 @@ describe('unknown names are refused before any SQL is sent', () => {
   const clickhouse: ClickHouseDriver = {
     createClient: () => ({
       command: async ({ query }) => sent.push(query),
-      query: async ({ query }) => (sent.push(query), { json: async () => [] }),
+      query: async ({ query }) => {
+        sent.push(query)
+        return { json: async () => [] }
+      },
       insert: async ({ table }) => sent.push(`INSERT ${table}`),
       close: async () => {},
     }),
@@ -548,7 +557,16 @@ describe('SQL', () => {
   })
 
   it('reads a short range of hours as seeks where the key column after time is filtered (SQLite, PostgreSQL)', () => {
-    const sqlite = { bind: (v: string | number, values: unknown[]) => (values.push(v), '?'), table: (t: string) => t, greatest: 'max', byteOrder: '', enumerate: true }
+    const sqlite = {
+      bind: (v: string | number, values: unknown[]) => {
+        values.push(v)
+        return '?'
+      },
+      table: (t: string) => t,
+      greatest: 'max',
+      byteOrder: '',
+      enumerate: true,
+    }
     expect(aggregate(pages('s', { parts: [{ table: 'detail_pages', from: 10, to: 13 }], filters: { path: '/a' } }), sqlite).text).toContain('hour IN (10, 11, 12) AND path = ?')
     expect(aggregate(pages('s', { parts: [{ table: 'detail_pages', from: 10, to: 13 }], filters: { country: 'ES' } }), sqlite).text).toContain(
       'hour >= 10 AND hour < 13 AND country = ?',

@@ -37,7 +37,14 @@ export function storesUnderTest(): StoreUnderTest[] {
         const store = await openStore(url)
         await store.migrate()
         const close = store.close
-        return { ...store, url, close: async () => (await close(), rmSync(dir, { recursive: true, force: true })) }
+        return {
+          ...store,
+          url,
+          close: async () => {
+            await close()
+            rmSync(dir, { recursive: true, force: true })
+          },
+        }
       },
     },
     ...Object.entries(services).map(([name, service]) => ({

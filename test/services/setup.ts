@@ -154,8 +154,8 @@ const freePort = () =>
 /** Servers still running, killed if the test run exits without its teardown. */
 const running = new Set<ChildProcess>()
 process.on('exit', () => {
-  running.forEach((child) => child.kill('SIGKILL'))
-  dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }))
+  for (const child of running) child.kill('SIGKILL')
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
 /** Spawns a server in the foreground, output to `log`; stop() signals it and waits. */
@@ -163,7 +163,12 @@ function daemon(command: string, args: string[], { user, log, signal }: { user?:
   const out = openSync(log, 'a')
   const child = spawn(command, args, { stdio: ['ignore', out, out], ...user, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TZ: 'UTC' } })
   running.add(child)
-  const exited = new Promise<void>((resolve) => child.once('exit', () => (running.delete(child), resolve())))
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child)
+      resolve()
+    }),
+  )
   child.once('error', () => running.delete(child))
   return {
     child,

@@ -81,6 +81,12 @@ describe('cookie declarations', () => {
       for (const revision of [cookie.revision, cookie.revision + 1]) {
         for (const value of valueSpace({ ...cookie, revision, categories: cookie.categories + 1, days: cookie.days + 5 }, ahead)) candidates.add(value)
       }
+      // Second spellings and overflows of an accepted value, and impossible dates.
+      const today = dayStamp(start)
+      for (const bits of ['01', '+1', '-1', '1e0', ' 1', '4294967296', '4294967297', '0x1', '']) candidates.add(`${cookie.revision}.${bits}.${today}`)
+      for (const day of [`${today.slice(0, 4)}0231`, `${today.slice(0, 6)}32`, `${today.slice(0, 4)}1301`, `${today}0`, `+${today.slice(1)}`])
+        candidates.add(`${cookie.revision}.1.${day}`)
+      candidates.add(`0${cookie.revision}.1.${today}`).add(`${cookie.revision}.1.${today}.1`).add(`${cookie.revision}.1`)
     }
     const accepted = [...candidates].filter((value) => jar.set(cookie.name, value))
     const bits = Math.log2(accepted.length)

@@ -22,14 +22,11 @@ beforeEach(() => {
   beacons = []
   trackers = []
   history.replaceState(null, '', '/start')
-  document.cookie
-    .split('; ')
-    .filter(Boolean)
-    .forEach((c) => (document.cookie = `${c.split('=')[0]}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/`))
+  for (const c of document.cookie.split('; ').filter(Boolean)) document.cookie = `${c.split('=')[0]}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/`
   localStorage.clear()
 })
 afterEach(() => {
-  trackers.forEach((t) => t.stop())
+  for (const t of trackers) t.stop()
   vi.restoreAllMocks()
 })
 

@@ -13,6 +13,7 @@ export function clearCookies(matches: readonly CookieMatch[]): void {
     const name = pair.split('=')[0]!
     if (name && matches.some((m) => (typeof m === 'string' ? m === name : name.search(m) >= 0))) {
       for (let i = 0; i <= parts.length; i++)
+        // biome-ignore lint/suspicious/noDocumentCookie: these are cookies third-party scripts set, which js-cookie does not know; only a raw write can expire them on each domain
         document.cookie = `${name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/${i < parts.length ? `; domain=${parts.slice(i).join('.')}` : ''}`
     }
   }

@@ -11,6 +11,7 @@ type Gtag = (...args: unknown[]) => void
 export function consentMode(choice: Choice, type: 'default' | 'update', ads = 'marketing'): void {
   const w = window as unknown as { gtag?: Gtag; dataLayer?: unknown[] }
   w.gtag ??= function () {
+    // biome-ignore lint/complexity/noArguments: Google's loader reads only Arguments objects from dataLayer, not arrays, so a rest parameter would break gtag
     ;(w.dataLayer ??= []).push(arguments)
   }
   const state = (granted?: boolean) => (granted ? 'granted' : 'denied')

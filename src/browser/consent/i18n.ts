@@ -74,7 +74,7 @@ export const es: Strings = {
 export function pickLanguage(languages: Readonly<Record<string, Strings>>, wanted?: string): [string, Strings] {
   if (wanted && !languages[wanted]) throw new Error(`quietcount: lang "${wanted}" must be one of ${Object.keys(languages).join(', ')} (add it under languages)`)
   for (const tag of [wanted, document.documentElement.lang, ...navigator.languages]) {
-    const code = tag?.split('-')[0]!.toLowerCase()
+    const code = tag?.split('-')[0]?.toLowerCase()
     const strings = code && languages[code]
     if (strings) return [code, strings]
   }

@@ -130,7 +130,7 @@ export function createConsent(config: ConsentConfig = {}): Consent {
     ui?.reopen(!!config.button)
     apply()
     const now = current()
-    listeners.forEach((fn) => fn(now))
+    for (const fn of listeners) fn(now)
   }
   const set = (next: Readonly<Choice>) => decide(next)
 

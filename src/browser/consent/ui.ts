@@ -95,7 +95,9 @@ export function createUi(options: UiOptions): Ui {
   let back: Element | null = null
   const preferences = () => {
     const current = options.current()
-    boxes.forEach((box, i) => (box.checked = !signal && !!current[categories[i]!.id]))
+    boxes.forEach((box, i) => {
+      box.checked = !signal && !!current[categories[i]!.id]
+    })
     back = document.activeElement
     while (back?.shadowRoot?.activeElement) back = back.shadowRoot.activeElement
     if (!dialog.open) dialog.showModal()

@@ -102,8 +102,10 @@ export function unpackedRows(
   const add = (row: DailyRow) => {
     const key = JSON.stringify([row.site, row.day, row.dimension, row.parent, row.value])
     const held = rows.get(key)
-    if (held) (held.events += row.events), (held.decisions += row.decisions)
-    else rows.set(key, row)
+    if (held) {
+      held.events += row.events
+      held.decisions += row.decisions
+    } else rows.set(key, row)
   }
   for (const e of events) {
     for (const [key, value] of Object.entries(JSON.parse(e.props || '{}') as Record<string, string>)) {

@@ -27,7 +27,10 @@ interface PgResult {
 }
 
 const dialect: Dialect = {
-  bind: (value, values) => (values.push(storable(value)), `$${values.length}`),
+  bind: (value, values) => {
+    values.push(storable(value))
+    return `$${values.length}`
+  },
   table: (name) => name,
   greatest: 'GREATEST',
   // Byte order, whatever the database's collation, as the other stores and JavaScript compare.
@@ -106,7 +109,7 @@ export function postgresStore(url: string, pg: PgDriver): Store {
       // One statement per table, rows merged by key (one statement may not update a row twice)
       // and sorted, so that concurrent writers take row locks in the same order: no deadlocks.
       const merged = new Map<string, Row>()
-      rows.forEach((row) => mergeRow(merged, { ...row, site: storable(row.site), dims: Object.fromEntries(Object.entries(row.dims).map(([d, v]) => [d, storable(v)])) }))
+      for (const row of rows) mergeRow(merged, { ...row, site: storable(row.site), dims: Object.fromEntries(Object.entries(row.dims).map(([d, v]) => [d, storable(v)])) })
       const byTable = new Map<Table, Row[]>()
       for (const key of [...merged.keys()].sort()) {
         const row = merged.get(key)!

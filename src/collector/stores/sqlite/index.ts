@@ -15,7 +15,10 @@ import { type ReadStep, readConnection } from './reads.js'
 const migrating = new Map<string, Promise<unknown>>()
 
 const dialect: Dialect = {
-  bind: (value, values) => (values.push(value), '?'),
+  bind: (value, values) => {
+    values.push(value)
+    return '?'
+  },
   table: (name) => name,
   greatest: 'max',
   byteOrder: '',
@@ -90,7 +93,9 @@ export function sqliteStore(file: string): Store {
       await run
     },
     async write(rows) {
-      db.transaction(() => rows.forEach((row) => statement(row.table).run(upsertValues(row))))()
+      db.transaction(() => {
+        for (const row of rows) statement(row.table).run(upsertValues(row))
+      })()
     },
     async query(queries) {
       queries.forEach(checkQuery)
@@ -144,7 +149,7 @@ function steps(queries: AggregateQuery[]): ReadStep[] {
     const { text, values } = scan(group[0]!, dialect)
     setup.push({ sql: `CREATE TEMP TABLE ${name} AS ${text}`, values })
     teardown.push({ sql: `DROP TABLE temp.${name}`, values: [] })
-    group.forEach((query) => sources.set(query, `temp.${name}`))
+    for (const query of group) sources.set(query, `temp.${name}`)
   }
   const selects = queries.map((query): ReadStep => {
     const { text, values } = aggregate(query, dialect, sources.get(query))
