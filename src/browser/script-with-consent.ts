@@ -1,4 +1,5 @@
 import { type ConsentConfig, createConsent } from './consent/index.js'
+import { scriptOptions } from './script-options.js'
 import { createTracker, type TrackerConfig } from './tracker.js'
 
 /**
@@ -13,17 +14,13 @@ import { createTracker, type TrackerConfig } from './tracker.js'
  * choice, then after every decision.
  */
 const script = document.currentScript as HTMLScriptElement | null
-const config: Record<string, unknown> = {}
+const config = scriptOptions(script)
 const options: Record<string, unknown> = {}
-for (const [key, value = ''] of Object.entries(script?.dataset ?? {})) {
-  const parsed = value === '' || value === 'true' || (value !== 'false' && (/^(params|downloads)$/.test(key) ? value.split(/\s*,\s*/) : value))
-  config[key] = parsed
-  // data-consent-months → consentMonths → months
+for (const [key, parsed] of Object.entries(config)) {
+  // data-consent-months → consentMonths → months; numbers from the attribute as written ("" is 0, refused).
   const name = key.charAt(7).toLowerCase() + key.slice(8)
-  if (/^consent./.test(key)) options[name] = /^(revision|months)$/.test(name) ? Number(value) : parsed
+  if (/^consent./.test(key)) options[name] = /^(revision|months)$/.test(name) ? Number(script!.dataset[key]) : parsed
 }
-config.site ||= location.hostname.replace(/^www\./, '')
-config.collector ||= new URL('/api/collect', script?.src || location.href).href
 
 const json = document.getElementById((options.config as string) || 'quietcount-config')?.textContent
 delete options.config

@@ -1,9 +1,10 @@
 import { personalData, personalProp } from '../shared/personal-data.js'
-import { EVENT_NAME, FLAG, LANGUAGE, LIMITS, PARAM_NAME, type PageRecord, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, SITE_ID, TIME_ZONE } from '../shared/protocol.js'
+import { EVENT_NAME, FLAG, LANGUAGE, LIMITS, PARAM_NAME, type PageRecord, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, TIME_ZONE } from '../shared/protocol.js'
 import { DEFAULT_PARAMS, referrerHost, scrubUrl } from '../shared/scrub-url.js'
 import { createBatch } from './batch.js'
 import { createCookieJar, LAST_VISIT } from './cookies.js'
 import { blockReason, EXCLUDE_KEY } from './exclusions.js'
+import { checkSite, fail } from './options.js'
 import { type Collector, send } from './transport.js'
 import { visitorFlags } from './visitor.js'
 
@@ -82,10 +83,7 @@ export function createTracker(config: TrackerConfig): Tracker {
     return { pageview: inert, track: inert, notFound: inert, consent: inert, exclude: inert, flush: inert, stop: inert }
   }
   const { site, params = DEFAULT_PARAMS, hash, flushDelay = 1000 } = config
-  const fail = (option: string, value: unknown, rule: string) => {
-    throw new Error(`quietcount: ${option} ${JSON.stringify(value)} must be ${rule}`)
-  }
-  if (!SITE_ID.test(site)) fail('site', site, 'lowercase letters, digits, dots and dashes')
+  checkSite(site)
   if (!Array.isArray(params) || !params.every((p) => PARAM_NAME.test(p))) fail('params', params, `a list of ${PARAM_NAME}`)
   let collector = config.collector ?? '/api/collect'
   if (typeof collector === 'string') {

@@ -297,7 +297,8 @@ for (const underTest of storesUnderTest()) {
       // The fixture's last day is 2026-05-31: asked the next day, every day of it lies in a long window.
       const now = Date.UTC(2026, 5, 1, 12)
       const differences: string[] = []
-      for (const { site, params, result: before } of FIXTURE.queries) {
+      // Four at a time: ClickHouse answers each over HTTP, and 909 in a row take half a minute.
+      const check = async ({ site, params, result: before }: (typeof FIXTURE.queries)[number]) => {
         const parsed = parseStatsQuery(new URLSearchParams(params), { ...FIXTURE.sites.find((s) => s.id === site)!, detailDays: 760 }, now)
         if (!parsed.ok) throw new Error(parsed.error.message)
         expect(await refuseUnderK(store, parsed.query)).toBeUndefined()
@@ -313,6 +314,7 @@ for (const underTest of storesUnderTest()) {
         const want = figures({ metrics: before.metrics, previous: before.previous, timeseries: before.timeseries, breakdown: before.breakdown })
         if (JSON.stringify(got) !== JSON.stringify(want)) differences.push(`${site} ${params}`)
       }
+      for (let i = 0; i < FIXTURE.queries.length; i += 4) await Promise.all(FIXTURE.queries.slice(i, i + 4).map(check))
       expect(differences).toEqual([])
       // Two filters outside a 62-day window: the same store now says where the answer is missing.
       const later = parseStatsQuery(
@@ -322,7 +324,7 @@ for (const underTest of storesUnderTest()) {
       )
       if (!later.ok) throw new Error(later.error.message)
       expect((await runStats(store, later.query)).breakdowns!.page!.unavailable).toMatch(/need the detail tier, which keeps 62 days/)
-    })
+    }, 120_000)
   })
 }
 

@@ -183,6 +183,18 @@ function daemon(command: string, args: string[], { user, log, signal }: { user?:
   }
 }
 
+/** A running server as the tests see it; stopping it also deletes its data folder. */
+function started(running: ReturnType<typeof daemon>, dir: string, url: string, version: string): Server {
+  return {
+    url,
+    version,
+    async stop() {
+      await running.stop()
+      removeDir(dir)
+    },
+  }
+}
+
 /** Polls `ready` until it returns true, the process exits, or the timeout passes. */
 async function waitFor(what: string, ready: () => Promise<boolean>, { child }: { child: ChildProcess }, logs: string[]) {
   const deadline = Date.now() + TIMEOUT_MS
@@ -236,15 +248,7 @@ export async function startPostgres(): Promise<Server> {
       server,
       [log],
     )
-    const running = server
-    return {
-      url: `postgres://postgres@127.0.0.1:${port}/{db}`,
-      version: `PostgreSQL ${version}`,
-      async stop() {
-        await running.stop()
-        removeDir(dir)
-      },
-    }
+    return started(server, dir, `postgres://postgres@127.0.0.1:${port}/{db}`, `PostgreSQL ${version}`)
   } catch (error) {
     await server?.stop()
     removeDir(dir)
@@ -302,15 +306,7 @@ export async function startClickHouse(): Promise<Server> {
     const base = `http://127.0.0.1:${port}`
     await waitFor('clickhouse-server', async () => (await fetch(`${base}/ping`)).ok, server, [stdout, join(dir, 'server.err.log')])
     const version = (await (await fetch(base, { method: 'POST', body: 'SELECT version()' })).text()).trim()
-    const running = server
-    return {
-      url: `clickhouse://127.0.0.1:${port}/{db}`,
-      version: `ClickHouse ${version}`,
-      async stop() {
-        await running.stop()
-        removeDir(dir)
-      },
-    }
+    return started(server, dir, `clickhouse://127.0.0.1:${port}/{db}`, `ClickHouse ${version}`)
   } catch (error) {
     await server?.stop()
     removeDir(dir)

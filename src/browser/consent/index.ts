@@ -1,5 +1,6 @@
-import { CATEGORY, SITE_ID } from '../../shared/protocol.js'
+import { CATEGORY } from '../../shared/protocol.js'
 import { createCookieJar } from '../cookies.js'
+import { checkSite, fail, pageSite } from '../options.js'
 import type { Collector } from '../transport.js'
 import { type CookieMatch, clearCookies } from './clear.js'
 import { countDecision } from './counts.js'
@@ -75,16 +76,13 @@ const text = (value: ConsentText | undefined, lang: string, fallback: string) =>
  */
 export function createConsent(config: ConsentConfig = {}): Consent {
   const listeners = new Set<(choice: Readonly<Choice>) => void>()
-  const fail = (option: string, value: unknown, rule: string) => {
-    throw new Error(`quietcount: ${option} ${JSON.stringify(value)} must be ${rule}`)
-  }
   const { categories: extra = [], revision = 0, months = 6 } = config
   if (!Array.isArray(extra) || extra.length > 4) fail('categories', extra, 'a list of at most 4 categories besides analytics')
   for (const { id } of extra) if (!CATEGORY.test(id) || id === 'necessary') fail('category id', id, `${CATEGORY} and not "necessary"`)
   if (!Number.isInteger(revision) || revision < 0 || revision > 9999) fail('revision', revision, 'an integer from 0 to 9999')
   if (!Number.isInteger(months) || months < 1 || months > 13) fail('months', months, 'an integer from 1 to 13')
-  const site = config.site ?? (typeof location === 'object' ? location.hostname.replace(/^www\./, '') : '')
-  if (config.counts && !SITE_ID.test(site)) fail('site', site, 'lowercase letters, digits, dots and dashes')
+  const site = config.site ?? (typeof location === 'object' ? pageSite() : '')
+  if (config.counts) checkSite(site)
 
   const declared = [{ id: 'analytics' }, ...extra.filter(({ id }) => id !== 'analytics')].map((c) => ({ ...c, ...extra.find(({ id }) => id === c.id) }))
   const ids = declared.map(({ id }) => id)

@@ -1,0 +1,17 @@
+import { pageSite } from './options.js'
+
+/**
+ * The options of a `<script>` build from its tag's `data-*` attributes, under the tracker's names
+ * (`data-not-found` is `notFound`): an empty attribute or "true" is on, "false" off, `data-params`
+ * and `data-downloads` are comma-separated lists, anything else is kept as written. The site
+ * defaults to the page's and the collector to `/api/collect` beside the script.
+ */
+export function scriptOptions(script: HTMLScriptElement | null): Record<string, unknown> {
+  const options: Record<string, unknown> = {}
+  for (const [key, value = ''] of Object.entries(script?.dataset ?? {})) {
+    options[key] = value === '' || value === 'true' || (value !== 'false' && (/^(params|downloads)$/.test(key) ? value.split(/\s*,\s*/) : value))
+  }
+  options.site ||= pageSite()
+  options.collector ||= new URL('/api/collect', script?.src || location.href).href
+  return options
+}
