@@ -33,15 +33,17 @@ export const localTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZ
 
 /**
  * The value of `--flag` as a whole number from min to max, or a UsageError saying so.
- * `unit` names what is counted ("days"); `minMeans` what the smallest value does ("off").
+ * `unit` names what is counted ("days"); `minMeans` what the smallest value does ("off"); `or`
+ * a word the flag takes instead of a number, which the caller checks first ("forever").
  */
-export function wholeNumber(flag: string, raw: unknown, min: number, max: number, words: { unit?: string; minMeans?: string } = {}): number {
+export function wholeNumber(flag: string, raw: unknown, min: number, max: number, words: { unit?: string; minMeans?: string; or?: string } = {}): number {
   const text = String(raw)
   const value = Number(text)
   if (!/^\d+$/.test(text) || value < min || value > max) {
     const counted = words.unit ? ` of ${words.unit}` : ''
     const meaning = words.minMeans ? ` (${words.minMeans})` : ''
-    throw new UsageError(`--${flag} must be a whole number${counted} from ${min}${meaning} to ${max} (got ${JSON.stringify(text)})`)
+    const alternative = words.or ? `, or ${words.or}` : ''
+    throw new UsageError(`--${flag} must be a whole number${counted} from ${min}${meaning} to ${max}${alternative} (got ${JSON.stringify(text)})`)
   }
   return value
 }

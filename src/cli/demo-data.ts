@@ -1,7 +1,7 @@
 import type { Client } from '../collector/enrich.js'
 import { beaconRows } from '../collector/ingest.js'
 import type { RegistryFile } from '../collector/registry.js'
-import { expireDetail } from '../collector/retention.js'
+import { expireDetail, expireMarginals } from '../collector/retention.js'
 import { mergeRow, type Row } from '../collector/rows.js'
 import { DEFAULT_DETAIL_DAYS, type Site } from '../collector/sites.js'
 import type { Store } from '../collector/stores/store.js'
@@ -136,12 +136,13 @@ export async function hasDemoData(store: Store): Promise<boolean> {
   return Number(totals?.views ?? 0) > 0
 }
 
-/** Registers the demo sites (when missing), writes their traffic (a progress bar on a terminal), then expires their detail as a collector would. */
+/** Registers the demo sites (when missing), writes their traffic (a progress bar on a terminal), then expires their detail (and limited marginals) as a collector would. */
 export async function seedDemoSites(store: Store, registry: RegistryFile, options: { seed?: number; days?: number }): Promise<number> {
   const current = registry.read()
   const missing = DEMO_SITES.filter((demo) => !current.sites.some((s) => s.id === demo.id)).map(({ id, origins, timezone, shares }) => ({ id, origins, timezone, shares }))
   registry.write({ ...current, sites: [...current.sites, ...missing] })
   const pageviews = await seedDemo(store, { ...options, progress: progressBar(process.stderr, 'demo data') })
   await expireDetail(store, registry.read().sites)
+  await expireMarginals(store, registry.read().sites)
   return pageviews
 }

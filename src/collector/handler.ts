@@ -8,7 +8,7 @@ import { rateLimiter } from './rate-limit.js'
 import { readBody } from './read-body.js'
 import { realtimeCounter } from './realtime.js'
 import type { RegistryFile } from './registry.js'
-import { expireDetail } from './retention.js'
+import { expireDetail, expireMarginals } from './retention.js'
 import { detailDaysOf, mayRead, type Site, tokenScope } from './sites.js'
 import { refuseUnderK } from './stats/k-anonymity.js'
 import { parseStatsQuery } from './stats/parse-query.js'
@@ -26,7 +26,7 @@ export interface CollectorOptions {
    * behind one NAT share an address); `false` turns it off (benchmarks, or a proxy that limits).
    */
   rateLimit?: { perSecond?: number; burst?: number } | false
-  /** How often detail older than each site's window is deleted, in ms (default hourly); 0: never (`quietcount prune` does it). */
+  /** How often detail (and limited marginals) older than each site's windows is deleted, in ms (default hourly); 0: never (`quietcount prune` does it). */
   expireEveryMs?: number
 }
 
@@ -49,13 +49,21 @@ export function createCollector(options: CollectorOptions) {
   const commits = groupCommit(store, options.groupCommit)
   const allow = options.rateLimit === false ? () => true : rateLimiter(options.rateLimit)
   const realtime = realtimeCounter()
-  // Detail older than each site's window is deleted now and then every hour, one run at a time.
+  // Detail older than each site's window, and marginals older than a site's limit, are deleted
+  // now and then every hour, one run at a time; a failure of one tier does not keep the other.
   let expiring: Promise<void> = Promise.resolve()
+  const logged = async (what: string, work: () => Promise<unknown>) => {
+    try {
+      await work()
+    } catch (failure) {
+      console.error(`quietcount: expiring old ${what} failed: ${failure instanceof Error ? failure.message : String(failure)}`)
+    }
+  }
   const expire = () =>
-    (expiring = expiring
-      .then(() => expireDetail(store, registry.read().sites))
-      .then(() => {})
-      .catch((failure: unknown) => console.error(`quietcount: expiring old detail failed: ${failure instanceof Error ? failure.message : String(failure)}`)))
+    (expiring = expiring.then(async () => {
+      await logged('detail', () => expireDetail(store, registry.read().sites))
+      await logged('marginals', () => expireMarginals(store, registry.read().sites))
+    }))
   const expiry = options.expireEveryMs === 0 ? undefined : setInterval(expire, options.expireEveryMs ?? 3_600_000)
   expiry?.unref()
   if (expiry) void expire()
@@ -169,7 +177,7 @@ export function createCollector(options: CollectorOptions) {
     fetch: (request: Request, env?: unknown) => app.fetch(request, env),
     /** Commits what waits. */
     flush: () => commits.flush(),
-    /** Deletes detail older than each site's window now (the collector does it hourly by itself). */
+    /** Deletes detail older than each site's window, and limited marginals, now (the collector does it hourly by itself). */
     expire: () => expire(),
     /** Stops the hourly expiry and commits what waits; call before closing the store. */
     async close() {

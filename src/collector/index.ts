@@ -6,7 +6,7 @@ export type { BreakdownResult, BreakdownRow, Metrics, StatsResult } from '../sha
 export { type Collector, type CollectorOptions, createCollector } from './handler.js'
 export { serveCollector } from './node.js'
 export { type RegistryFile, registryFile } from './registry.js'
-export { expireDetail } from './retention.js'
+export { expireDetail, expireMarginals } from './retention.js'
 export type { Registry, Site, Token } from './sites.js'
 export { refuseUnderK } from './stats/k-anonymity.js'
 export { parseStatsQuery, type StatsQuery } from './stats/parse-query.js'

@@ -1,6 +1,6 @@
 import { type FSWatcher, readFileSync, renameSync, statSync, watch, writeFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
-import { hashToken, newSecret, type Registry, type Site, siteProblem } from './sites.js'
+import { hashToken, newSecret, type Registry, type Site, type SiteImport, siteProblem } from './sites.js'
 
 /**
  * The registry file (sites and tokens, default `quietcount.json`): read once, and read again only
@@ -143,3 +143,10 @@ export function withShare(registry: Registry, site: Site, k: number): { registry
 
 /** The registry without the share link `link` of `site`. */
 export const withoutShare = (registry: Registry, site: Site, link: string): Registry => withSite(registry, { ...site, shares: site.shares.filter((s) => s.id !== link) })
+
+/** The registry with `imported` recorded for `site`, replacing an import of the same id. */
+export const withImport = (registry: Registry, site: Site, imported: SiteImport): Registry =>
+  withSite(registry, { ...site, imports: [...(site.imports ?? []).filter((i) => i.id !== imported.id), imported].sort((a, b) => (a.from < b.from ? -1 : 1)) })
+
+/** The registry without the import `id` of `site`. */
+export const withoutImport = (registry: Registry, site: Site, id: string): Registry => withSite(registry, { ...site, imports: (site.imports ?? []).filter((i) => i.id !== id) })

@@ -1,10 +1,11 @@
 import { detailDaysOf, type Site } from './sites.js'
 import type { Store } from './stores/store.js'
-import { addDays, startHour, today } from './time-zone.js'
+import { addDays, dayNumber, monthNumber, monthOfNumber, startHour, today } from './time-zone.js'
 
 /**
- * The detail window's expiry: detail rows (whole tuples) older than a site's window are deleted,
- * by the collector every hour and by `quietcount prune`. The marginal tier stays.
+ * The windows' expiry, by the collector every hour and by `quietcount prune`: detail rows (whole
+ * tuples) older than a site's detail window are deleted, and, for a site that limits them,
+ * marginal rows older than its marginal window. Without a limit the marginal tier stays.
  */
 
 /** The first UTC hour a site keeps detail for at `now`: the start of the window's first local day (for a 0-day window, of tomorrow: nothing). */
@@ -31,6 +32,47 @@ export async function expireDetail(store: Store, sites: readonly Site[], now = D
   for (const id of ids) {
     const before = detailStart(registered.get(id) ?? { timezone: 'UTC' }, now)
     expired.push({ site: id, before, deleted: await store.expireDetail(id, before) })
+  }
+  return expired
+}
+
+/** The first period of each marginal table a site keeps: Store.expireMarginals' bounds. */
+export interface MarginalStart {
+  /** The first UTC hour of `totals` kept: the start of the first kept month's first local day. */
+  hour: number
+  /** The first site-local day of `daily` kept, the first kept month's first day (dayNumber). */
+  day: number
+  /** The first site-local month of `monthly` kept (monthNumber). */
+  month: number
+}
+
+/**
+ * Where a site's marginal window starts at `now`, in whole site-local months: with N months, the
+ * current month and the N − 1 before it; undefined for a site that keeps marginals for ever.
+ */
+export function marginalStart(site: Pick<Site, 'timezone' | 'marginalMonths'>, now: number): MarginalStart | undefined {
+  if (site.marginalMonths === undefined) return undefined
+  const month = monthNumber(today(site.timezone, now)) - (site.marginalMonths - 1)
+  const first = `${monthOfNumber(month)}-01`
+  return { hour: startHour(first, site.timezone), day: dayNumber(first), month }
+}
+
+export interface ExpiredMarginals {
+  site: string
+  /** Marginal rows before these periods are gone. */
+  before: MarginalStart
+  deleted: number
+}
+
+/**
+ * Expires the marginals of every registered site that limits them. A site without a limit, or
+ * no longer registered, keeps them: unlike detail, no default window applies to marginals.
+ */
+export async function expireMarginals(store: Store, sites: readonly Site[], now = Date.now()): Promise<ExpiredMarginals[]> {
+  const expired: ExpiredMarginals[] = []
+  for (const site of sites) {
+    const before = marginalStart(site, now)
+    if (before) expired.push({ site: site.id, before, deleted: await store.expireMarginals(site.id, before) })
   }
   return expired
 }

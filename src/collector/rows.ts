@@ -8,8 +8,8 @@ import { dimensionsOf } from '../shared/dimensions.js'
  *   dimensions), kept for the site's detail window only. Any combination of filters is answered
  *   from them.
  * - **Marginals**: `daily` and `monthly`, one row per (site, site-local day or month, dimension,
- *   value), and `totals` per (site, UTC hour). Kept for ever; no row holds more than one
- *   attribute of a page view.
+ *   value), and `totals` per (site, UTC hour). Kept for ever unless the site sets a number of
+ *   months; no row holds more than one attribute of a page view.
  *
  * These lists are the only names that ever reach SQL: every store builds its statements from them
  * and from nothing a request says.
@@ -77,4 +77,22 @@ export function mergeRow(rows: Map<string, Row>, row: Row): void {
   const held = rows.get(key)
   if (!held) rows.set(key, { ...row, dims: { ...row.dims }, counts: { ...row.counts } })
   else for (const counter of TABLES[row.table].counters) held.counts[counter] = (held.counts[counter] ?? 0) + (row.counts[counter] ?? 0)
+}
+
+/**
+ * What Store.expireMarginals deletes, per marginal table: its time column and the bound before
+ * which a site's rows go, or no bound for `Number.POSITIVE_INFINITY` (every row of the site goes;
+ * SQL integers hold no infinity, so the condition is left out). Checked here, once for every
+ * store, so that no NaN, fraction or -Infinity reaches SQL.
+ */
+export function marginalBounds(before: { hour: number; day: number; month: number }): { table: Table; time: 'hour' | 'day' | 'month'; before?: number }[] {
+  return (Object.keys(TABLES) as Table[])
+    .filter((table) => TABLES[table].tier === 'marginal')
+    .map((table) => {
+      const time = TABLES[table].time
+      const bound = before[time]
+      if (bound === Number.POSITIVE_INFINITY) return { table, time }
+      if (!Number.isSafeInteger(bound)) throw new Error(`expireMarginals: the ${time} bound ${String(bound)} must be a whole number or Infinity`)
+      return { table, time, before: bound }
+    })
 }

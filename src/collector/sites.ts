@@ -25,7 +25,32 @@ export interface Site {
    * included: 0 (marginals only) to MAX_DETAIL_DAYS; DEFAULT_DETAIL_DAYS when absent.
    */
   detailDays?: number
+  /**
+   * Whole site-local months of the marginal tier (totals, daily, monthly) the site keeps, the
+   * current month included: 1 to MAX_MARGINAL_MONTHS; kept for ever when absent.
+   */
+  marginalMonths?: number
+  /** Counts imported from another tool (quietcount import), read beside the site's own. */
+  imports?: SiteImport[]
 }
+
+/** An import's record in the registry; its rows are in the store under importKey(site, id). */
+export interface SiteImport {
+  /** `plausible-20240101-20241231`: the source and the days it covers, so the same export gets the same id. */
+  id: string
+  source: 'plausible' | 'goatcounter'
+  /** The first and last site-local day it holds, YYYY-MM-DD. */
+  from: string
+  to: string
+  /** The tables (Plausible) or files it was read from. */
+  tables: string[]
+  /** Data lines read. */
+  lines: number
+  /** When it was imported (ISO 8601). */
+  at: string
+}
+
+export const IMPORT_ID = /^(plausible|goatcounter)-\d{8}-\d{8}$/
 
 /** "Last 30 days" and the 30 days before it can be filtered freely. */
 export const DEFAULT_DETAIL_DAYS = 62
@@ -33,6 +58,11 @@ export const DEFAULT_DETAIL_DAYS = 62
 export const detailDaysOf = (site: Pick<Site, 'detailDays'>) => site.detailDays ?? DEFAULT_DETAIL_DAYS
 /** 25 months of 30.4 days: CNIL's limit for the raw data of an audience measurement exempt from consent. */
 export const MAX_DETAIL_DAYS = 760
+/**
+ * Ten years. Beyond that a limit is no limit (leave it absent), and a bound catches a number of
+ * days typed where months are meant (760).
+ */
+export const MAX_MARGINAL_MONTHS = 120
 
 export interface Token {
   hash: string
@@ -60,6 +90,12 @@ export function siteProblem(site: Site): string | undefined {
   if (!isTimeZone(site.timezone)) return `time zone ${JSON.stringify(site.timezone)} is not an IANA time zone (e.g. Europe/Madrid)`
   if (site.detailDays !== undefined && !(Number.isInteger(site.detailDays) && site.detailDays >= 0 && site.detailDays <= MAX_DETAIL_DAYS)) {
     return `detail window ${JSON.stringify(site.detailDays)} of ${site.id} must be a whole number of days from 0 to ${MAX_DETAIL_DAYS} (25 months)`
+  }
+  if (site.marginalMonths !== undefined && !(Number.isInteger(site.marginalMonths) && site.marginalMonths >= 1 && site.marginalMonths <= MAX_MARGINAL_MONTHS)) {
+    return `marginal window ${JSON.stringify(site.marginalMonths)} of ${site.id} must be a whole number of months from 1 to ${MAX_MARGINAL_MONTHS}, or absent to keep marginals for ever`
+  }
+  for (const imported of site.imports ?? []) {
+    if (!IMPORT_ID.test(imported?.id)) return `import ${JSON.stringify(imported?.id)} of ${site.id} must be named source-YYYYMMDD-YYYYMMDD, as quietcount import names it`
   }
   for (const param of site.params ?? []) {
     if (!PARAM_NAME.test(param)) return `query parameter ${JSON.stringify(param)} must match ${PARAM_NAME}`

@@ -76,6 +76,17 @@ export interface StatsResult {
   breakdowns?: Partial<Record<BreakdownName, BreakdownResult>>
   /** Parts that were asked for and that this range cannot answer, each with the sentence saying why. */
   unavailable?: { metrics?: string; previous?: string; timeseries?: string }
+  /** Imports whose days meet the range: their figures are part of the answer. */
+  imported?: ImportedRange[]
+}
+
+/** Days of an answer whose counts were imported from another tool, and the breakdowns it had nothing for. */
+export interface ImportedRange {
+  source: 'plausible' | 'goatcounter'
+  from: string
+  to: string
+  /** Breakdowns the import holds nothing for: for these days they count only what QuietCount counted. */
+  lacks: BreakdownName[]
 }
 
 export interface StatsError {

@@ -5,6 +5,10 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { marginalStart } from '../../src/collector/retention.js'
+import type { Row } from '../../src/collector/rows.js'
+import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
+import { dateOfDay } from '../../src/collector/time-zone.js'
 
 // The built `quietcount` command, run as a user runs it (npm test builds dist/ first).
 const dir = mkdtempSync(join(tmpdir(), 'quietcount-cli-'))
@@ -38,6 +42,10 @@ describe('quietcount CLI', () => {
     [['sites', 'add', 'ok.test', '--detail-days', 'forever'], '--detail-days must be a whole number of days from 0 to 760 (got "forever")'],
     [['sites', 'add', 'ok.test', '--detail-days', '800'], '--detail-days must be a whole number of days from 0 to 760 (got "800")'],
     [['sites', 'set', 'nowhere.test', '--detail-days', '3'], 'no site "nowhere.test"'],
+    [['sites', 'add', 'ok.test', '--marginal-months', '0'], '--marginal-months must be a whole number of months from 1 to 120, or forever (got "0")'],
+    [['sites', 'add', 'ok.test', '--marginal-months', 'abc'], '--marginal-months must be a whole number of months from 1 to 120, or forever (got "abc")'],
+    [['sites', 'add', 'ok.test', '--marginal-months', '121'], '--marginal-months must be a whole number of months from 1 to 120, or forever (got "121")'],
+    [['sites', 'add', 'ok.test', '--marginal-months', '2.5'], '--marginal-months must be a whole number of months from 1 to 120, or forever (got "2.5")'],
     [['report', '--site', 'x', '--breakdown', 'page', '--breakdown', 'nope'], 'no site "x"'],
     [['tokens', 'create'], 'tokens create needs exactly one of --site ID or --admin'],
     [['share', 'create', 'nowhere.test'], 'no site "nowhere.test"'],
@@ -109,6 +117,39 @@ describe('quietcount CLI', () => {
     expect(run('sites', 'list').out).not.toContain('shop.test')
   })
 
+  it('keeps marginals for a number of months, or for ever, and says what a change does', () => {
+    const added = run('sites', 'add', 'months.test', '--timezone', 'Europe/Madrid', '--marginal-months', '25')
+    expect(added.code).toBe(0)
+    expect(added.out).toContain('added months.test (Europe/Madrid, detail 62 days, marginals 25 months)')
+    expect(run('sites', 'list').out).toContain('months.test\tEurope/Madrid\t(any origin)\t0 share link(s)\tdetail 62 days, marginals 25 months\n')
+    const config = () => JSON.parse(readFileSync(join(dir, 'quietcount.json'), 'utf8')).sites.find((s: { id: string }) => s.id === 'months.test')
+    expect(config().marginalMonths).toBe(25)
+
+    // Lowered: the note names the first day kept, which the next expiry keeps from.
+    const lowered = run('sites', 'set', 'months.test', '--marginal-months', '1')
+    const start = marginalStart({ timezone: 'Europe/Madrid', marginalMonths: 1 }, Date.now())!
+    expect(lowered.out).toContain('changed months.test: marginalMonths')
+    expect(lowered.out).toContain(
+      `note: marginals before ${dateOfDay(start.day)} (Europe/Madrid days) are deleted at the collector's next hourly expiry or by quietcount prune, and do not come back.`,
+    )
+    expect(run('sites', 'list').out).toContain('\tdetail 62 days, marginals 1 month\n')
+
+    const raised = run('sites', 'set', 'months.test', '--marginal-months', '12')
+    expect(raised.out).toContain('note: a longer marginal window keeps marginals from now on; marginals already deleted do not come back.')
+    expect(raised.out).not.toContain('are deleted at')
+
+    const unlimited = run('sites', 'set', 'months.test', '--marginal-months', 'forever')
+    expect(unlimited.code).toBe(0)
+    expect(unlimited.out).toContain('marginals already deleted do not come back')
+    expect(config()).not.toHaveProperty('marginalMonths')
+    expect(run('sites', 'list').out).toContain('months.test\tEurope/Madrid\t(any origin)\t0 share link(s)\tdetail 62 days, marginals kept\n')
+    // Already for ever: nothing changes, nothing to note.
+    expect(run('sites', 'set', 'months.test', '--marginal-months', 'forever').out).not.toContain('note:')
+
+    run('sites', 'set', 'months.test', '--marginal-months', '6')
+    expect(run('sites', 'remove', 'months.test').out).toContain('its marginals are kept: the limit of 6 months no longer applies')
+  })
+
   it('reports several breakdowns at once, refuses CSV of several, and says where detail is needed instead of an empty file', () => {
     run('sites', 'add', 'multi.test', '--timezone', 'UTC')
     const both = run('report', '--site', 'multi.test', '--breakdown', 'page,referrer', '--breakdown', 'prop', '--include', 'none')
@@ -128,5 +169,38 @@ describe('quietcount CLI', () => {
     const { code, out } = run('prune')
     expect(code).toBe(0)
     expect(out).toMatch(/^prune\.test: detail before \d{4}-\d{2}-\d{2}T00:00 UTC \(UTC days\) deleted: 0 rows$/m)
+    expect(out).not.toContain('prune.test: marginals')
+  })
+
+  it('prunes the marginals of a site with a marginal window, and says what it deleted', async () => {
+    run('sites', 'add', 'old.test', '--timezone', 'Asia/Tokyo', '--marginal-months', '2')
+    run('sites', 'add', 'kept.test', '--timezone', 'Asia/Tokyo')
+    expect(run('migrate').code).toBe(0)
+    const start = marginalStart({ timezone: 'Asia/Tokyo', marginalMonths: 2 }, Date.now())!
+    const rows = (site: string): Row[] => [
+      { table: 'totals', site, time: start.hour - 1, dims: {}, counts: { views: 1 } },
+      { table: 'totals', site, time: start.hour, dims: {}, counts: { views: 2 } },
+      { table: 'daily', site, time: start.day - 1, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 1 } },
+      { table: 'daily', site, time: start.day, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 2 } },
+      { table: 'monthly', site, time: start.month - 1, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 1 } },
+      { table: 'monthly', site, time: start.month, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 2 } },
+    ]
+    const store = sqliteStore(join(dir, 'cli.db'))
+    await store.write([...rows('old.test'), ...rows('kept.test')])
+    await store.close()
+
+    const { code, out } = run('prune')
+    expect(code).toBe(0)
+    expect(out).toContain(`old.test: marginals before ${dateOfDay(start.day)} (Asia/Tokyo months) deleted: 3 rows\n`)
+    expect(out).not.toContain('kept.test: marginals')
+    // Once gone, a second run finds nothing before the bound.
+    expect(run('prune').out).toContain(`old.test: marginals before ${dateOfDay(start.day)} (Asia/Tokyo months) deleted: 0 rows\n`)
+
+    const after = sqliteStore(join(dir, 'cli.db'))
+    const views = async (site: string) =>
+      Promise.all((['totals', 'daily', 'monthly'] as const).map(async (table) => Number((await after.query([{ site, parts: [{ table, from: 0, to: 2 ** 31 }] }]))[0]![0]!.views)))
+    expect(await views('old.test')).toEqual([2, 2, 2])
+    expect(await views('kept.test')).toEqual([3, 3, 3])
+    await after.close()
   })
 })

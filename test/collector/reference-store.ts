@@ -17,7 +17,7 @@ export function referenceStore(): Store & { rows: Row[] } {
     const groupBy = q.groupBy ?? []
     const columnValue = (row: Row, column: string) => (column === 'time' ? row.time : (row.dims[column] ?? ''))
     for (const row of rows) {
-      if (row.site !== q.site || !q.parts.some((p) => p.table === row.table && row.time >= p.from && row.time < p.to)) continue
+      if ((row.site !== q.site && !q.imports?.includes(row.site)) || !q.parts.some((p) => p.table === row.table && row.time >= p.from && row.time < p.to)) continue
       if (Object.entries(q.filters ?? {}).some(([d, v]) => (row.dims[d] ?? '') !== v)) continue
       const key = JSON.stringify(groupBy.map((g) => columnValue(row, g)))
       const group = groups.get(key) ?? Object.fromEntries([...groupBy.map((g) => [g, columnValue(row, g)]), ...spec.counters.map((c) => [c, 0])])
@@ -58,6 +58,12 @@ export function referenceStore(): Store & { rows: Row[] } {
       const deleted = rows.length - kept.length
       rows.splice(0, rows.length, ...kept)
       cutoffs.set(site, Math.max(cutoffs.get(site) ?? 0, before))
+      return deleted
+    },
+    async expireMarginals(site, before) {
+      const kept = rows.filter((r) => !(r.site === site && TABLES[r.table].tier === 'marginal' && r.time < before[TABLES[r.table].time]))
+      const deleted = rows.length - kept.length
+      rows.splice(0, rows.length, ...kept)
       return deleted
     },
     detailCutoff: async (site) => cutoffs.get(site) ?? 0,

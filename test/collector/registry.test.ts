@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { registryFile, withoutShare, withoutSite, withoutToken, withShare, withSite, withToken } from '../../src/collector/registry.js'
-import { hashToken, mayRead, type Site, tokenScope } from '../../src/collector/sites.js'
+import { hashToken, mayRead, type Site, siteProblem, tokenScope } from '../../src/collector/sites.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'qc-registry-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -84,6 +84,22 @@ describe('registry edits', () => {
     const { registry, link } = withShare({ sites: [SITE], tokens: [] }, SITE, 5)
     expect(registry.sites[0]!.shares).toEqual([{ id: link, k: 5 }])
     expect(withoutShare(registry, registry.sites[0]!, link).sites[0]!.shares).toEqual([])
+  })
+})
+
+describe('site settings', () => {
+  it.each([1, 25, 120, undefined])('takes a marginal window of %s months', (marginalMonths) => {
+    expect(siteProblem({ ...SITE, marginalMonths })).toBeUndefined()
+  })
+  it.each([0, 121, 1.5, -1, '25'])('refuses a marginal window of %j months, naming it and the allowed form', (marginalMonths) => {
+    expect(siteProblem({ ...SITE, marginalMonths: marginalMonths as number })).toBe(
+      `marginal window ${JSON.stringify(marginalMonths)} of a.test must be a whole number of months from 1 to 120, or absent to keep marginals for ever`,
+    )
+  })
+  it('refuses a hand-edited registry file with a bad marginal window, naming the file', () => {
+    const file = join(dir, 'months.json')
+    writeFileSync(file, JSON.stringify({ sites: [{ ...SITE, marginalMonths: 0 }], tokens: [] }))
+    expect(() => registryFile(file).read()).toThrow(`${file}: marginal window 0 of a.test must be a whole number of months from 1 to 120`)
   })
 })
 

@@ -287,6 +287,48 @@ for (const underTest of storesUnderTest()) {
       expect(await store.sites()).toEqual(['e.test'])
     })
 
+    it("expires a site's marginals before the bounds only, keeps other sites and detail, and deletes a pseudo-site's every row with Infinity bounds", async () => {
+      const store = await fresh(underTest.name)
+      // Each row once, with its own views, so that a sum says which rows are left (and ClickHouse counts no unmerged duplicates).
+      const marginals = (site: string): Row[] => [
+        { table: 'totals', site, time: 99, dims: {}, counts: { views: 1 } },
+        { table: 'totals', site, time: 100, dims: {}, counts: { views: 2 } },
+        dailyRow(site, 'path', '/', { views: 4 }, 9),
+        dailyRow(site, 'path', '/', { views: 8 }, 10),
+        { table: 'monthly', site, time: 2, dims: { dimension: 'path', parent: '', value: '/' }, counts: { views: 16 } },
+        { table: 'monthly', site, time: 3, dims: { dimension: 'path', parent: '', value: '/' }, counts: { views: 32 } },
+      ]
+      // An import's rows under a key of their own; the site whose id starts it must keep its rows.
+      const imported = 'example.org/plausible-20240101-20241231'
+      const colon = 'example.org:import/2024'
+      await store.write([...marginals('e.test'), ...marginals('example.org'), ...marginals(imported), ...marginals(colon), pageRow('e.test', '/old', 1, 50)])
+      const sums = async (site: string) =>
+        Promise.all((['totals', 'daily', 'monthly'] as const).map(async (table) => Number((await one(store, { site, parts: [{ table, from: 0, to: ALL }] }))[0]!.views)))
+
+      expect(await store.expireMarginals('e.test', { hour: 100, day: 10, month: 3 })).toBe(3)
+      expect(await store.expireMarginals('e.test', { hour: 100, day: 10, month: 3 })).toBe(0)
+      expect(await sums('e.test')).toEqual([2, 8, 32])
+      // The detail tier is expireDetail's: an old detail row stays.
+      expect(await one(store, pages('e.test'))).toMatchObject([{ views: 1 }])
+      expect(await sums('example.org')).toEqual([3, 12, 48])
+
+      const everything = { hour: Number.POSITIVE_INFINITY, day: Number.POSITIVE_INFINITY, month: Number.POSITIVE_INFINITY }
+      expect(await store.expireMarginals(imported, everything)).toBe(6)
+      expect(await sums(imported)).toEqual([0, 0, 0])
+      // One table without a bound, the others bounded: each table by its own time column.
+      expect(await store.expireMarginals(colon, { hour: Number.POSITIVE_INFINITY, day: 10, month: 0 })).toBe(3)
+      expect(await sums(colon)).toEqual([0, 8, 48])
+      expect(await sums('example.org')).toEqual([3, 12, 48])
+      expect(await sums('e.test')).toEqual([2, 8, 32])
+      expect(await store.sites()).toEqual(['e.test', 'example.org'])
+
+      // A bound that is not a whole number or +Infinity never reaches SQL, and the store goes on.
+      for (const bad of [Number.NaN, 1.5, Number.NEGATIVE_INFINITY]) {
+        await expect(store.expireMarginals('e.test', { hour: 0, day: bad, month: 0 })).rejects.toThrow(`expireMarginals: the day bound ${bad} must be a whole number or Infinity`)
+      }
+      expect(await sums('e.test')).toEqual([2, 8, 32])
+    })
+
     it('upgrades a version-2 store, made by the code of version 2, to the figures that code gave for 909 queries', async () => {
       const url = freshUrl(underTest.name)
       await loadVersion2(underTest.name, url)

@@ -22,7 +22,7 @@ The stats of a site, as the API and the dashboard compute them.
   --format     table (default): metrics, then each breakdown; json: the whole result;
                csv: the rows of one breakdown (or the time series without --breakdown)
 Without a filter or with one, totals and breakdowns of that dimension come from per-dimension
-counts, kept for ever; any other breakdown under a filter needs the site's detail window
+counts, kept for ever unless the site limits them (sites set --marginal-months); any other breakdown under a filter needs the site's detail window
 (sites set --detail-days), and says so outside it.`,
   options: {
     site: { type: 'string' },

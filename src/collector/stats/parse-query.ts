@@ -1,6 +1,6 @@
 import { BREAKDOWN_NAMES, type BreakdownName, FILTERS, type FilterName } from '../../shared/dimensions.js'
 import { INCLUDES, INTERVALS, type Interval, PERIODS, type StatsError } from '../../shared/stats-types.js'
-import { detailDaysOf, type Site } from '../sites.js'
+import { detailDaysOf, type Site, type SiteImport } from '../sites.js'
 import { today } from '../time-zone.js'
 import { type DateRange, daysBetween, periodRange } from './periods.js'
 
@@ -24,6 +24,8 @@ export interface StatsQuery extends DateRange {
   detailDays: number
   /** The instant the query is asked at (ms since the epoch): where the window ends. */
   now: number
+  /** The site's imports: their rows are read beside the site's own. */
+  imports?: readonly SiteImport[]
 }
 
 export type ParsedQuery = { ok: true; query: StatsQuery } | { ok: false; error: StatsError }
@@ -126,6 +128,7 @@ export function parseStatsQuery(
       limit,
       k,
       detailDays: detailDaysOf(site),
+      imports: site.imports ?? [],
       now,
     },
   }

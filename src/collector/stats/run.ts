@@ -1,5 +1,7 @@
 import { type BreakdownName, type BreakdownSpec, breakdown as breakdownSpec, dimension, type RecordKind } from '../../shared/dimensions.js'
 import type { BreakdownResult, BreakdownRow, Bucket, Metrics, StatsResult } from '../../shared/stats-types.js'
+import { IMPORT_LACKS } from '../imports/lacks.js'
+import { importKey } from '../imports/run-import.js'
 import { TABLES, type Table } from '../rows.js'
 import type { AggregateQuery, AggregateRow, QueryPart, Store } from '../stores/store.js'
 import { addDays, dateOfDay, dayNumber, localTime, monthOfNumber, today } from '../time-zone.js'
@@ -70,7 +72,10 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   const queries: AggregateQuery[] = []
   const asked = new Map<string, number>()
   let results: AggregateRow[][] = []
-  const ask = (q: AggregateQuery) => {
+  // An import's rows are marginal rows under keys of their own, read beside the site's.
+  const importKeys = (query.imports ?? []).map((i) => importKey(site, i.id))
+  const ask = (wanted: AggregateQuery) => {
+    const q = importKeys.length && wanted.parts.every((p) => TABLES[p.table].tier === 'marginal') ? { ...wanted, imports: importKeys } : wanted
     const key = JSON.stringify(q)
     let index = asked.get(key)
     if (index === undefined) asked.set(key, (index = queries.push(q) - 1))
@@ -138,6 +143,8 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
     }
   }
   const result: StatsResult = { site, timezone, from: query.from, to: query.to, interval: query.interval, filters: query.filters, detail: { days: window.days, from: window.from } }
+  const imported = (query.imports ?? []).filter((i) => i.from <= query.to && i.to >= query.from)
+  if (imported.length) result.imported = imported.map(({ source, from, to }) => ({ source, from, to, lacks: IMPORT_LACKS[source] }))
   const notAnswered: NonNullable<StatsResult['unavailable']> = {}
   const rowsOf = (list: Timed[]) => list.flatMap((t) => t.rows())
   if (current && query.metrics) {

@@ -50,6 +50,8 @@ export function checkQuery(query: AggregateQuery): { spec: TableSpec; groupBy: s
   }
   for (const [name, value] of filters) if (typeof value !== 'string') throw new Error(`filter ${name}: not a string: ${JSON.stringify(value)}`)
   if (typeof query.site !== 'string') throw new Error(`site: not a string: ${JSON.stringify(query.site)}`)
+  if (query.imports && !(Array.isArray(query.imports) && query.imports.every((key) => typeof key === 'string')))
+    throw new Error(`imports: not a list of strings: ${JSON.stringify(query.imports)}`)
   if (groupBy.includes('time') && query.parts.length > 1) throw new Error('grouping by time takes one part')
   const weighted = query.weight !== undefined || query.min !== undefined || query.below !== undefined || query.limit !== undefined || query.fold || query.counted
   if (weighted && !query.weight) throw new Error('min, below, limit, counted and fold need a weight')
@@ -76,7 +78,9 @@ function partWhere(query: AggregateQuery, index: number, dialect: Dialect, value
       ? `${spec.time} IN (${Array.from({ length: part.to - part.from }, (_, i) => part.from + i).join(', ')})`
       : '1 = 0'
     : `${spec.time} >= ${part.from} AND ${spec.time} < ${part.to}`
-  return [`site = ${dialect.bind(query.site, values)}`, time, ...filters.map(([d, v]) => `${d} = ${dialect.bind(v, values)}`)].join(' AND ')
+  const sites = [query.site, ...(query.imports ?? [])]
+  const site = sites.length === 1 ? `site = ${dialect.bind(query.site, values)}` : `site IN (${sites.map((s) => dialect.bind(s, values)).join(', ')})`
+  return [site, time, ...filters.map(([d, v]) => `${d} = ${dialect.bind(v, values)}`)].join(' AND ')
 }
 
 /** The rows a query reads, before grouping: for a store that gathers them once for several queries (SQLite's temp table). */

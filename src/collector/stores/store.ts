@@ -17,6 +17,11 @@ export interface QueryPart {
 export interface AggregateQuery {
   site: string
   /**
+   * Other keys whose rows count as the site's: its imports, kept under `site/import-id`
+   * (imports/run-import.ts). Only marginal tables hold them.
+   */
+  imports?: readonly string[]
+  /**
    * Where to read. Several parts of the same shape are added together: a range of marginals is
    * its whole months from `monthly` and its edge days from `daily`. Grouping by `time` takes one part.
    */
@@ -62,6 +67,14 @@ export interface Store {
    * is gone (detailCutoff). Resolves with the rows deleted, once they are.
    */
   expireDetail(site: string, before: number): Promise<number>
+  /**
+   * Deletes the site's marginal rows before the bounds: `totals` before the UTC hour `before.hour`,
+   * `daily` before the local day `before.day`, `monthly` before the local month `before.month`.
+   * A bound of `Number.POSITIVE_INFINITY` deletes every row of its table for the site (an
+   * import's rows under its own key). Nothing records the bounds: a query of a range before
+   * them finds no rows. Resolves with the rows deleted, once they are.
+   */
+  expireMarginals(site: string, before: { hour: number; day: number; month: number }): Promise<number>
   /** The hour before which the site's detail rows were deleted; 0 when none ever were. */
   detailCutoff(site: string): Promise<number>
   /** The sites the store holds counts for. */

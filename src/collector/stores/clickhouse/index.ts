@@ -1,4 +1,5 @@
-import { type Row, TABLES, type Table } from '../../rows.js'
+import { wellFormed } from '../../../shared/well-formed.js'
+import { marginalBounds, type Row, TABLES, type Table } from '../../rows.js'
 import { runMigrations } from '../migrate.js'
 import { aggregate, checkQuery, type Dialect, numbers } from '../sql.js'
 import type { Store } from '../store.js'
@@ -120,7 +121,7 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
         (await rows(`SELECT count() AS n FROM system.mutations WHERE database = ${clickhouseString(database)} AND table = ${clickhouseString(table)} AND is_done = 0`))[0]?.n ?? 0,
       ) > 0
     ) {
-      if (Date.now() > deadline) throw new Error(`clickhouse: the deletion of old detail rows from ${table} is still running after 10 minutes`)
+      if (Date.now() > deadline) throw new Error(`clickhouse: the deletion of old rows from ${table} is still running after 10 minutes`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
@@ -195,6 +196,19 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
       await insert('detail_cutoffs', [{ site: wellFormed(site), hour: before }])
       return deleted
     },
+    async expireMarginals(site, before) {
+      let deleted = 0
+      // As expireDetail: counted first, so that a table with nothing to delete is not rewritten.
+      for (const { table, time, before: bound } of marginalBounds(before)) {
+        const where = `site = ${dialect.bind(site, [])}${bound === undefined ? '' : ` AND ${time} < ${integer(bound)}`}`
+        const [found] = await rows(`SELECT count() AS n FROM ${db}.${table} WHERE ${where}`)
+        if (!Number(found?.n)) continue
+        deleted += Number(found!.n)
+        await command(`ALTER TABLE ${db}.${table} DELETE WHERE ${where}`)
+        await mutationsDone(table)
+      }
+      return deleted
+    },
     async detailCutoff(site) {
       const [row] = await rows(`SELECT max(hour) AS hour FROM ${db}.detail_cutoffs WHERE site = ${dialect.bind(site, [])}`)
       return Number(row?.hour ?? 0)
@@ -219,10 +233,3 @@ function insertValues(row: Row): Record<string, string | number> {
     [WRITES]: 1,
   }
 }
-
-/**
- * A lone UTF-16 surrogate becomes U+FFFD, as it does when a string is sent as UTF-8 (a query's
- * literals, the other stores' drivers). JSON.stringify would send it as `\ud800`, which
- * ClickHouse refuses, failing the whole insert and with it every beacon of the batch.
- */
-const wellFormed = (value: string) => value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\uFFFD')

@@ -1,4 +1,4 @@
-import { mergeRow, type Row, TABLES, type Table } from '../../rows.js'
+import { marginalBounds, mergeRow, type Row, TABLES, type Table } from '../../rows.js'
 import { runMigrations } from '../migrate.js'
 import { aggregate, checkQuery, type Dialect, numbers } from '../sql.js'
 import type { Store } from '../store.js'
@@ -143,6 +143,18 @@ export function postgresStore(url: string, pg: PgDriver): Store {
         })
         return deleted
       }),
+    async expireMarginals(site, before) {
+      const bounds = marginalBounds(before)
+      return transaction(async (client) => {
+        let deleted = 0
+        for (const { table, time, before } of bounds) {
+          const bounded = before === undefined ? '' : ` AND ${time} < $2`
+          deleted +=
+            (await client.query({ text: `DELETE FROM ${table} WHERE site = $1${bounded}`, values: [storable(site), ...(before === undefined ? [] : [before])] })).rowCount ?? 0
+        }
+        return deleted
+      })
+    },
     async detailCutoff(site) {
       const { rows } = await pool.query('SELECT hour FROM detail_cutoffs WHERE site = $1', [storable(site)])
       return Number(rows[0]?.hour ?? 0)

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { type Row, TABLES, type Table } from '../../rows.js'
+import { marginalBounds, type Row, TABLES, type Table } from '../../rows.js'
 import { runMigrations } from '../migrate.js'
 import { aggregate, checkQuery, type Dialect, numbers, scan } from '../sql.js'
 import type { AggregateQuery, Store } from '../store.js'
@@ -106,6 +106,17 @@ export function sqliteStore(file: string): Store {
         let deleted = 0
         for (const table of ['detail_pages', 'detail_events']) deleted += db.prepare(`DELETE FROM ${table} WHERE site = ? AND hour < ?`).run(site, before).changes
         db.prepare('INSERT INTO detail_cutoffs (site, hour) VALUES (?, ?) ON CONFLICT (site) DO UPDATE SET hour = max(hour, excluded.hour)').run(site, before)
+        return deleted
+      })()
+    },
+    async expireMarginals(site, before) {
+      const bounds = marginalBounds(before)
+      return db.transaction(() => {
+        let deleted = 0
+        for (const { table, time, before } of bounds) {
+          const bounded = before === undefined ? '' : ` AND ${time} < ?`
+          deleted += db.prepare(`DELETE FROM ${table} WHERE site = ?${bounded}`).run(site, ...(before === undefined ? [] : [before])).changes
+        }
         return deleted
       })()
     },

@@ -1,0 +1,84 @@
+import { createReadStream, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { parse } from 'csv-parse'
+import yauzl from 'yauzl'
+
+/**
+ * The CSV files of an export, from a zip archive (yauzl) or a folder, each readable as often as
+ * needed: an import reads every file once to check it and again to write it, so that nothing is
+ * written from a file with a bad line and nothing has to be held in memory meanwhile.
+ */
+
+export interface ExportFile {
+  name: string
+  /** Uncompressed bytes, for progress. */
+  bytes: number
+  open(): Promise<Readable>
+}
+
+export interface ExportSource {
+  files: ExportFile[]
+  close(): void
+}
+
+export async function openExport(path: string): Promise<ExportSource> {
+  let stats: ReturnType<typeof statSync>
+  try {
+    stats = statSync(path)
+  } catch {
+    throw new Error(`${path}: no such file or folder`)
+  }
+  if (stats.isDirectory()) {
+    const files = readdirSync(path)
+      .filter((name) => name.endsWith('.csv'))
+      .sort()
+      .map((name) => ({ name, bytes: statSync(join(path, name)).size, open: async () => createReadStream(join(path, name)) }))
+    return { files, close() {} }
+  }
+  if (!path.endsWith('.zip')) return { files: [{ name: path.split('/').pop()!, bytes: stats.size, open: async () => createReadStream(path) }], close() {} }
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, opened) =>
+      error ? reject(new Error(`${path}: not a readable zip archive (${error.message})`)) : resolve(opened),
+    ),
+  )
+  const entries = await new Promise<yauzl.Entry[]>((resolve, reject) => {
+    const found: yauzl.Entry[] = []
+    zip.on('entry', (entry: yauzl.Entry) => {
+      if (entry.fileName.endsWith('.csv')) found.push(entry)
+      zip.readEntry()
+    })
+    zip.on('end', () => resolve(found))
+    zip.on('error', reject)
+    zip.readEntry()
+  })
+  return {
+    files: entries
+      .map((entry) => ({ name: entry.fileName, bytes: entry.uncompressedSize, open: () => zip.openReadStreamPromise(entry) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    close: () => zip.close(),
+  }
+}
+
+/** One CSV record with the line it ends on (1 is the header). */
+export interface CsvLine {
+  line: number
+  fields: string[]
+}
+
+/**
+ * The records of a CSV file (csv-parse: RFC 4180 quoting, a byte-order mark skipped, blank lines
+ * skipped), streamed; `onBytes` hears how much of the file has been read.
+ */
+export async function* csvLines(input: Readable, onBytes?: (bytes: number) => void): AsyncGenerator<CsvLine> {
+  if (onBytes) input.on('data', (chunk: Buffer) => onBytes(chunk.length))
+  const parser = input.pipe(parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }))
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) yield { line: info.lines, fields: record }
+  } catch (error) {
+    const at = (error as { lines?: number }).lines
+    throw new Error(`${at ? `line ${at}: ` : ''}not readable as CSV (${(error as Error).message})`)
+  } finally {
+    input.destroy()
+  }
+}

@@ -1,0 +1,136 @@
+import type { Row } from '../rows.js'
+import type { Site, SiteImport } from '../sites.js'
+import type { Store } from '../stores/store.js'
+import { csvLines, type ExportFile } from './export-files.js'
+import { addRows, type ExportTable, type Header, readHeader, readLine } from './export-table.js'
+
+/**
+ * An import, in two passes over its files: the first checks every line and finds the days it
+ * covers, the second (only when no line was refused) writes. Its rows go under a key of their own,
+ * `site/import-id`, which the stats read beside the site's (AggregateQuery.imports): importing the
+ * same export again deletes that key's rows first, so it replaces instead of adding, and
+ * `quietcount import remove` takes exactly what the import brought.
+ */
+
+/** Where an import's rows are kept: a site id never holds a "/", so no site can meet it. */
+export const importKey = (site: string, id: string) => `${site}/${id}`
+
+/** Refused lines shown per file; the rest are counted. */
+const SHOWN = 20
+/** Merged rows held before a write: bounded memory whatever the size of the export. */
+const BATCH = 20_000
+
+export interface Refusal {
+  file: string
+  line: number
+  rule: string
+}
+
+export interface Progress {
+  file: string
+  /** Bytes read of this pass (check or write) over all files, and their total. */
+  done: number
+  total: number
+  pass: 'check' | 'write'
+}
+
+export interface ImportReport {
+  import: SiteImport
+  /** Files read for no table of the export, and columns without a counterpart, to be said to the user. */
+  notes: string[]
+  rows: number
+}
+
+export class ImportRefused extends Error {
+  constructor(
+    readonly refusals: Refusal[],
+    readonly more: number,
+  ) {
+    super(`nothing imported: ${refusals.length + more} line(s) refused\n${refusals.map((r) => `${r.file}:${r.line}: ${r.rule}`).join('\n')}${more ? `\n… and ${more} more` : ''}`)
+  }
+}
+
+interface Plan {
+  source: SiteImport['source']
+  /** The table of a file from its name, or undefined for a file that is not part of the export. */
+  tableOf(name: string): ExportTable | undefined
+}
+
+/** Checks and then imports `files` into the marginal tier of `site`; resolves with what was imported, or rejects with ImportRefused and nothing written. */
+export async function runImport(store: Store, site: Site, files: ExportFile[], plan: Plan, progress: (p: Progress) => void = () => {}): Promise<ImportReport> {
+  const tables = files.flatMap((file) => {
+    const table = plan.tableOf(file.name)
+    return table ? [{ file, table }] : []
+  })
+  const notes = files.filter((f) => !plan.tableOf(f.name)).map((f) => `${f.name}: not a table of a ${plan.source} export, skipped`)
+  if (!tables.length) throw new Error(`no table of a ${plan.source} export among ${files.length} file(s): ${files.map((f) => f.name).join(', ') || 'none'}`)
+  const total = tables.reduce((sum, t) => sum + t.file.bytes, 0)
+
+  // Pass 1: every line checked; the days seen.
+  const refusals: Refusal[] = []
+  let more = 0
+  let first = ''
+  let last = ''
+  let lines = 0
+  let done = 0
+  for (const { file, table } of tables) {
+    let header: Header | undefined
+    let shown = 0
+    const refuse = (line: number, rule: string) => {
+      if (shown++ < SHOWN) refusals.push({ file: file.name, line, rule })
+      else more++
+    }
+    for await (const { line, fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'check' }))) {
+      if (!header) {
+        const read = readHeader(table, fields)
+        if ('missing' in read) {
+          refuse(line, `the header lacks the column(s) ${read.missing.join(', ')} of the ${table.name} table`)
+          break
+        }
+        header = read
+        if (read.ignored.length) notes.push(`${file.name}: column(s) ${read.ignored.join(', ')} have no counterpart, not kept`)
+        continue
+      }
+      const checked = readLine(table, header, fields)
+      if (!checked.ok) refuse(line, checked.rule)
+      else {
+        lines++
+        if (!first || checked.date < first) first = checked.date
+        if (checked.date > last) last = checked.date
+      }
+    }
+  }
+  if (refusals.length) throw new ImportRefused(refusals, more)
+  if (!lines) throw new Error(`nothing to import: the ${tables.length} table(s) hold no line`)
+
+  // Pass 2: the earlier rows of this import deleted, then its rows written in bounded batches.
+  const id = `${plan.source}-${first.replaceAll('-', '')}-${last.replaceAll('-', '')}`
+  const key = importKey(site.id, id)
+  await store.expireMarginals(key, { hour: Infinity, day: Infinity, month: Infinity })
+  let rows = new Map<string, Row>()
+  let written = 0
+  const flush = async () => {
+    await store.write([...rows.values()])
+    written += rows.size
+    rows = new Map()
+  }
+  done = 0
+  for (const { file, table } of tables) {
+    let header: Header | undefined
+    for await (const { fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'write' }))) {
+      if (!header) {
+        header = readHeader(table, fields) as Header
+        continue
+      }
+      const checked = readLine(table, header, fields)
+      if (checked.ok) addRows(rows, key, site.timezone, checked.date, checked.contributions)
+      if (rows.size >= BATCH) await flush()
+    }
+  }
+  await flush()
+  return {
+    import: { id, source: plan.source, from: first, to: last, tables: tables.map((t) => t.table.name), lines, at: new Date().toISOString() },
+    notes,
+    rows: written,
+  }
+}
