@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { type Command, UsageError } from './command.js'
 import { demo } from './commands/demo.js'
+import { exportCommand } from './commands/export.js'
 import { importCommand } from './commands/import.js'
 import { migrate } from './commands/migrate.js'
 import { prune } from './commands/prune.js'
@@ -15,7 +16,7 @@ import { tokens } from './commands/tokens.js'
  * The `quietcount` command: one file per command in commands/, each validating its flags and
  * saying what was wrong and what is allowed; exit code 2 for a usage error, 1 for a failure.
  */
-const COMMANDS: Record<string, Command> = { serve, demo, migrate, prune, sites, tokens, share, report, import: importCommand }
+const COMMANDS: Record<string, Command> = { serve, demo, migrate, prune, sites, tokens, share, report, import: importCommand, export: exportCommand }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv

@@ -1,4 +1,4 @@
-import { detailDaysOf, type Site } from './sites.js'
+import { detailDaysOf, importKey, type Site } from './sites.js'
 import type { Store } from './stores/store.js'
 import { addDays, dayNumber, monthNumber, monthOfNumber, startHour, today } from './time-zone.js'
 
@@ -72,7 +72,11 @@ export async function expireMarginals(store: Store, sites: readonly Site[], now 
   const expired: ExpiredMarginals[] = []
   for (const site of sites) {
     const before = marginalStart(site, now)
-    if (before) expired.push({ site: site.id, before, deleted: await store.expireMarginals(site.id, before) })
+    if (!before) continue
+    // An import's rows are the site's too (kept under keys of their own), so the limit is theirs.
+    let deleted = 0
+    for (const key of [site.id, ...(site.imports ?? []).map((i) => importKey(site.id, i.id))]) deleted += await store.expireMarginals(key, before)
+    expired.push({ site: site.id, before, deleted })
   }
   return expired
 }

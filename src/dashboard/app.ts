@@ -1,7 +1,7 @@
 import uPlot from 'uplot'
 import { BREAKDOWNS, dimension } from '../shared/dimensions.js'
 import { statsCsv } from '../shared/stats-csv.js'
-import type { BreakdownResult, BreakdownRow, Metrics, StatsResult } from '../shared/stats-types.js'
+import type { BreakdownResult, BreakdownRow, ImportedRange, Metrics, StatsResult } from '../shared/stats-types.js'
 import { type PrefetchWindow, viewQuery as query, send, shareLink as share, statsPath, TOKEN_KEY, token, VIEW, view } from './view.js'
 
 /**
@@ -133,7 +133,7 @@ async function render() {
   try {
     const result = await asked.main
     const panels = el('div', { class: 'panels' }, ...PANELS.map(([breakdown, title, filter]) => panel(asked!.breakdowns, breakdown, title, filter)))
-    app.replaceChildren(header(sites), filterBar(), topLine(result), realtime(), chart(result), panels)
+    app.replaceChildren(header(sites), filterBar(), imported(result), topLine(result), realtime(), chart(result), panels)
   } catch (error) {
     app.replaceChildren(header(sites), filterBar(), el('p', { class: 'error', role: 'alert' }, (error as Error).message))
   }
@@ -203,6 +203,15 @@ function filterBar() {
     bar.append(el('li', {}, remove))
   }
   return bar
+}
+
+const SOURCES = { plausible: 'Plausible', goatcounter: 'GoatCounter' }
+const spans = (list: ImportedRange[]) => list.map((i) => `${SOURCES[i.source]}, ${i.from} – ${i.to}`).join('; ')
+
+/** Which days of the range hold counts imported from another tool: their figures mean what that tool counted. */
+function imported(result: StatsResult) {
+  if (!result.imported?.length) return document.createTextNode('')
+  return el('p', { class: 'imported', role: 'note' }, `Includes counts imported from ${spans(result.imported)}.`)
 }
 
 function topLine(result: StatsResult) {
@@ -312,6 +321,9 @@ function panel(answer: Promise<StatsResult>, breakdown: string, title: string, f
       if (part.unavailable) return section.lastElementChild!.replaceWith(el('p', { class: 'unavailable' }, part.unavailable))
       exportButton.addEventListener('click', () => download(`${result.site}-${breakdown}-${result.from}-${result.to}.csv`, statsCsv({ breakdown: part })))
       section.lastElementChild!.replaceWith(part.rows.length ? table(breakdown, part.rows, filter) : el('p', { class: 'empty' }, 'Nothing counted in this range.'))
+      // An import with nothing for this panel: its days count here only what QuietCount counted.
+      const lacking = result.imported?.filter((i) => (i.lacks as string[]).includes(breakdown)) ?? []
+      if (lacking.length) section.append(el('p', { class: 'imported' }, `Not in the import from ${spans(lacking)}: those days show only what QuietCount counted.`))
     },
     (error: Error) => section.lastElementChild!.replaceWith(el('p', { class: 'error' }, error.message)),
   )

@@ -3,11 +3,13 @@
  * export buttons, so that both give the same file for the same query.
  */
 
-/** A CSV field, quoted when it must be (RFC 4180), and defused against spreadsheet formulas. */
+/** A CSV field, quoted when it must be (RFC 4180): for data another program reads back exactly. */
+export const csvQuoted = (text: string) => (/[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text)
+
+/** A CSV field for people's spreadsheets: quoted, and defused against formulas. */
 const csvField = (value: unknown) => {
-  let text = value === undefined ? '' : String(value)
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+  const text = value === undefined ? '' : String(value)
+  return csvQuoted(/^[=+\-@\t\r]/.test(text) ? `'${text}` : text)
 }
 
 export const toCsv = (rows: readonly object[]): string => {

@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { StatsResult } from '../../src/shared/stats-types.js'
+import { writePlausibleExport } from '../fixtures/plausible-export.js'
 import { describeBrowser, launchVisitorBrowser, serveCli, VISITOR_UA } from './harness.js'
 
 // The dashboard as a site owner uses it: `quietcount demo` fills a store, `quietcount serve`
@@ -168,6 +169,24 @@ describeBrowser('dashboard', () => {
     await expect.poll(() => pages.innerText()).toContain(XSS)
     expect(await page.locator('main img').count()).toBe(0)
     expect(dialogs).toEqual([])
+    await page.context().close()
+  })
+
+  it('marks the days imported from Plausible, and the panels the import has nothing for', async () => {
+    writePlausibleExport(join(dir, 'plausible'))
+    const imported = spawnSync(process.execPath, [cli, 'import', 'plausible', '--site', 'demo-civic.test', join(dir, 'plausible')], { env, encoding: 'utf8', cwd: dir })
+    expect(imported.status, imported.stderr).toBe(0)
+    expect(imported.stdout).toContain('imported plausible-20240101-20240102 into demo-civic.test: 2024-01-01 – 2024-01-02, 31 lines')
+    // Not a terminal: progress as plain lines, each pass from 0 to 100 %.
+    expect(imported.stderr).toMatch(/^checking: 0%\n(.|\n)*checking: 100%\n(.|\n)*writing: 100%\n$/)
+    const { page } = await open('/?site=demo-civic.test&period=custom&from=2024-01-01&to=2024-01-02')
+    await signIn(page)
+    await expect.poll(() => page.locator('p.imported[role=note]').innerText()).toBe('Includes counts imported from Plausible, 2024-01-01 – 2024-01-02.')
+    expect(await metric(page, 'visitors')).toBe(shown(report('--site', 'demo-civic.test', '--from', '2024-01-01', '--to', '2024-01-02').metrics!.visitors))
+    expect(await metric(page, 'visitors')).toBe('15')
+    const languages = page.locator('section[aria-labelledby="panel-language"] p.imported')
+    await expect.poll(() => languages.innerText()).toContain('Not in the import from Plausible, 2024-01-01 – 2024-01-02')
+    expect(await page.locator('section[aria-labelledby="panel-page"] p.imported').count()).toBe(0)
     await page.context().close()
   })
 

@@ -6,6 +6,7 @@ import { keepParams } from '../../src/collector/ingest.js'
 import { realtimeCounter } from '../../src/collector/realtime.js'
 import { detailStart, expireMarginals, marginalStart } from '../../src/collector/retention.js'
 import type { Row } from '../../src/collector/rows.js'
+import { importKey } from '../../src/collector/sites.js'
 import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
 import { marginalParts, periodRange } from '../../src/collector/stats/periods.js'
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
@@ -441,15 +442,18 @@ describe('marginal window', () => {
       { table: 'monthly', site, time: start.month - 1, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 1 } },
       { table: 'monthly', site, time: start.month, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 2 } },
     ]
-    await store.write([...rows('limited.test'), ...rows('kept.test'), ...rows('gone.test')])
+    const imported = { id: 'plausible-20240101-20261231', source: 'plausible' as const, from: '2024-01-01', to: '2026-12-31', tables: ['visitors'], lines: 1, at: '' }
+    // An import's rows are the site's: the limit deletes them too.
+    await store.write([...rows('limited.test'), ...rows(importKey('limited.test', imported.id)), ...rows('kept.test'), ...rows('gone.test')])
     const sites = [
-      { id: 'limited.test', origins: [], timezone: 'Europe/Madrid', shares: [], marginalMonths: 1 },
+      { id: 'limited.test', origins: [], timezone: 'Europe/Madrid', shares: [], marginalMonths: 1, imports: [imported] },
       { id: 'kept.test', origins: [], timezone: 'Europe/Madrid', shares: [] },
     ]
-    expect(await expireMarginals(store, sites, now)).toEqual([{ site: 'limited.test', before: start, deleted: 3 }])
+    expect(await expireMarginals(store, sites, now)).toEqual([{ site: 'limited.test', before: start, deleted: 6 }])
     const views = async (site: string) =>
       Promise.all((['totals', 'daily', 'monthly'] as const).map(async (table) => Number((await store.query([{ site, parts: [{ table, from: 0, to: 2 ** 31 }] }]))[0]![0]!.views)))
     expect(await views('limited.test')).toEqual([2, 2, 2])
+    expect(await views(importKey('limited.test', imported.id))).toEqual([2, 2, 2])
     expect(await views('kept.test')).toEqual([3, 3, 3])
     // No longer registered: no limit applies (unlike detail, marginals have no default window).
     expect(await views('gone.test')).toEqual([3, 3, 3])

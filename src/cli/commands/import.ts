@@ -1,22 +1,31 @@
 import { openExport } from '../../collector/imports/export-files.js'
+import { goatcounterTable } from '../../collector/imports/goatcounter.js'
 import { plausibleTable } from '../../collector/imports/plausible.js'
-import { importKey, type Progress, runImport } from '../../collector/imports/run-import.js'
+import { importKey, type Plan, type Progress, runImport } from '../../collector/imports/run-import.js'
 import { registryFile, withImport, withoutImport } from '../../collector/registry.js'
 import { CONFIG, type Command, STORE, siteNamed, UsageError, withStore } from '../command.js'
+import { progressBar } from '../progress.js'
 
-const PLANS = { plausible: { source: 'plausible', tableOf: plausibleTable } } as const
+const PLANS: Record<string, Plan> = {
+  plausible: { source: 'plausible', tableOf: plausibleTable },
+  goatcounter: { source: 'goatcounter', tableOf: goatcounterTable, record: 'files' },
+}
 
 export const importCommand: Command = {
   usage: `quietcount import plausible --site ID PATH
+quietcount import goatcounter --site ID FILE
 quietcount import list [--site ID]
 quietcount import remove --site ID IMPORT
   (all take --store URL and --config FILE)
 
 Imports the history of another tool into a site's marginal tier, day by day. PATH is Plausible's
-export zip (Site settings > Imports & Exports) or a folder of its CSV files. Every line is checked
-first: if one is refused, the file, line and rule are listed and nothing is written. An import is
-named by its source and the days it covers (plausible-20240101-20241231); importing the same
-export again replaces it. docs/import.md says what each column becomes.`,
+export zip (Site settings > Imports & Exports) or a folder of its CSV files. FILE is GoatCounter's
+CSV export, format version 2 (Settings > Export), gzipped as it is sent or not, or a folder of
+them; its page views are counted in the site's time zone, bots left out, and its user agents and
+sessions are read to derive browsers and visits and never kept. Every line is checked first: if
+one is refused, the file, line and rule are listed and nothing is written. An import is named by
+its source and the days it covers (plausible-20240101-20241231, goatcounter-…); importing the
+same export again replaces it. docs/import.md says what each column becomes.`,
   options: { store: STORE, config: CONFIG, site: { type: 'string' } },
   async run(v, [action, path, ...extra]) {
     const registry = registryFile(String(v.config))
@@ -35,12 +44,12 @@ export again replaces it. docs/import.md says what each column becomes.`,
       console.log(`removed ${path} from ${site.id}`)
       return
     }
-    const plan = PLANS[action as keyof typeof PLANS]
-    if (!plan) throw new UsageError(`import takes plausible, list or remove (got ${JSON.stringify(action ?? '')})`)
+    const plan = Object.hasOwn(PLANS, action ?? '') ? PLANS[action!] : undefined
+    if (!plan) throw new UsageError(`import takes plausible, goatcounter, list or remove (got ${JSON.stringify(action ?? '')})`)
     if (!path || extra.length) throw new UsageError(`import ${action} takes one PATH (got ${path ? [path, ...extra].join(' ') : 'none'})`)
     const source = await openExport(path)
     try {
-      const report = await withStore(String(v.store), registry, (store) => runImport(store, site, source.files, plan, progressPrinter()))
+      const report = await withStore(String(v.store), registry, (store) => runImport(store, site, source.files, plan, importProgress()))
       for (const note of report.notes) console.log(note)
       registry.write(withImport(registry.read(), siteNamed(registry, site.id), report.import))
       const { id, from, to, lines } = report.import
@@ -51,26 +60,8 @@ export again replaces it. docs/import.md says what each column becomes.`,
   },
 }
 
-/** A bar redrawn in place on a terminal; elsewhere (a log, CI) a plain line per tenth of the way. */
-function progressPrinter(): (p: Progress) => void {
-  const tty = process.stderr.isTTY
-  let shown = -1
-  return ({ file, done, total, pass }) => {
-    const share = total ? done / total : 1
-    if (tty) {
-      const width = 30
-      const filled = Math.round(share * width)
-      process.stderr.write(
-        `\r${pass === 'check' ? 'checking' : 'writing '} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.floor(share * 100)}% ${file.slice(-40).padEnd(40)}`,
-      )
-      if (done >= total) process.stderr.write('\n')
-      return
-    }
-    const tenth = Math.floor(share * 10)
-    const step = pass === 'check' ? tenth : 11 + tenth
-    if (step > shown) {
-      shown = step
-      process.stderr.write(`${pass === 'check' ? 'checking' : 'writing'}: ${tenth * 10}% (${file})\n`)
-    }
-  }
+/** One bar for the check and one for the write, as the import goes through the files twice. */
+function importProgress(): (p: Progress) => void {
+  const bars = { check: progressBar(process.stderr, 'checking'), write: progressBar(process.stderr, 'writing') }
+  return ({ done, total, pass }) => bars[pass](total ? done / total : 1)
 }

@@ -7,6 +7,8 @@ import type { BreakdownName } from '../../shared/dimensions.js'
 export const IMPORT_LACKS: Record<'plausible' | 'goatcounter', BreakdownName[]> = {
   // Plausible keeps no language, and consent decisions are QuietCount's own.
   plausible: ['language', 'consent'],
-  // GoatCounter's export is page views with a user agent, a screen width, a location and a referrer.
-  goatcounter: ['entry_page', 'medium', 'campaign', 'language', 'event', 'prop', 'consent'],
+  // GoatCounter's export is a line per page view or event: its sessions give entry pages, its
+  // referrers hosts and campaign sources. It says no utm_medium or utm_campaign (GoatCounter keeps
+  // campaigns apart from the hits), no language, and its events have no properties.
+  goatcounter: ['medium', 'campaign', 'language', 'prop', 'consent'],
 }

@@ -1,6 +1,6 @@
 import { EVENT_NAME, LIMITS, type ScreenClass } from '../../shared/protocol.js'
 import { scrubHost, scrubPath, scrubUrl, scrubValue } from '../../shared/scrub-url.js'
-import type { ExportTable } from './export-table.js'
+import type { Contribution, ExportTable } from './export-table.js'
 
 /**
  * Plausible's CSV export (Site settings → Imports & Exports → Export), read table by table into
@@ -25,8 +25,12 @@ export const PLAUSIBLE_EVENTS: Record<string, string> = { 'Outbound Link: Click'
 const NOT_SET = '(not set)'
 const named = (names: Record<string, string>, name: string) => (name === '' || name === NOT_SET ? 'Unknown' : (names[name] ?? name))
 
-/** Views, visits and the day's visitors: the counters most tables carry. */
-const people = (n: Record<string, number>) => ({ views: n.pageviews ?? 0, visits: n.visits ?? 0, visitors_day: n.visitors ?? 0 })
+/**
+ * Views, visits, the day's visitors, and seconds: the counters most tables carry. Plausible's visit
+ * duration stands for QuietCount's engagement seconds, which are shown per page view; only pages
+ * have a closer counterpart (time on page).
+ */
+const people = (n: Record<string, number>) => ({ views: n.pageviews ?? 0, visits: n.visits ?? 0, visitors_day: n.visitors ?? 0, seconds: n.visit_duration ?? 0 })
 
 /** A Plausible referrer ("news.example.org/item?id=1", with or without a scheme) as QuietCount's referrer host. */
 function referrer(text: string): string {
@@ -65,14 +69,14 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
     text: ['hostname', 'page'],
     counts: ['visits', 'visitors', 'pageviews'],
     optional: ['total_scroll_depth', 'total_scroll_depth_visits', 'total_time_on_page', 'total_time_on_page_visits'],
-    contributions: (t, n) => [
-      {
-        dimension: 'path',
-        parent: '',
-        value: page(t.page!),
-        counts: { views: n.pageviews ?? 0, visitors_day: n.visitors ?? 0, seconds: n.total_time_on_page ?? 0, scroll: n.total_scroll_depth ?? 0 },
-      },
-    ],
+    contributions: (t, n): Contribution[] => {
+      const scroll = n.total_scroll_depth ?? 0
+      return [
+        { dimension: 'path', parent: '', value: page(t.page!), counts: { views: n.pageviews ?? 0, visitors_day: n.visitors ?? 0, seconds: n.total_time_on_page ?? 0, scroll } },
+        // The visitors table has no scroll depth; the day's is the sum over its pages.
+        { dimension: 'total', parent: '', value: '', counts: { scroll } },
+      ]
+    },
   },
   {
     name: 'entry_pages',

@@ -36,9 +36,11 @@ export interface Progress {
 
 export interface ImportReport {
   import: SiteImport
-  /** Files read for no table of the export, and columns without a counterpart, to be said to the user. */
+  /** Files read for no table of the export, columns without a counterpart, lines skipped and why, to be said to the user. */
   notes: string[]
   rows: number
+  /** Good lines left out (a bot's page views), by the table's skip(); not in `import.lines`. */
+  skipped: number
 }
 
 export class ImportRefused extends Error {
@@ -50,10 +52,12 @@ export class ImportRefused extends Error {
   }
 }
 
-interface Plan {
+export interface Plan {
   source: SiteImport['source']
   /** The table of a file from its name, or undefined for a file that is not part of the export. */
   tableOf(name: string): ExportTable | undefined
+  /** What the registry's `tables` lists: the tables read (default), or the files, for an export of one table that may come in several files (GoatCounter's). */
+  record?: 'tables' | 'files'
 }
 
 /** Checks and then imports `files` into the marginal tier of `site`; resolves with what was imported, or rejects with ImportRefused and nothing written. */
@@ -72,6 +76,7 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
   let first = ''
   let last = ''
   let lines = 0
+  let skipped = 0
   let done = 0
   for (const { file, table } of tables) {
     let header: Header | undefined
@@ -80,28 +85,35 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
       if (shown++ < SHOWN) refusals.push({ file: file.name, line, rule })
       else more++
     }
+    const skips = new Map<string, number>()
     for await (const { line, fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'check' }))) {
       if (!header) {
         const read = readHeader(table, fields)
-        if ('missing' in read) {
-          refuse(line, `the header lacks the column(s) ${read.missing.join(', ')} of the ${table.name} table`)
+        if ('broken' in read || 'missing' in read) {
+          refuse(line, 'broken' in read ? read.broken : `the header lacks the column(s) ${read.missing.join(', ')} of the ${table.name} table`)
           break
         }
         header = read
         if (read.ignored.length) notes.push(`${file.name}: column(s) ${read.ignored.join(', ')} have no counterpart, not kept`)
         continue
       }
-      const checked = readLine(table, header, fields)
+      const checked = readLine(table, header, fields, site.timezone)
       if (!checked.ok) refuse(line, checked.rule)
+      else if (checked.skip) skips.set(checked.skip, (skips.get(checked.skip) ?? 0) + 1)
       else {
         lines++
-        if (!first || checked.date < first) first = checked.date
-        if (checked.date > last) last = checked.date
+        const { date } = checked.time
+        if (!first || date < first) first = date
+        if (date > last) last = date
       }
+    }
+    for (const [why, count] of skips) {
+      notes.push(`${file.name}: ${count.toLocaleString('en')} line(s) skipped: ${why}`)
+      skipped += count
     }
   }
   if (refusals.length) throw new ImportRefused(refusals, more)
-  if (!lines) throw new Error(`nothing to import: the ${tables.length} table(s) hold no line`)
+  if (!lines) throw new Error(`nothing to import: the ${tables.length} table(s) hold no line${skipped ? ` but the ${skipped} skipped (${notes.join('; ')})` : ''}`)
 
   // Pass 2: the earlier rows of this import deleted, then its rows written in bounded batches.
   const id = `${plan.source}-${first.replaceAll('-', '')}-${last.replaceAll('-', '')}`
@@ -115,22 +127,29 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
     rows = new Map()
   }
   done = 0
+  // One memory per table for the whole pass: files of one table (GoatCounter's exports of
+  // successive ranges) are read in name order as one sequence of lines.
+  const memories = new Map<ExportTable, unknown>()
   for (const { file, table } of tables) {
     let header: Header | undefined
+    if (!memories.has(table)) memories.set(table, table.memory?.())
+    const memory = memories.get(table)
     for await (const { fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'write' }))) {
       if (!header) {
         header = readHeader(table, fields) as Header
         continue
       }
-      const checked = readLine(table, header, fields)
-      if (checked.ok) addRows(rows, key, site.timezone, checked.date, checked.contributions)
+      const checked = readLine(table, header, fields, site.timezone)
+      if (checked.ok && !checked.skip) addRows(rows, key, site.timezone, checked.time, table.contributions(checked.text, checked.counts, checked.time, memory))
       if (rows.size >= BATCH) await flush()
     }
   }
   await flush()
+  for (const [table, memory] of memories) for (const note of table.notes?.(memory) ?? []) notes.push(`${table.name}: ${note}`)
   return {
-    import: { id, source: plan.source, from: first, to: last, tables: tables.map((t) => t.table.name), lines, at: new Date().toISOString() },
+    import: { id, source: plan.source, from: first, to: last, tables: tables.map((t) => (plan.record === 'files' ? t.file.name : t.table.name)), lines, at: new Date().toISOString() },
     notes,
     rows: written,
+    skipped,
   }
 }

@@ -1,0 +1,185 @@
+import { createWriteStream } from 'node:fs'
+import { Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import yazl from 'yazl'
+import { csvQuoted } from '../../shared/stats-csv.js'
+import { PLAUSIBLE_BROWSERS, PLAUSIBLE_EVENTS, PLAUSIBLE_SCREENS, PLAUSIBLE_SYSTEMS } from '../imports/plausible.js'
+import { importKey } from '../imports/run-import.js'
+import type { Site } from '../sites.js'
+import type { AggregateRow, Store } from '../stores/store.js'
+import { dateOfDay, dayNumber } from '../time-zone.js'
+
+/**
+ * A site's marginal tier (its imports included) as Plausible's CSV export, so that a site can
+ * move to Plausible: the files and columns its importer reads (lib/plausible/exports.ex), one line
+ * per day and value. The marginals hold one dimension per row, so what Plausible keeps as a
+ * combination is written one dimension at a time: docs/import.md says what each column holds and
+ * what cannot be written (UTM fields, bounces, visit durations, exits).
+ */
+
+/** Days read per store query: a month of a busy site's pages is a bounded answer. */
+const DAYS_PER_READ = 31
+
+type Line = (string | number)[]
+
+interface ExportedTable {
+  name: string
+  header: string[]
+  /** The lines of the days [from, to), in order. */
+  lines(read: Reader, from: number, to: number): AsyncGenerator<Line>
+}
+
+/** A dimension's daily rows of one span, grouped by day, parent and value, in that order. */
+type Reader = (dimension: string, from: number, to: number) => Promise<AggregateRow[]>
+
+const n = (row: AggregateRow, counter: string) => Number(row[counter] ?? 0)
+const date = (row: AggregateRow) => dateOfDay(Number(row.time))
+const inverse = (names: Record<string, string>) => Object.fromEntries(Object.entries(names).map(([theirs, ours]) => [ours, theirs]))
+const BROWSERS = inverse(PLAUSIBLE_BROWSERS)
+const SYSTEMS = { ...inverse(PLAUSIBLE_SYSTEMS), 'Mac OS': 'Mac' }
+const SCREENS = inverse(PLAUSIBLE_SCREENS)
+const EVENTS = inverse(PLAUSIBLE_EVENTS)
+const NOT_SET = '(not set)'
+const named = (names: Record<string, string>, value: string) => (value === '' || value === 'Unknown' ? NOT_SET : (names[value] ?? value))
+/** visitors, visits, visit_duration, bounces, pageviews: engagement seconds stand for the visit duration; bounces are not counted here. */
+const people = (row: AggregateRow) => [n(row, 'visitors_day'), n(row, 'visits'), n(row, 'seconds'), 0, n(row, 'views')]
+const PEOPLE = ['visitors', 'visits', 'visit_duration', 'bounces', 'pageviews']
+
+/** Rows of one dimension, one line each, for the tables that are a plain breakdown by day. */
+const byValue = (dimension: string, line: (row: AggregateRow) => Line | undefined) =>
+  async function* (read: Reader, from: number, to: number) {
+    for (const row of await read(dimension, from, to)) {
+      const written = line(row)
+      if (written) yield written
+    }
+  }
+
+/** The tables; `host` (the site id: QuietCount counts one host per site) fills Plausible's hostname column. */
+const tablesFor = (host: string): ExportedTable[] => [
+  {
+    name: 'visitors',
+    header: ['date', 'visitors', 'pageviews', 'bounces', 'visits', 'visit_duration'],
+    lines: byValue('total', (r) => (n(r, 'views') || n(r, 'visits') ? [date(r), n(r, 'visitors_day'), n(r, 'views'), 0, n(r, 'visits'), n(r, 'seconds')] : undefined)),
+  },
+  {
+    name: 'sources',
+    header: ['date', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'pageviews', 'visitors', 'visits', 'visit_duration', 'bounces'],
+    lines: byValue('referrer', (r) =>
+      n(r, 'views')
+        ? [date(r), String(r.value) || 'Direct / None', String(r.value), '', '', '', '', '', n(r, 'views'), n(r, 'visitors_day'), n(r, 'visits'), n(r, 'seconds'), 0]
+        : undefined,
+    ),
+  },
+  {
+    name: 'pages',
+    header: ['date', 'hostname', 'page', 'visits', 'visitors', 'pageviews', 'total_scroll_depth', 'total_scroll_depth_visits', 'total_time_on_page', 'total_time_on_page_visits'],
+    // Plausible averages scroll and time over its *_visits columns; page views make its averages QuietCount's.
+    // A page's visits are not counted here (its `visits` are the visits it started); its visitors bound them from below.
+    lines: byValue('path', (r) =>
+      n(r, 'views')
+        ? [date(r), host, String(r.value), n(r, 'visitors_day'), n(r, 'visitors_day'), n(r, 'views'), n(r, 'scroll'), n(r, 'views'), n(r, 'seconds'), n(r, 'views')]
+        : undefined,
+    ),
+  },
+  {
+    name: 'entry_pages',
+    header: ['date', 'entry_page', 'visitors', 'entrances', 'visit_duration', 'bounces', 'pageviews'],
+    lines: byValue('path', (r) => (n(r, 'visits') ? [date(r), String(r.value), n(r, 'visits'), n(r, 'visits'), 0, 0, 0] : undefined)),
+  },
+  { name: 'exit_pages', header: ['date', 'exit_page', 'visitors', 'visit_duration', 'exits', 'bounces', 'pageviews'], lines: async function* () {} },
+  {
+    name: 'custom_events',
+    header: ['date', 'name', 'link_url', 'path', 'visitors', 'events'],
+    // An event's `url` property becomes Plausible's link_url; the events without one stay a line of their own.
+    async *lines(read, from, to) {
+      const urls = new Map<string, AggregateRow[]>()
+      for (const row of await read('prop', from, to)) {
+        const value = String(row.value)
+        if (!value.startsWith('url=')) continue
+        const key = `${row.time}\u0000${row.parent}`
+        urls.set(key, [...(urls.get(key) ?? []), row])
+      }
+      for (const row of await read('name', from, to)) {
+        const name = EVENTS[String(row.value)] ?? String(row.value)
+        const links = urls.get(`${row.time}\u0000${row.value}`) ?? []
+        let rest = n(row, 'events')
+        for (const link of links) {
+          const url = String(link.value).slice(4)
+          rest -= n(link, 'events')
+          yield [date(row), name, url.startsWith('/') ? url : `https://${url}`, '', 0, n(link, 'events')]
+        }
+        if (rest > 0) yield [date(row), name, '', '', 0, rest]
+      }
+    },
+  },
+  {
+    name: 'locations',
+    header: ['date', 'country', 'region', 'city', ...PEOPLE],
+    lines: byValue('country', (r) => (n(r, 'views') && /^[A-Z]{2}$/.test(String(r.value)) ? [date(r), String(r.value), '', 0, ...people(r)] : undefined)),
+  },
+  {
+    name: 'devices',
+    header: ['date', 'device', ...PEOPLE],
+    lines: byValue('screen', (r) => (n(r, 'views') ? [date(r), SCREENS[String(r.value)] ?? NOT_SET, ...people(r)] : undefined)),
+  },
+  {
+    name: 'browsers',
+    header: ['date', 'browser', 'browser_version', ...PEOPLE],
+    lines: byValue('browser_version', (r) => (n(r, 'views') ? [date(r), named(BROWSERS, String(r.parent)), String(r.value) || NOT_SET, ...people(r)] : undefined)),
+  },
+  {
+    name: 'operating_systems',
+    header: ['date', 'operating_system', 'operating_system_version', ...PEOPLE],
+    lines: byValue('os', (r) => (n(r, 'views') ? [date(r), named(SYSTEMS, String(r.value)), NOT_SET, ...people(r)] : undefined)),
+  },
+]
+
+export interface ExportRange {
+  /** First and last site-local day, YYYY-MM-DD. */
+  from: string
+  to: string
+}
+
+/** The first and last day the site (with its imports) has counts for, or undefined when it has none. */
+export async function countedDays(store: Store, site: Site): Promise<ExportRange | undefined> {
+  const [days] = await store.query([
+    { site: site.id, imports: keysOf(site), parts: [{ table: 'daily', from: 0, to: 10 ** 7 }], filters: { dimension: 'total' }, groupBy: ['time'] },
+  ])
+  const counted = days!.filter((d) => n(d, 'views') || n(d, 'events') || n(d, 'visits')).map((d) => Number(d.time))
+  if (!counted.length) return undefined
+  return { from: dateOfDay(Math.min(...counted)), to: dateOfDay(Math.max(...counted)) }
+}
+
+const keysOf = (site: Site) => (site.imports ?? []).map((i) => importKey(site.id, i.id))
+
+/** Writes the Plausible export of `site` over `range` to the zip file `out`; resolves with the lines written per table. */
+export async function exportPlausible(store: Store, site: Site, range: ExportRange, out: string): Promise<Record<string, number>> {
+  const imports = keysOf(site)
+  const read: Reader = async (dimension, from, to) =>
+    (await store.query([{ site: site.id, imports, parts: [{ table: 'daily', from, to }], filters: { dimension }, groupBy: ['time', 'parent', 'value'] }]))[0]!.sort(
+      (a, b) => Number(a.time) - Number(b.time),
+    )
+  const first = dayNumber(range.from)
+  const last = dayNumber(range.to)
+  const suffix = `_${range.from.replaceAll('-', '')}_${range.to.replaceAll('-', '')}.csv`
+  const zip = new yazl.ZipFile()
+  const file = createWriteStream(out)
+  zip.outputStream.pipe(file)
+  const written: Record<string, number> = {}
+  for (const table of tablesFor(site.id)) {
+    written[table.name] = 0
+    async function* csv() {
+      yield `${table.header.join(',')}\n`
+      for (let from = first; from <= last; from += DAYS_PER_READ) {
+        for await (const line of table.lines(read, from, Math.min(from + DAYS_PER_READ, last + 1))) {
+          written[table.name]!++
+          yield `${line.map((field) => csvQuoted(String(field))).join(',')}\n`
+        }
+      }
+    }
+    zip.addReadStream(Readable.from(csv()), `imported_${table.name}${suffix}`)
+  }
+  zip.end()
+  await finished(file)
+  return written
+}
