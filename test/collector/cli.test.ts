@@ -9,6 +9,7 @@ import { marginalStart } from '../../src/collector/retention.js'
 import type { Row } from '../../src/collector/rows.js'
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import { dateOfDay } from '../../src/collector/time-zone.js'
+import { writePlausibleExport } from '../fixtures/plausible-export.js'
 
 // The built `quietcount` command, run as a user runs it (npm test builds dist/ first).
 const dir = mkdtempSync(join(tmpdir(), 'quietcount-cli-'))
@@ -23,7 +24,7 @@ const run = (...args: string[]) => {
 }
 
 describe('quietcount CLI', () => {
-  it.each(['serve', 'demo', 'migrate', 'prune', 'sites', 'tokens', 'share', 'report'])('%s --help explains itself', (command) => {
+  it.each(['serve', 'demo', 'migrate', 'prune', 'sites', 'tokens', 'share', 'report', 'import', 'export'])('%s --help explains itself', (command) => {
     const { code, out } = run(command, '--help')
     expect(code).toBe(0)
     expect(out).toContain(`quietcount ${command}`)
@@ -52,6 +53,13 @@ describe('quietcount CLI', () => {
     [['serve', '--rate-limit', 'lots'], '--rate-limit must be a whole number from 0 (off) to 100000 (got "lots")'],
     [['demo', '--days', '0'], '--days must be a whole number from 1 to 1098 (got "0")'],
     [['demo', '--seed', 'abc'], '--seed must be a whole number'],
+    [['import', 'matomo', '--site', 'x'], 'no site "x"'],
+    [['import', 'plausible', 'export.zip'], 'import plausible needs --site ID'],
+    [['import', 'remove', '--site', 'nowhere.test', 'plausible-20240101-20240102'], 'no site "nowhere.test"'],
+    [['export', 'csv', 'out.zip'], 'export takes plausible (got "csv")'],
+    [['export', 'plausible', 'out.csv', '--site', 'x'], 'export plausible takes one OUT.zip (got "out.csv")'],
+    [['export', 'plausible', 'out.zip'], 'export plausible needs --site ID'],
+    [['export', 'plausible', 'out.zip', '--site', 'x', '--from', '2024-02-30'], '--from must be a day YYYY-MM-DD (got "2024-02-30")'],
   ])('%j fails with exit 2 and says why', (args, message) => {
     const { code, err } = run(...args)
     expect(code).toBe(2)
@@ -162,6 +170,41 @@ describe('quietcount CLI', () => {
     expect(far.code).toBe(1)
     expect(far.err).toContain('Referrers under the filter path:/ need the detail tier, which keeps 62 days')
     expect(far.out).toBe('')
+  })
+
+  it('imports a Plausible export, lists and replaces it, exports it again, and removes it', () => {
+    run('sites', 'add', 'moving.test', '--timezone', 'Europe/Madrid')
+    expect(run('import', 'frobnicate', '--site', 'moving.test').err).toContain('import takes plausible, goatcounter, list or remove (got "frobnicate")')
+    expect(run('import', 'plausible', '--site', 'moving.test', join(dir, 'nothing-here')).err).toContain('nothing-here: no such file or folder')
+    writePlausibleExport(join(dir, 'plausible'))
+    const first = run('import', 'plausible', '--site', 'moving.test', join(dir, 'plausible'))
+    expect(first.code, first.err).toBe(0)
+    expect(first.out).toContain('imported plausible-20240101-20240102 into moving.test: 2024-01-01 – 2024-01-02, 31 lines')
+    expect(run('import', 'plausible', '--site', 'moving.test', join(dir, 'plausible')).code).toBe(0)
+    const listed = run('import', 'list', '--site', 'moving.test').out.trim().split('\n')
+    expect(listed).toHaveLength(1)
+    expect(listed[0]).toMatch(/^moving\.test\tplausible-20240101-20240102\t2024-01-01 – 2024-01-02\t31 lines\t/)
+    const report = () =>
+      JSON.parse(run('report', '--site', 'moving.test', '--from', '2024-01-01', '--to', '2024-01-02', '--format', 'json').out) as { metrics: { visitors: number } }
+    // Imported twice, counted once.
+    expect(report().metrics.visitors).toBe(15)
+    const exported = run('export', 'plausible', join(dir, 'moving.zip'), '--site', 'moving.test')
+    expect(exported.code, exported.err).toBe(0)
+    expect(exported.out).toMatch(/^wrote .*moving\.zip: moving\.test 2024-01-01 – 2024-01-02, \d+ lines \(visitors 2, /)
+    expect(run('import', 'remove', '--site', 'moving.test', 'plausible-2020').err).toContain('no import "plausible-2020" for moving.test')
+    expect(run('import', 'remove', '--site', 'moving.test', 'plausible-20240101-20240102').out).toContain('removed plausible-20240101-20240102 from moving.test')
+    expect(run('import', 'list', '--site', 'moving.test').out).toBe('')
+    expect(report().metrics.visitors).toBe(0)
+    expect(run('export', 'plausible', join(dir, 'empty.zip'), '--site', 'moving.test').err).toContain('moving.test has no counts to export')
+  })
+
+  it('refuses an export with a bad line, names it, writes nothing and exits 1', () => {
+    run('sites', 'add', 'refused.test', '--timezone', 'UTC')
+    writePlausibleExport(join(dir, 'bad-export'), { visitors: 'date,visitors,pageviews,bounces,visits,visit_duration\n2024-01-01,1,1,0,1,0\n2024-01-02,x,1,0,1,0\n' })
+    const refused = run('import', 'plausible', '--site', 'refused.test', join(dir, 'bad-export'))
+    expect(refused.code).toBe(1)
+    expect(refused.err).toContain('nothing imported: 1 line(s) refused\nimported_visitors_20240101_20240102.csv:3: visitors "x" must be a whole number from 0 to 1000000000000')
+    expect(run('import', 'list', '--site', 'refused.test').out).toBe('')
   })
 
   it('prunes detail older than each window, and says what it deleted', () => {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -154,3 +155,44 @@ for (const underTest of storesUnderTest()) {
     })
   })
 }
+
+// The file of a busy site: 50 MB of page lines, streamed through both passes by the CLI in a
+// Node whose heap is capped below the file's size, so that holding it would fail. SQLite only: what
+// is measured is the reading, the same for every store.
+describe('import plausible: a 50 MB file', () => {
+  it('streams it in a heap smaller than the file, and counts every line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quietcount-import-big-'))
+    const file = join(dir, 'imported_pages_20240101_20240130.csv')
+    const out = openSync(file, 'w')
+    writeSync(out, 'date,hostname,page,visits,visitors,pageviews,total_scroll_depth,total_scroll_depth_visits,total_time_on_page,total_time_on_page_visits\n')
+    let lines = 0
+    while (statSync(file).size < 50 * 2 ** 20) {
+      let chunk = ''
+      for (let i = 0; i < 10_000; i++, lines++) {
+        const day = String((lines % 30) + 1).padStart(2, '0')
+        chunk += `2024-01-${day},example.org,/section-${lines % 2000}/a-long-article-title-as-sites-write-them-for-search-engines,1,1,2,,,,\n`
+      }
+      writeSync(out, chunk)
+    }
+    closeSync(out)
+    const env = { ...process.env, QUIETCOUNT_STORE: `sqlite:${join(dir, 'big.db')}`, QUIETCOUNT_CONFIG: join(dir, 'quietcount.json') }
+    const cli = (heap: number, ...args: string[]) =>
+      spawnSync(process.execPath, [`--max-old-space-size=${heap}`, join(process.cwd(), 'dist/node/cli/main.js'), ...args], { env, encoding: 'utf8', cwd: dir })
+    expect(cli(64, 'sites', 'add', 'big.test', '--timezone', 'UTC').status).toBe(0)
+    const started = Date.now()
+    const imported = cli(32, 'import', 'plausible', '--site', 'big.test', dir)
+    expect(imported.status, imported.stderr).toBe(0)
+    expect(imported.stdout).toContain(`${lines.toLocaleString('en')} lines`)
+    const seconds = (Date.now() - started) / 1000
+    console.log(
+      `[import] ${lines.toLocaleString('en')} lines (${(statSync(file).size / 2 ** 20).toFixed(0)} MB) in a 32 MB heap: ${seconds.toFixed(1)} s, ${Math.round(lines / seconds).toLocaleString('en')} lines/s`,
+    )
+    const report = JSON.parse(
+      cli(64, 'report', '--site', 'big.test', '--from', '2024-01-01', '--to', '2024-01-30', '--include', 'none', '--breakdown', 'page', '--limit', '1', '--format', 'json').stdout,
+    ) as {
+      breakdowns: { page: { rows: { pageviews: number }[] } }
+    }
+    expect(report.breakdowns.page.rows[0]!.pageviews).toBe(2 * Math.ceil(lines / 2000))
+    rmSync(dir, { recursive: true, force: true })
+  }, 180_000)
+})

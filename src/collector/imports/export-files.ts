@@ -98,9 +98,9 @@ export interface CsvLine {
 
 /**
  * The records of a CSV file (csv-parse: RFC 4180 quoting, a byte-order mark skipped, blank lines
- * skipped), streamed; `onBytes` hears how much of the file has been read.
+ * skipped), streamed; `onBytes` hears how much of the file has been read; `name` begins an error's message.
  */
-export async function* csvLines(input: Readable, onBytes?: (bytes: number) => void): AsyncGenerator<CsvLine> {
+export async function* csvLines(input: Readable, onBytes?: (bytes: number) => void, name?: string): AsyncGenerator<CsvLine> {
   if (onBytes) input.on('data', (chunk: Buffer) => onBytes(chunk.length))
   const parser = input.pipe(parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }))
   // pipe() forwards no error: a stream that fails (a damaged gzip file) must end the loop below, not leave it waiting.
@@ -109,7 +109,9 @@ export async function* csvLines(input: Readable, onBytes?: (bytes: number) => vo
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) yield { line: info.lines, fields: record }
   } catch (error) {
     const at = (error as { lines?: number }).lines
-    throw new Error(`${at ? `line ${at}: ` : ''}not readable as CSV (${(error as Error).message})`)
+    // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR) say the gzip file is damaged, not its CSV.
+    const what = String((error as { code?: unknown }).code).startsWith('Z_') ? 'not a readable gzip file' : 'not readable as CSV'
+    throw new Error(`${name ? `${name}: ` : ''}${at ? `line ${at}: ` : ''}${what} (${(error as Error).message})`)
   } finally {
     input.destroy()
   }

@@ -1,6 +1,6 @@
 import { EVENT_NAME, LIMITS, type ScreenClass } from '../../shared/protocol.js'
-import { scrubHost, scrubPath, scrubUrl, scrubValue } from '../../shared/scrub-url.js'
-import type { Contribution, ExportTable } from './export-table.js'
+import { scrubUrl, scrubValue } from '../../shared/scrub-url.js'
+import { type Contribution, type ExportTable, page, referrerOf } from './export-table.js'
 
 /**
  * Plausible's CSV export (Site settings → Imports & Exports → Export), read table by table into
@@ -32,15 +32,8 @@ const named = (names: Record<string, string>, name: string) => (name === '' || n
  */
 const people = (n: Record<string, number>) => ({ views: n.pageviews ?? 0, visits: n.visits ?? 0, visitors_day: n.visitors ?? 0, seconds: n.visit_duration ?? 0 })
 
-/** A Plausible referrer ("news.example.org/item?id=1", with or without a scheme) as QuietCount's referrer host. */
-function referrer(text: string): string {
-  if (text === '' || text === NOT_SET) return ''
-  let host = ''
-  try {
-    host = new URL(/^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `https://${text}`).hostname
-  } catch {}
-  return scrubHost(host) ?? ''
-}
+/** A Plausible referrer, or none for "(not set)". */
+const referrer = (text: string) => (text === NOT_SET ? '' : referrerOf(text))
 
 const campaign = (text: string) => (text === NOT_SET ? '' : scrubValue(text, LIMITS.campaign))
 
@@ -145,12 +138,6 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
     contributions: (t, n) => [{ dimension: 'os', parent: '', value: named(PLAUSIBLE_SYSTEMS, t.operating_system!), counts: people(n) }],
   },
 ]
-
-/** A page as the collector would have kept it: scrubbed of personal data, without its query. */
-function page(text: string): string {
-  const path = text.split(/[?#]/)[0]!
-  return scrubPath(path.startsWith('/') ? path : `/${path}`)
-}
 
 /** A link's URL as the tracker's `url` prop: host and scrubbed path. */
 function linkUrl(text: string): string {

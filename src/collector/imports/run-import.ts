@@ -86,7 +86,7 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
       else more++
     }
     const skips = new Map<string, number>()
-    for await (const { line, fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'check' }))) {
+    for await (const { line, fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'check' }), file.name)) {
       if (!header) {
         const read = readHeader(table, fields)
         if ('broken' in read || 'missing' in read) {
@@ -134,7 +134,7 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
     let header: Header | undefined
     if (!memories.has(table)) memories.set(table, table.memory?.())
     const memory = memories.get(table)
-    for await (const { fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'write' }))) {
+    for await (const { fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'write' }), file.name)) {
       if (!header) {
         header = readHeader(table, fields) as Header
         continue
@@ -147,7 +147,15 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
   await flush()
   for (const [table, memory] of memories) for (const note of table.notes?.(memory) ?? []) notes.push(`${table.name}: ${note}`)
   return {
-    import: { id, source: plan.source, from: first, to: last, tables: tables.map((t) => (plan.record === 'files' ? t.file.name : t.table.name)), lines, at: new Date().toISOString() },
+    import: {
+      id,
+      source: plan.source,
+      from: first,
+      to: last,
+      tables: tables.map((t) => (plan.record === 'files' ? t.file.name : t.table.name)),
+      lines,
+      at: new Date().toISOString(),
+    },
     notes,
     rows: written,
     skipped,
