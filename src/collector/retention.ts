@@ -1,4 +1,4 @@
-import { detailDaysOf, importKey, type Site } from './sites.js'
+import { detailDaysOf, importKeys, type Site } from './sites.js'
 import type { Store } from './stores/store.js'
 import { addDays, dayNumber, monthNumber, monthOfNumber, startHour, today } from './time-zone.js'
 
@@ -75,7 +75,7 @@ export async function expireMarginals(store: Store, sites: readonly Site[], now 
     if (!before) continue
     // An import's rows are the site's too (kept under keys of their own), so the limit is theirs.
     let deleted = 0
-    for (const key of [site.id, ...(site.imports ?? []).map((i) => importKey(site.id, i.id))]) deleted += await store.expireMarginals(key, before)
+    for (const key of [site.id, ...importKeys(site)]) deleted += await store.expireMarginals(key, before)
     expired.push({ site: site.id, before, deleted })
   }
   return expired

@@ -53,6 +53,9 @@ export interface SiteImport {
 /** Where an import's rows are kept in the store: a site id never holds a "/", so no site can meet it. */
 export const importKey = (site: string, id: string) => `${site}/${id}`
 
+/** The store keys of a site's imports, read and expired beside its own. */
+export const importKeys = (site: Pick<Site, 'id' | 'imports'>) => (site.imports ?? []).map((i) => importKey(site.id, i.id))
+
 export const IMPORT_ID = /^(plausible|goatcounter)-\d{8}-\d{8}$/
 
 /** "Last 30 days" and the 30 days before it can be filtered freely. */

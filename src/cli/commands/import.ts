@@ -1,8 +1,9 @@
 import { openExport } from '../../collector/imports/export-files.js'
 import { goatcounterTable } from '../../collector/imports/goatcounter.js'
 import { plausibleTable } from '../../collector/imports/plausible.js'
-import { importKey, type Plan, type Progress, runImport } from '../../collector/imports/run-import.js'
+import { type Plan, type Progress, runImport } from '../../collector/imports/run-import.js'
 import { registryFile, withImport, withoutImport } from '../../collector/registry.js'
+import { importKey } from '../../collector/sites.js'
 import { CONFIG, type Command, STORE, siteNamed, UsageError, withStore } from '../command.js'
 import { progressBar } from '../progress.js'
 

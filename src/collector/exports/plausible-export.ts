@@ -4,8 +4,7 @@ import { finished } from 'node:stream/promises'
 import yazl from 'yazl'
 import { csvQuoted } from '../../shared/stats-csv.js'
 import { PLAUSIBLE_BROWSERS, PLAUSIBLE_EVENTS, PLAUSIBLE_SCREENS, PLAUSIBLE_SYSTEMS } from '../imports/plausible.js'
-import { importKey } from '../imports/run-import.js'
-import type { Site } from '../sites.js'
+import { importKeys as keysOf, type Site } from '../sites.js'
 import type { AggregateRow, Store } from '../stores/store.js'
 import { dateOfDay, dayNumber } from '../time-zone.js'
 
@@ -149,8 +148,6 @@ export async function countedDays(store: Store, site: Site): Promise<ExportRange
   if (!counted.length) return undefined
   return { from: dateOfDay(Math.min(...counted)), to: dateOfDay(Math.max(...counted)) }
 }
-
-const keysOf = (site: Site) => (site.imports ?? []).map((i) => importKey(site.id, i.id))
 
 /** Writes the Plausible export of `site` over `range` to the zip file `out`; resolves with the lines written per table. */
 export async function exportPlausible(store: Store, site: Site, range: ExportRange, out: string): Promise<Record<string, number>> {

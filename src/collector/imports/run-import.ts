@@ -1,5 +1,5 @@
 import type { Row } from '../rows.js'
-import type { Site, SiteImport } from '../sites.js'
+import { importKey, type Site, type SiteImport } from '../sites.js'
 import type { Store } from '../stores/store.js'
 import { csvLines, type ExportFile } from './export-files.js'
 import { addRows, type ExportTable, type Header, readHeader, readLine } from './export-table.js'
@@ -11,9 +11,6 @@ import { addRows, type ExportTable, type Header, readHeader, readLine } from './
  * same export again deletes that key's rows first, so it replaces instead of adding, and
  * `quietcount import remove` takes exactly what the import brought.
  */
-
-/** Where an import's rows are kept: a site id never holds a "/", so no site can meet it. */
-export const importKey = (site: string, id: string) => `${site}/${id}`
 
 /** Refused lines shown per file; the rest are counted. */
 const SHOWN = 20

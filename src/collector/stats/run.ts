@@ -2,7 +2,7 @@ import { type BreakdownName, type BreakdownSpec, breakdown as breakdownSpec, dim
 import type { BreakdownResult, BreakdownRow, Bucket, Metrics, StatsResult } from '../../shared/stats-types.js'
 import { IMPORT_LACKS } from '../imports/lacks.js'
 import { TABLES, type Table } from '../rows.js'
-import { importKey } from '../sites.js'
+import { importKeys } from '../sites.js'
 import type { AggregateQuery, AggregateRow, QueryPart, Store } from '../stores/store.js'
 import { addDays, dateOfDay, dayNumber, localTime, monthOfNumber, today } from '../time-zone.js'
 import { weightOf } from './k-anonymity.js'
@@ -73,9 +73,9 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   const asked = new Map<string, number>()
   let results: AggregateRow[][] = []
   // An import's rows are marginal rows under keys of their own, read beside the site's.
-  const importKeys = (query.imports ?? []).map((i) => importKey(site, i.id))
+  const keys = importKeys({ id: site, imports: query.imports ? [...query.imports] : [] })
   const ask = (wanted: AggregateQuery) => {
-    const q = importKeys.length && wanted.parts.every((p) => TABLES[p.table].tier === 'marginal') ? { ...wanted, imports: importKeys } : wanted
+    const q = keys.length && wanted.parts.every((p) => TABLES[p.table].tier === 'marginal') ? { ...wanted, imports: keys } : wanted
     const key = JSON.stringify(q)
     let index = asked.get(key)
     if (index === undefined) asked.set(key, (index = queries.push(q) - 1))
