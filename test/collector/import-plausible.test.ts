@@ -145,6 +145,17 @@ for (const underTest of storesUnderTest()) {
       expect((await runStats(store, march.query)).metrics).toMatchObject({ visitors: 0, pageviews: 0 })
     })
 
+    it('says which columns it does not know, and imports the rest', async () => {
+      const extra = join(dir, 'extra')
+      writePlausibleExport(extra, { visitors: 'date,visitors,pageviews,bounces,visits,visit_duration,mystery\n2024-05-01,3,4,0,3,0,x\n' })
+      const other = { ...SITE, id: 'extra.test' }
+      const report = await runImport(store, other, (await openExport(extra)).files, PLAN)
+      expect(report.notes).toEqual(['imported_visitors_20240101_20240102.csv: column(s) mystery have no counterpart, not kept'])
+      const parsed = parseStatsQuery(new URLSearchParams('from=2024-05-01&to=2024-05-01&include=metrics'), { ...other, imports: [report.import] }, NOW)
+      if (!parsed.ok) throw new Error(parsed.error.message)
+      expect((await runStats(store, parsed.query)).metrics).toMatchObject({ visitors: 3, pageviews: 4 })
+    })
+
     it('removes an import: its key holds nothing afterwards, and the site is as before', async () => {
       const other = { ...SITE, id: 'removed.test' }
       const report = await runImport(store, other, (await openExport(join(dir, 'export'))).files, PLAN)
