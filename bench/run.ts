@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openStore } from '../src/collector/stores/open.js'
 import type { Store } from '../src/collector/stores/store.js'
 import { type Server, startClickHouse, startPostgres } from '../test/services/setup.js'
 import { type DashboardLoad, measureDashboardLoad } from './dashboard-load.js'
+import { type ImportBench, importMarkdown, measureImports } from './import.js'
 import { measureIngest } from './ingest.js'
 import { machine, round } from './machine.js'
 import { measurePageCost } from './page-cost.js'
@@ -17,12 +18,33 @@ import { type StoreKind, type TierSizes, tierSizes } from './storage.js'
  * `npm run bench` (about 10 minutes) and `npm run bench -- --quick` (under 2): every benchmark in
  * one run, printed as it goes and written to bench/RESULTS.md and bench/results.json. Figures are
  * compared as ratios measured in this same run; nothing here fails on a timing.
+ * `-- --only import` runs the import section alone (with its servers) and puts its figures into
+ * the last run's results.json and RESULTS.md, leaving the other sections as they were.
  */
 
 const quick = process.argv.includes('--quick')
-// Quick: SQLite alone, and a year whose last week only goes through ingest (the rest drawn).
+/** Sections that can run alone: the others feed one another (page cost needs the sizes' Plausible bundle, storage and responsiveness the query stores). */
+const ALONE = ['import']
+const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : undefined
+if (only && (!only.length || only.some((section) => !ALONE.includes(section)))) {
+  console.error(`[bench] --only takes a section that runs alone: ${ALONE.join(', ')} (given: ${only.join(',') || 'none'})`)
+  process.exit(2)
+}
+// Quick: SQLite alone, a year whose last week only goes through ingest (the rest drawn), and an import of a tenth of the traffic.
 const plan = quick
-  ? { loads: 3, ingestSeconds: 3, connections: 400, queryRuns: 2, days: 365, ingestedDays: 7, filteredRange: 'period=7d', dashboardLoads: 3, beacons: 15, stores: ['sqlite'] }
+  ? {
+      loads: 3,
+      ingestSeconds: 3,
+      connections: 400,
+      queryRuns: 2,
+      days: 365,
+      ingestedDays: 7,
+      filteredRange: 'period=7d',
+      dashboardLoads: 3,
+      beacons: 15,
+      importPerMonth: 100_000,
+      stores: ['sqlite'],
+    }
   : {
       loads: 20,
       ingestSeconds: 10,
@@ -33,6 +55,7 @@ const plan = quick
       filteredRange: 'period=30d',
       dashboardLoads: 10,
       beacons: 40,
+      importPerMonth: 1_000_000,
       stores: ['sqlite', 'postgres', 'clickhouse'],
     }
 
@@ -76,7 +99,9 @@ if (process.argv.includes('--markdown')) {
 const log = (line: string) => console.log(`[bench] ${line}`)
 const startedAt = machine()
 const t0 = Date.now()
-log(`${quick ? 'quick' : 'full'} run on ${startedAt.cpu}, ${startedAt.cores} cores, ${startedAt.memoryGiB} GiB, Node ${startedAt.node}, load ${startedAt.load.join(' ')}`)
+log(
+  `${quick ? 'quick' : 'full'}${only ? ` --only ${only.join(',')}` : ''} run on ${startedAt.cpu}, ${startedAt.cores} cores, ${startedAt.memoryGiB} GiB, Node ${startedAt.node}, load ${startedAt.load.join(' ')}`,
+)
 
 const dir = mkdtempSync(join(tmpdir(), 'quietcount-bench-'))
 const servers: Record<string, Server | string> = {}
@@ -91,6 +116,34 @@ const storeUrls: Record<string, string> = { sqlite: 'sqlite:{dir}/bench.db' }
 for (const name of ['postgres', 'clickhouse']) if (typeof servers[name] !== 'string') storeUrls[name] = (servers[name] as Server).url
 let databases = 0
 const fresh = (kind: string) => storeUrls[kind]!.replace('{dir}', mkdtempSync(join(dir, `${kind}-`))).replace('{db}', `qc_bench_${databases++}`)
+const kinds = Object.keys(storeUrls).filter((k) => plan.stores.includes(k)) as StoreKind[]
+/** Issue 14: a year of a 1 M page views a month site, imported, then "Last 12 months" of it within the query targets of section 4. */
+const importSection = () =>
+  measureImports(
+    dir,
+    kinds,
+    fresh,
+    { perMonth: plan.importPerMonth, days: plan.days, runs: plan.queryRuns, quick },
+    (kind) => (plan.importPerMonth === 1_000_000 ? TARGETS[`${kind} 1 M page views/month 12mo`] : undefined),
+    log,
+  )
+
+if (only) {
+  try {
+    const imports = await importSection()
+    // The other sections stay as the last run measured them: only this one's figures are replaced.
+    if (existsSync('bench/results.json')) {
+      const results = { ...JSON.parse(readFileSync('bench/results.json', 'utf8')), imports }
+      writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
+      writeFileSync('bench/RESULTS.md', markdown(results))
+      log(`done in ${Math.round((Date.now() - t0) / 1000)} s: section 8 of bench/RESULTS.md and "imports" of bench/results.json`)
+    } else log('no bench/results.json to add the section to: run the whole bench once (figures above)')
+  } finally {
+    for (const server of Object.values(servers)) if (typeof server !== 'string') await server.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  process.exit(0)
+}
 
 try {
   const sizes = await measureSizes()
@@ -106,7 +159,6 @@ try {
     )
 
   // Every store of a kind gets the same rows: the traffic is made once per scale and written to all.
-  const kinds = Object.keys(storeUrls).filter((k) => plan.stores.includes(k)) as StoreKind[]
   const opened: { kind: StoreKind; scale: Scale; months: 1 | 12; url: string; store: Store }[] = []
   const open = async (kind: StoreKind, scale: Scale, months: 1 | 12) => {
     const url = fresh(kind)
@@ -158,6 +210,8 @@ try {
   } finally {
     for (const { store } of opened) await store.close()
   }
+  // The import needs every store kind too: before the servers stop.
+  const imports = await importSection()
   // What follows runs on SQLite alone: the servers' background merges would only add noise.
   for (const server of Object.values(servers)) if (typeof server !== 'string') await server.stop()
   const sqliteYear = opened.find((o) => o.kind === 'sqlite' && o.months === 12 && SCALES[o.scale].detail)
@@ -185,6 +239,7 @@ try {
     storage,
     responsiveness,
     dashboard,
+    imports,
   }
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync('bench/RESULTS.md', markdown(results))
@@ -208,6 +263,8 @@ function markdown(r: {
   storage: { store: string; scale: string; months: number; sizes: TierSizes }[]
   responsiveness?: Responsiveness
   dashboard: { pageviews: number; rows: DashboardLoad[] }
+  /** Absent from results of runs before the section existed. */
+  imports?: ImportBench
 }) {
   const x = (a: number, b: number) => (b ? `${round(a / b, 2)}×` : '–')
   const n = (v: number) => v.toLocaleString('en')
@@ -337,6 +394,10 @@ function markdown(r: {
         ? `${store}, 1 M a month: the detail tier holds ${n(one.sizes.detail.rows)} rows after a month and ${n(twelve.sizes.detail.rows)} after twelve (${x(twelve.sizes.detail.bytes, one.sizes.detail.bytes)} the bytes: the 62-day window, not the year).`
         : ''
     }),
+    '',
+    '## 8. Importing a Plausible export',
+    '',
+    ...importMarkdown(r.imports, r.startedAt.date),
     '',
   ]
   return lines.join('\n')

@@ -28,14 +28,14 @@ export function random(seed: number) {
 }
 
 /** A Zipf distribution over `values`: P(k) ∝ 1 / k^s. */
-const zipf = <T>(values: T[], s = 1.1) =>
+export const zipf = <T>(values: T[], s = 1.1) =>
   weighted(
     values,
     values.map((_, k) => 1 / (k + 1) ** s),
   )
 
 /** Values drawn in proportion to their weights. */
-function weighted<T>(values: T[], weights: number[]) {
+export function weighted<T>(values: T[], weights: number[]) {
   const total = weights.reduce((a, b) => a + b, 0)
   const probabilities = weights.map((w) => w / total)
   const cumulative: number[] = []
@@ -57,7 +57,8 @@ function weighted<T>(values: T[], weights: number[]) {
   }
 }
 
-const list = (n: number, name: (k: number) => string) => Array.from({ length: n }, (_, k) => name(k))
+/** `n` names, the k-th made by `name(k)`. */
+export const list = (n: number, name: (k: number) => string) => Array.from({ length: n }, (_, k) => name(k))
 const BROWSERS = [
   'Chrome',
   'Mobile Safari',
