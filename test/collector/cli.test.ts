@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { marginalStart } from '../../src/collector/retention.js'
-import type { Row } from '../../src/collector/rows.js'
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import { dateOfDay } from '../../src/collector/time-zone.js'
+import { marginalEdgeRows } from '../fixtures/marginal-edge-rows.js'
 import { writePlausibleExport } from '../fixtures/plausible-export.js'
 
 // The built `quietcount` command, run as a user runs it (npm test builds dist/ first).
@@ -220,14 +220,7 @@ describe('quietcount CLI', () => {
     run('sites', 'add', 'kept.test', '--timezone', 'Asia/Tokyo')
     expect(run('migrate').code).toBe(0)
     const start = marginalStart({ timezone: 'Asia/Tokyo', marginalMonths: 2 }, Date.now())!
-    const rows = (site: string): Row[] => [
-      { table: 'totals', site, time: start.hour - 1, dims: {}, counts: { views: 1 } },
-      { table: 'totals', site, time: start.hour, dims: {}, counts: { views: 2 } },
-      { table: 'daily', site, time: start.day - 1, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 1 } },
-      { table: 'daily', site, time: start.day, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 2 } },
-      { table: 'monthly', site, time: start.month - 1, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 1 } },
-      { table: 'monthly', site, time: start.month, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 2 } },
-    ]
+    const rows = (site: string) => marginalEdgeRows(site, start)
     const store = sqliteStore(join(dir, 'cli.db'))
     await store.write([...rows('old.test'), ...rows('kept.test')])
     await store.close()

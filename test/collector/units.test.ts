@@ -13,6 +13,7 @@ import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import { consentRows, tierRows } from '../../src/collector/tiers.js'
 import { addDays, calendar, dayNumber, localTime, monthNumber, startHour } from '../../src/collector/time-zone.js'
 import { toCsv } from '../../src/shared/stats-csv.js'
+import { marginalEdgeRows } from '../fixtures/marginal-edge-rows.js'
 import { referenceStore } from './reference-store.js'
 
 const HOUR = 3_600_000
@@ -434,14 +435,7 @@ describe('marginal window', () => {
     const store = await open()
     const now = Date.UTC(2026, 10, 30, 23, 30)
     const start = first('2026-12-01', 'Europe/Madrid')
-    const rows = (site: string): Row[] => [
-      { table: 'totals', site, time: start.hour - 1, dims: {}, counts: { views: 1 } },
-      { table: 'totals', site, time: start.hour, dims: {}, counts: { views: 2 } },
-      { table: 'daily', site, time: start.day - 1, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 1 } },
-      { table: 'daily', site, time: start.day, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 2 } },
-      { table: 'monthly', site, time: start.month - 1, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 1 } },
-      { table: 'monthly', site, time: start.month, dims: { dimension: 'total', parent: '', value: '' }, counts: { views: 2 } },
-    ]
+    const rows = (site: string) => marginalEdgeRows(site, start)
     const imported = { id: 'plausible-20240101-20261231', source: 'plausible' as const, from: '2024-01-01', to: '2026-12-31', tables: ['visitors'], lines: 1, at: '' }
     // An import's rows are the site's: the limit deletes them too.
     await store.write([...rows('limited.test'), ...rows(importKey('limited.test', imported.id)), ...rows('kept.test'), ...rows('gone.test')])
