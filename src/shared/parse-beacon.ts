@@ -43,8 +43,23 @@ class Invalid extends Error {
 }
 
 function preview(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value)
+  const text = shortJson(value, 3)
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
+
+/**
+ * JSON of a value for an error message, at most `depth` levels and a few entries per level: a
+ * body nested thousands of levels deep (well under the size limit) would overflow the stack of
+ * JSON.stringify, and a message needs only its start.
+ */
+function shortJson(value: unknown, depth: number): string {
+  if (typeof value !== 'object' || value === null) return String(JSON.stringify(value) ?? value)
+  const open = Array.isArray(value) ? '[' : '{'
+  const close = Array.isArray(value) ? ']' : '}'
+  if (depth === 0) return `${open}...${close}`
+  const entries = Object.entries(value)
+  const shown = entries.slice(0, 4).map(([key, inner]) => (Array.isArray(value) ? '' : `${JSON.stringify(key)}:`) + shortJson(inner, depth - 1))
+  return open + shown.join(',') + (entries.length > 4 ? ',...' : '') + close
 }
 
 type Json = Record<string, unknown>

@@ -264,6 +264,44 @@ for (const underTest of storesUnderTest()) {
       expect(both).toMatchObject([{ value: 'a', views: 10, visitors_day: 11 }])
     })
 
+    it('answers weighted queries of the same groups in one batch exactly as each alone (SQLite and PostgreSQL group them once)', async () => {
+      const store = await fresh(underTest.name)
+      const row = (value: string, counts: Record<string, number>, day: number) => dailyRow('t.test', 'path', value, counts, day)
+      await store.write([
+        row('/a', { views: 9, visits: 1, visitors_day: 1, seconds: 30 }, 20_000),
+        row('/a', { views: 1, visits: 3, visitors_day: 3 }, 20_001),
+        row('/b', { views: 4, visits: 4, visitors_day: 2 }, 20_000),
+        row('/c', { views: 2, visits: 0, visitors_day: 2 }, 20_001),
+        row('/ñ', { views: 1, visits: 1, visitors_day: 1 }, 20_001),
+        row('/events', { events: 7 }, 20_000),
+        dailyRow('t.test/import', 'path', '/b', { views: 5, visits: 5, visitors_day: 5 }, 20_000),
+        dailyRow('t.test', 'referrer', '/a', { views: 100, visits: 100 }, 20_000),
+      ])
+      const base = {
+        site: 't.test',
+        imports: ['t.test/import'],
+        parts: [{ table: 'daily' as Table, from: 20_000, to: 20_002 }],
+        filters: { dimension: 'path', parent: '' },
+        groupBy: ['value'],
+      }
+      const batch: AggregateQuery[] = [
+        { ...base, weight: 'views', limit: 2, counted: ['views', 'visits', 'visitors_day', 'seconds'] },
+        { ...base, weight: 'visits', min: 1, limit: 10 },
+        { ...base, weight: 'people', min: 3 },
+        { ...base, weight: 'people', below: 3, fold: true },
+        { ...base, weight: 'views', min: 1000, fold: true },
+        { ...base, filters: { dimension: 'referrer', parent: '' }, weight: 'views' },
+        { ...base, weight: 'views', parts: [{ table: 'daily', from: 20_000, to: 20_001 }] },
+      ]
+      const together = await store.query(batch)
+      const alone = await Promise.all(batch.map((q) => one(store, q)))
+      expect(together).toEqual(alone)
+      expect(together[0]!.map((g) => g.value)).toEqual(['/a', '/b'])
+      expect(together[1]!.map((g) => g.value)).toEqual(['/b', '/a', '/ñ'])
+      expect(together[3]).toEqual([{ views: 3, visits: 1, visitors_day: 3, visitors_month: 0, seconds: 0, scroll: 0, events: 7, decisions: 0, folded: 3 }])
+      expect(together[4]).toMatchObject([{ views: 0, folded: 0 }])
+    })
+
     it("expires a site's old detail only, remembers the latest cutoff, and keeps the marginals", async () => {
       const store = await fresh(underTest.name)
       await store.write([
@@ -610,6 +648,7 @@ describe('SQL', () => {
       greatest: 'max',
       byteOrder: '',
       enumerate: true,
+      materialized: ' MATERIALIZED',
     }
     expect(aggregate(pages('s', { parts: [{ table: 'detail_pages', from: 10, to: 13 }], filters: { path: '/a' } }), sqlite).text).toContain('hour IN (10, 11, 12) AND path = ?')
     expect(aggregate(pages('s', { parts: [{ table: 'detail_pages', from: 10, to: 13 }], filters: { country: 'ES' } }), sqlite).text).toContain(

@@ -23,6 +23,8 @@ export interface Dialect {
    * scan over every value of every period. ClickHouse reads ranges of granules either way.
    */
   enumerate: boolean
+  /** ` MATERIALIZED` where a common table expression read twice must be computed once by asking (PostgreSQL 12 and later, SQLite). */
+  materialized: string
 }
 
 /** The weight of a group, over the grouped query's summed columns. */
@@ -90,13 +92,9 @@ export function scan(query: AggregateQuery, dialect: Dialect): { text: string; v
   return { text: `SELECT * FROM ${dialect.table(query.parts[0]!.table)} WHERE ${partWhere(query, 0, dialect, values)}`, values }
 }
 
-/**
- * The SELECT of a query; values bound in the returned order. `source` reads the rows from a
- * table that already holds exactly the query's rows (made by scan()) instead of its parts.
- */
-export function aggregate(query: AggregateQuery, dialect: Dialect, source?: string): { text: string; values: unknown[] } {
+/** The grouped SELECT of a query (its sums per group, before any weight), and the checked names. */
+function grouped(query: AggregateQuery, dialect: Dialect, values: unknown[], source?: string) {
   const { spec, groupBy, filters } = checkQuery(query)
-  const values: unknown[] = []
   const columns = groupBy.map((g) => (g === 'time' ? `${spec.time} AS time` : g))
   const sums = spec.counters.map((c) => `SUM(${c}) AS ${c}`)
   let from: string
@@ -107,10 +105,12 @@ export function aggregate(query: AggregateQuery, dialect: Dialect, source?: stri
     const used = [...new Set([...groupBy, ...filters.map(([d]) => d)]), ...spec.counters].join(', ')
     from = `(${query.parts.map((part, i) => `SELECT ${used} FROM ${dialect.table(part.table)} WHERE ${partWhere(query, i, dialect, values)}`).join(' UNION ALL ')}) AS parts`
   }
-  const grouped = `SELECT ${[...columns, ...sums].join(', ')} FROM ${from}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`
-  if (!query.weight) {
-    return { text: grouped + (groupBy.length ? ` ORDER BY ${groupBy.map((g) => (g === 'time' ? g : g + dialect.byteOrder)).join(', ')}` : ''), values }
-  }
+  const text = `SELECT ${[...columns, ...sums].join(', ')} FROM ${from}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`
+  return { text, spec, groupBy, sums }
+}
+
+/** How a weighted query cuts the groups: the WHERE of those it keeps, their order, and its LIMIT. */
+function cut(query: AggregateQuery & { weight: Weight }, spec: TableSpec, groupBy: string[], dialect: Dialect) {
   // The weight is computed over the grouped sums in an outer query, where the sums are plain columns.
   const weight = weightSql(query.weight, dialect)
   const kept = [
@@ -119,15 +119,79 @@ export function aggregate(query: AggregateQuery, dialect: Dialect, source?: stri
     query.counted?.length && `(${query.counted.map((c) => `${c} <> 0`).join(' OR ')})`,
   ].filter(Boolean)
   const where = kept.length ? ` WHERE ${kept.join(' AND ')}` : ''
-  // The kept groups are chosen in a query of their own: ClickHouse would read `views` in a WHERE
-  // beside `SUM(views) AS views` as the sum itself.
-  if (query.fold) return { text: `SELECT ${[...sums, 'COUNT(*) AS folded'].join(', ')} FROM (SELECT * FROM (${grouped}) AS g${where}) AS kept`, values }
   const order = [
     `${weight} DESC`,
     ...((spec.counters as readonly string[]).includes('views') && query.weight !== 'views' ? ['views DESC'] : []),
     ...groupBy.map((g) => `${g}${dialect.byteOrder} ASC`),
-  ]
-  return { text: `SELECT * FROM (${grouped}) AS g${where} ORDER BY ${order.join(', ')}${query.limit !== undefined ? ` LIMIT ${query.limit}` : ''}`, values }
+  ].join(', ')
+  return { where, order, limit: query.limit !== undefined ? ` LIMIT ${query.limit}` : '' }
+}
+
+/**
+ * The SELECT of a query; values bound in the returned order. `source` reads the rows from a
+ * table that already holds exactly the query's rows (made by scan()) instead of its parts.
+ */
+export function aggregate(query: AggregateQuery, dialect: Dialect, source?: string): { text: string; values: unknown[] } {
+  const values: unknown[] = []
+  const { text, spec, groupBy, sums } = grouped(query, dialect, values, source)
+  if (!query.weight) {
+    return { text: text + (groupBy.length ? ` ORDER BY ${groupBy.map((g) => (g === 'time' ? g : g + dialect.byteOrder)).join(', ')}` : ''), values }
+  }
+  const { where, order, limit } = cut({ ...query, weight: query.weight }, spec, groupBy, dialect)
+  // The kept groups are chosen in a query of their own: ClickHouse would read `views` in a WHERE
+  // beside `SUM(views) AS views` as the sum itself.
+  if (query.fold) return { text: `SELECT ${[...sums, 'COUNT(*) AS folded'].join(', ')} FROM (SELECT * FROM (${text}) AS g${where}) AS kept`, values }
+  return { text: `SELECT * FROM (${text}) AS g${where} ORDER BY ${order}${limit}`, values }
+}
+
+/**
+ * Weighted queries that read the same groups (same site, imports, parts, filters and grouping;
+ * they differ in weight, bounds, limit or fold) as one statement that groups once: the page and
+ * entry-page panels both rank the `path` marginals, and a k-anonymous panel folds what it
+ * leaves out of the same groups. For stores with materialized common table expressions (SQLite,
+ * PostgreSQL); `split` gives each query its rows, in order.
+ */
+export function aggregateTogether(
+  queries: AggregateQuery[],
+  dialect: Dialect,
+  source?: string,
+): { text: string; values: unknown[]; split: (rows: Record<string, unknown>[]) => Record<string, unknown>[][] } {
+  const values: unknown[] = []
+  const { text, spec, groupBy, sums } = grouped(queries[0]!, dialect, values, source)
+  if (groupBy.includes('time') || queries.some((q) => !q.weight || groupKey(q) !== groupKey(queries[0]!))) throw new Error('only weighted queries of the same groups go together')
+  const columns = [...groupBy, ...spec.counters]
+  const arms = queries.map((query, i) => {
+    const { where, order, limit } = cut({ ...query, weight: query.weight! }, spec, groupBy, dialect)
+    if (query.fold) return `SELECT ${i} AS qc_query, 0 AS qc_rank, ${[...groupBy.map((g) => `NULL AS ${g}`), ...sums, 'COUNT(*) AS folded'].join(', ')} FROM g${where}`
+    // The rank keeps each query's order through the UNION, which promises none.
+    return `SELECT ${i} AS qc_query, ROW_NUMBER() OVER (ORDER BY ${order}) AS qc_rank, ${columns.join(', ')}, 0 AS folded FROM (SELECT * FROM g${where} ORDER BY ${order}${limit}) AS q${i}`
+  })
+  const split = (rows: Record<string, unknown>[]) => {
+    const answers: Record<string, unknown>[][] = queries.map(() => [])
+    for (const { qc_query, qc_rank: _rank, folded, ...row } of rows) answers[Number(qc_query)]!.push(queries[Number(qc_query)]!.fold ? { ...sumsOnly(row, spec), folded } : row)
+    return answers
+  }
+  return { text: `WITH g AS${dialect.materialized} (${text}) ${arms.join(' UNION ALL ')} ORDER BY qc_query, qc_rank`, values, split }
+}
+
+const sumsOnly = (row: Record<string, unknown>, spec: TableSpec) => Object.fromEntries(spec.counters.map((c) => [c, row[c]]))
+
+/** What a query reads before it cuts: queries of the same key can be answered by aggregateTogether. */
+export const groupKey = (query: AggregateQuery) => JSON.stringify([query.site, query.imports ?? [], query.parts, Object.entries(query.filters ?? {}).sort(), query.groupBy ?? []])
+
+/**
+ * A batch's weighted queries that read the same groups, in lists of at least two (indexes into
+ * `queries`). `source` names the table a query reads instead of its parts (SQLite's shared
+ * scans): queries go together only from the same one.
+ */
+export function groupsTogether(queries: AggregateQuery[], source: (query: AggregateQuery) => string | undefined = () => undefined): number[][] {
+  const together = new Map<string, number[]>()
+  for (const [i, query] of queries.entries()) {
+    if (!query.weight || (query.groupBy ?? []).includes('time')) continue
+    const key = JSON.stringify([groupKey(query), source(query) ?? ''])
+    together.set(key, [...(together.get(key) ?? []), i])
+  }
+  return [...together.values()].filter((list) => list.length > 1)
 }
 
 /** Counters, `time` and `folded` as numbers (drivers return 64-bit sums as strings, and SUM over nothing as null); group values as strings. */

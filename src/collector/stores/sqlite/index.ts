@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { marginalBounds, type Row, TABLES, type Table } from '../../rows.js'
 import { runMigrations } from '../migrate.js'
-import { aggregate, checkQuery, type Dialect, numbers, scan } from '../sql.js'
+import { aggregate, aggregateTogether, checkQuery, type Dialect, groupsTogether, numbers, scan } from '../sql.js'
 import type { AggregateQuery, Store } from '../store.js'
 import { MIGRATIONS } from './migrations/index.js'
 import { type ReadStep, readConnection } from './reads.js'
@@ -23,6 +23,7 @@ const dialect: Dialect = {
   greatest: 'max',
   byteOrder: '',
   enumerate: true,
+  materialized: ' MATERIALIZED',
 }
 
 /** One upsert for one row of `table`: the counters of an existing row are added to. */
@@ -99,7 +100,9 @@ export function sqliteStore(file: string): Store {
     },
     async query(queries) {
       queries.forEach(checkQuery)
-      return (await reads.run(steps(queries))).map((rows, i) => (rows as Record<string, unknown>[]).map((row) => numbers(row, TABLES[queries[i]!.parts[0]!.table])))
+      const { steps: batch, answers } = steps(queries)
+      const answered = answers(await reads.run(batch))
+      return answered.map((rows, i) => rows.map((row) => numbers(row, TABLES[queries[i]!.parts[0]!.table])))
     },
     async expireDetail(site, before) {
       return db.transaction(() => {
@@ -138,12 +141,14 @@ export function sqliteStore(file: string): Store {
 }
 
 /**
- * The statements of a batch of queries. Detail queries that read the same filtered rows (a
- * filtered view asks for the totals, the series and every breakdown of them) read those rows
- * once into a temporary table and group from there: with SQLite's one-pass grouping, reading a
- * month of detail again for each breakdown would cost more than all the grouping.
+ * The statements of a batch of queries, and how to give each query its rows from their results.
+ * Detail queries that read the same filtered rows (a filtered view asks for the totals, the
+ * series and every breakdown of them) read those rows once into a temporary table and group
+ * from there: with SQLite's one-pass grouping, reading a month of detail again for each
+ * breakdown would cost more than all the grouping. Weighted queries of the same groups are
+ * grouped once (aggregateTogether): SQLite's grouping sorts every row it reads.
  */
-function steps(queries: AggregateQuery[]): ReadStep[] {
+function steps(queries: AggregateQuery[]): { steps: ReadStep[]; answers: (results: unknown[][]) => Record<string, unknown>[][] } {
   const shared = new Map<string, AggregateQuery[]>()
   for (const query of queries) {
     const [part] = query.parts
@@ -162,9 +167,33 @@ function steps(queries: AggregateQuery[]): ReadStep[] {
     teardown.push({ sql: `DROP TABLE temp.${name}`, values: [] })
     for (const query of group) sources.set(query, `temp.${name}`)
   }
-  const selects = queries.map((query): ReadStep => {
+  // Each select step answers one query, or several through a split.
+  const selects: ReadStep[] = []
+  const readers: ((results: unknown[][], answers: Record<string, unknown>[][]) => void)[] = []
+  const done = new Set<number>()
+  for (const indexes of groupsTogether(queries, (query) => sources.get(query))) {
+    const together = indexes.map((i) => queries[i]!)
+    const { text, values, split } = aggregateTogether(together, dialect, sources.get(together[0]!))
+    const step = selects.push({ sql: text, values, rows: true }) - 1
+    readers.push((results, answers) => {
+      for (const [k, rows] of split(results[step] as Record<string, unknown>[]).entries()) answers[indexes[k]!] = rows
+    })
+    for (const i of indexes) done.add(i)
+  }
+  for (const [i, query] of queries.entries()) {
+    if (done.has(i)) continue
     const { text, values } = aggregate(query, dialect, sources.get(query))
-    return { sql: text, values, rows: true }
-  })
-  return [...setup, ...selects, ...teardown]
+    const step = selects.push({ sql: text, values, rows: true }) - 1
+    readers.push((results, answers) => {
+      answers[i] = results[step] as Record<string, unknown>[]
+    })
+  }
+  return {
+    steps: [...setup, ...selects, ...teardown],
+    answers(results) {
+      const answers: Record<string, unknown>[][] = []
+      for (const read of readers) read(results, answers)
+      return answers
+    },
+  }
 }
