@@ -121,7 +121,7 @@ export function createTracker(config: TrackerConfig): Tracker {
       collector,
     )
   }
-  const queued = () => (batch.size() < LIMITS.records ? (timer ??= setTimeout(flush, flushDelay)) : flush())
+  const queued = () => (batch.size() < LIMITS.counted ? (timer ??= setTimeout(flush, flushDelay)) : flush())
 
   const track = (name: string, props: Props = {}) => {
     const checked: Record<string, string> = {}

@@ -6,6 +6,7 @@ import {
   type ConsentRecord,
   EVENT_NAME,
   type EventRecord,
+  FLAG,
   FLAGS_MAX,
   HOST,
   LANGUAGE,
@@ -62,12 +63,15 @@ function shortJson(value: unknown, depth: number): string {
   return open + shown.join(',') + (entries.length > 4 ? ',...' : '') + close
 }
 
+/** A key as part of a field's name in a message: a key can be as long as the body. */
+const keyName = (key: string) => (key.length > 40 ? `${key.slice(0, 37)}...` : key)
+
 type Json = Record<string, unknown>
 
 function object(value: unknown, field: string, allowed: readonly string[]): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Invalid(field, 'must be an object', value)
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new Invalid(`${field ? `${field}.` : ''}${key}`, `is not a field of a v${PROTOCOL_VERSION} beacon (allowed: ${allowed.join(', ')})`)
+    if (!allowed.includes(key)) throw new Invalid(`${field ? `${field}.` : ''}${keyName(key)}`, `is not a field of a v${PROTOCOL_VERSION} beacon (allowed: ${allowed.join(', ')})`)
   }
   return value as Json
 }
@@ -127,7 +131,7 @@ function page(value: unknown, field: string): PageRecord {
   const record: PageRecord = {
     path: path(o.path, `${field}.path`),
     flags: count(o.flags, `${field}.flags`, FLAGS_MAX),
-    views: count(o.views, `${field}.views`, LIMITS.count),
+    views: count(o.views, `${field}.views`, LIMITS.counted),
     seconds: count(o.seconds, `${field}.seconds`, LIMITS.seconds),
     scroll: 0,
   }
@@ -147,7 +151,7 @@ function event(value: unknown, field: string): EventRecord {
   const record: EventRecord = {
     name: eventName(o.name, `${field}.name`),
     path: path(o.path, `${field}.path`),
-    count: count(o.count, `${field}.count`, LIMITS.count, 1),
+    count: count(o.count, `${field}.count`, LIMITS.counted, 1),
   }
   if (o.props !== undefined) {
     const props = o.props
@@ -156,7 +160,7 @@ function event(value: unknown, field: string): EventRecord {
     if (entries.length > LIMITS.props) throw new Invalid(`${field}.props`, `must have at most ${LIMITS.props} keys`, Object.keys(props))
     record.props = {}
     for (const [key, val] of entries) {
-      const where = `${field}.props.${key}`
+      const where = `${field}.props.${keyName(key)}`
       if (!PROP_KEY.test(key)) throw new Invalid(where, `key must match ${PROP_KEY}`)
       const checked = text(val, where, LIMITS.propValue)
       const why = personalProp(key, checked)
@@ -174,13 +178,32 @@ function consent(value: unknown, field: string): ConsentRecord {
   if (typeof categories !== 'object' || categories === null || Array.isArray(categories)) throw new Invalid(`${field}.categories`, 'must be an object', categories)
   const entries = Object.entries(categories)
   if (entries.length > LIMITS.categories) throw new Invalid(`${field}.categories`, `must have at most ${LIMITS.categories} keys`, Object.keys(categories))
-  const record: ConsentRecord = { decision: o.decision as ConsentRecord['decision'], categories: {}, count: count(o.count, `${field}.count`, LIMITS.count, 1) }
+  const record: ConsentRecord = { decision: o.decision as ConsentRecord['decision'], categories: {}, count: count(o.count, `${field}.count`, LIMITS.decisions, LIMITS.decisions) }
   for (const [key, granted] of entries) {
-    if (!CATEGORY.test(key) || key === 'necessary') throw new Invalid(`${field}.categories.${key}`, `key must match ${CATEGORY} and not be "necessary"`)
+    if (!CATEGORY.test(key) || key === 'necessary') throw new Invalid(`${field}.categories.${keyName(key)}`, `key must match ${CATEGORY} and not be "necessary"`)
     if (typeof granted !== 'boolean') throw new Invalid(`${field}.categories.${key}`, 'must be true or false', granted)
     record.categories[key] = granted
   }
   return record
+}
+
+const FLAG_WORDS: [bit: number, what: string][] = [
+  [FLAG.entry, 'start a visit (flag 1)'],
+  [FLAG.newToday, "be the visitor's first today (flag 2)"],
+  [FLAG.newThisMonth, "be the visitor's first this month (flag 4)"],
+]
+
+/** The caps of a whole beacon: at most what one page adds in one flush (LIMITS.counted, flagged, decisions). */
+function capped(beacon: Beacon) {
+  const pages = beacon.pages ?? []
+  const counted = pages.reduce((n, p) => n + p.views, 0) + (beacon.events ?? []).reduce((n, e) => n + e.count, 0)
+  if (counted > LIMITS.counted) throw new Invalid('body', `must count at most ${LIMITS.counted} page views and events together (what one page adds in one flush)`, counted)
+  for (const [bit, what] of FLAG_WORDS) {
+    const views = pages.reduce((n, p) => n + (p.flags & bit ? p.views : 0), 0)
+    if (views > LIMITS.flagged) throw new Invalid('body', `at most ${LIMITS.flagged} page view of a beacon may ${what}`, views)
+  }
+  const decisions = (beacon.consents ?? []).reduce((n, c) => n + c.count, 0)
+  if (decisions > LIMITS.decisions) throw new Invalid('body', `must hold at most ${LIMITS.decisions} consent decision`, decisions)
 }
 
 /**
@@ -220,6 +243,7 @@ export function parseBeacon(body: string): ParsedBeacon {
     if (pages.length) beacon.pages = pages.map((p, i) => page(p, `pages[${i}]`))
     if (events.length) beacon.events = events.map((e, i) => event(e, `events[${i}]`))
     if (consents.length) beacon.consents = consents.map((c, i) => consent(c, `consents[${i}]`))
+    capped(beacon)
     return { ok: true, beacon }
   } catch (error) {
     if (!(error instanceof Invalid)) throw error

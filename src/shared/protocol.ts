@@ -18,7 +18,7 @@ export const LIMITS = {
   /**
    * Page records plus event records in one beacon. Small enough that a beacon of worst-case
    * records (every string at its limit, every character escaped) stays under `beaconBytes`,
-   * which a test checks; the tracker flushes as soon as it holds this many.
+   * which a test checks. The tracker never holds more: it sends after `counted` additions.
    */
   records: 15,
   /** Characters of a scrubbed path, allowed query string included. */
@@ -37,8 +37,20 @@ export const LIMITS = {
   propKey: 24,
   /** Characters of a property value. */
   propValue: 64,
-  /** Page views or event occurrences in one record. */
-  count: 1_000,
+  /**
+   * Page views plus event occurrences in one beacon (and so in one record): what one page adds
+   * in one flush, since the tracker sends as soon as it has added this many (or after a second).
+   * A higher count could only come from a forged beacon, and would inflate the counts cheaply.
+   */
+  counted: 15,
+  /**
+   * Page views in one beacon that start a visit, that are the visitor's first today, or first
+   * this month (each FLAG bit): only the page the browser loaded starts a visit, and the
+   * last-visit cookie marks one view a day and a month, so one page load adds at most one each.
+   */
+  flagged: 1,
+  /** Consent decisions in one beacon: the consent manager sends each on its own. */
+  decisions: 1,
   /** Optional consent categories in one consent record. */
   categories: 8,
   /** Visible seconds summed in one record: one day. */

@@ -138,6 +138,8 @@ describe('ingest', () => {
     ['no records', { ...base, pages: [], events: [] }, 400, 'body'],
     ['too many records', { ...base, pages: Array(LIMITS.records + 1).fill(page), events: [] }, 400, 'body'],
     ['pages not a list', { ...base, pages: page }, 400, 'pages'],
+    ['pages nested 5,000 levels deep (10 KB)', `{"v":1,"site":"example.org","pages":${'['.repeat(5000)}${']'.repeat(5000)}}`, 400, 'pages[0]'],
+    ['a site nested 3,000 levels deep', `{"v":1,"site":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`, 400, 'site'],
     ['a record that is a string', { ...base, pages: ['/'] }, 400, 'pages[0]'],
     ['a path without slash', { ...base, pages: [{ ...page, path: 'pricing' }] }, 400, 'pages[0].path'],
     ['an absolute URL as path', { ...base, pages: [{ ...page, path: 'https://evil.example/' }] }, 400, 'pages[0].path'],
@@ -147,6 +149,8 @@ describe('ingest', () => {
     ['negative views', { ...base, pages: [{ ...page, views: -1 }] }, 400, 'pages[0].views'],
     ['fractional views', { ...base, pages: [{ ...page, views: 1.5 }] }, 400, 'pages[0].views'],
     ['huge views', { ...base, pages: [{ ...page, views: 10 ** 9 }] }, 400, 'pages[0].views'],
+    ['more page views than one page sends in a flush', { ...base, pages: [{ ...page, flags: 0, views: 15 }], events: [{ name: 'Signup', path: '/', count: 1 }] }, 400, 'body'],
+    ['two page views starting a visit', { ...base, pages: [{ ...page, flags: 1, views: 2 }] }, 400, 'body'],
     ['views as string', { ...base, pages: [{ ...page, views: '1' }] }, 400, 'pages[0].views'],
     ['NaN-like views', '{"v":1,"site":"example.org","pages":[{"path":"/","flags":0,"views":1e400,"seconds":0,"scroll":0}]}', 400, 'pages[0].views'],
     ['flags 8', { ...base, pages: [{ ...page, flags: 8 }] }, 400, 'pages[0].flags'],
@@ -395,8 +399,12 @@ describe('access', () => {
       return { status: response.status, body: (await response.json()) as { pageviews: number; visits: number } }
     }
     const before = (await recent()).body
-    expect((await post({ ...valid(), pages: [{ path: '/now', flags: 1, views: 2, seconds: 0, scroll: 0 }] })).status).toBe(204)
-    expect((await recent()).body).toMatchObject({ pageviews: before.pageviews + 2, visits: before.visits + 2, minutes: 5 })
+    const views = [
+      { path: '/now', flags: 1, views: 1, seconds: 0, scroll: 0 },
+      { path: '/now', flags: 0, views: 2, seconds: 0, scroll: 0 },
+    ]
+    expect((await post({ ...valid(), pages: views })).status).toBe(204)
+    expect((await recent()).body).toMatchObject({ pageviews: before.pageviews + 3, visits: before.visits + 1, minutes: 5 })
     expect((await recent('other-token')).status).toBe(403)
     expect((await recent('site-token', 'nowhere.test')).status).toBe(403)
   })

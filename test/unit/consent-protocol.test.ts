@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseBeacon } from '../../src/shared/parse-beacon.js'
 
 const body = (consents: unknown) => JSON.stringify({ v: 1, site: 'example.test', consents })
-const ok = { decision: 'custom', categories: { analytics: true, marketing: false }, count: 2 }
+const ok = { decision: 'custom', categories: { analytics: true, marketing: false }, count: 1 }
 
 describe('consent records', () => {
   it('are accepted on their own, as counts of decision kinds', () => {
@@ -17,7 +17,8 @@ describe('consent records', () => {
     ['a bad category name', [{ ...ok, categories: { 'Ad Tracking': true } }], 'consents[0].categories.Ad Tracking', 'key must match'],
     ['too many categories', [{ ...ok, categories: Object.fromEntries('abcdefghi'.split('').map((c) => [c, true])) }], 'consents[0].categories', 'at most 8 keys'],
     ['an identifier smuggled in', [{ ...ok, visitor: 'a8f3k29d' }], 'consents[0].visitor', 'is not a field'],
-    ['a zero count', [{ ...ok, count: 0 }], 'consents[0].count', 'whole number from 1 to 1000'],
+    ['a zero count', [{ ...ok, count: 0 }], 'consents[0].count', 'whole number from 1 to 1'],
+    ['a count of 2 (one decision a beacon)', [{ ...ok, count: 2 }], 'consents[0].count', 'whole number from 1 to 1'],
     ['consents not an array', ok, 'consents', 'must be an array'],
   ])('refuses %s', (_, consents, field, rule) => {
     const parsed = parseBeacon(body(consents))

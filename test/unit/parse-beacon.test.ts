@@ -4,7 +4,7 @@ import { type ParsedBeacon, parseBeacon } from '../../src/shared/parse-beacon.js
 import { type Beacon, type EventRecord, LIMITS, type PageRecord } from '../../src/shared/protocol.js'
 import { scrubUrl } from '../../src/shared/scrub-url.js'
 
-const PAGE: PageRecord = { path: '/pricing', ref: 'duckduckgo.com', source: 'news', medium: 'email', campaign: 'spring', flags: 3, views: 2, seconds: 40, scroll: 75 }
+const PAGE: PageRecord = { path: '/pricing', ref: 'duckduckgo.com', source: 'news', medium: 'email', campaign: 'spring', flags: 3, views: 1, seconds: 40, scroll: 75 }
 const EVENT: EventRecord = { name: 'Signup', path: '/join', props: { plan: 'pro', variant: 'dark mode' }, count: 1 }
 const BEACON: Beacon = { v: 1, site: 'example.org', tz: 'Europe/Berlin', lang: 'de', screen: 'laptop', pages: [PAGE], events: [EVENT] }
 
@@ -38,20 +38,32 @@ describe('parseBeacon: valid beacons', () => {
 
   it('accepts an engagement-only record (0 views) and the scroll bound of 100 * (views + 1)', () => {
     expect(beaconOf(parseBeacon(withPage({ views: 0, seconds: 0, scroll: 100 }))).pages?.[0]?.scroll).toBe(100)
-    expect(beaconOf(parseBeacon(withPage({ views: 2, scroll: 300 }))).pages?.[0]?.scroll).toBe(300)
+    expect(beaconOf(parseBeacon(withPage({ flags: 0, views: 2, scroll: 300 }))).pages?.[0]?.scroll).toBe(300)
   })
 
   it('accepts exactly LIMITS.records records', () => {
-    const pages = Array.from({ length: LIMITS.records }, (_, i) => ({ ...PAGE, path: `/p/${i}` }))
+    const pages = Array.from({ length: LIMITS.records }, (_, i) => ({ ...PAGE, path: `/p/${i}`, flags: 0 }))
     expect(beaconOf(parseBeacon(beacon({ pages, events: undefined }))).pages).toHaveLength(LIMITS.records)
   })
 
   it('accepts the maxima of the numbers and string lengths', () => {
-    const page = { ...PAGE, path: `/${'p'.repeat(LIMITS.path - 1)}`, flags: 7, views: LIMITS.count, seconds: LIMITS.seconds, scroll: 100 * (LIMITS.count + 1) }
-    const event = { name: 'Z'.repeat(LIMITS.eventName), path: '/', count: LIMITS.count, props: { a: 'v'.repeat(LIMITS.propValue), b: 'x', c: 'y', d: 'z' } }
-    const parsed = beaconOf(parseBeacon(beacon({ site: 's'.repeat(LIMITS.site), pages: [page], events: [event] })))
-    expect(parsed.pages).toEqual([page])
+    const page = { ...PAGE, path: `/${'p'.repeat(LIMITS.path - 1)}`, flags: 0, views: LIMITS.counted - 2, seconds: LIMITS.seconds, scroll: 100 * (LIMITS.counted - 1) }
+    const first = { ...PAGE, path: '/', flags: 7, views: 1 }
+    const event = { name: 'Z'.repeat(LIMITS.eventName), path: '/', count: 1, props: { a: 'v'.repeat(LIMITS.propValue), b: 'x', c: 'y', d: 'z' } }
+    const parsed = beaconOf(parseBeacon(beacon({ site: 's'.repeat(LIMITS.site), pages: [page, first], events: [event] })))
+    expect(parsed.pages).toEqual([page, first])
     expect(parsed.events).toEqual([event])
+  })
+
+  it(`accepts ${LIMITS.counted} page views and events, one of each flag, and one consent decision: what one page adds in one flush`, () => {
+    const pages = [
+      { ...PAGE, path: '/', flags: 1, views: 1 },
+      { ...PAGE, path: '/', flags: 6, views: 1 },
+      { ...PAGE, flags: 0, views: LIMITS.counted - 3 },
+    ]
+    expect(beaconOf(parseBeacon(beacon({ pages, events: [{ ...EVENT, count: 1 }] }))).pages).toEqual(pages)
+    const consents = [{ decision: 'accept-all', categories: { analytics: true }, count: 1 }]
+    expect(beaconOf(parseBeacon(beacon({ pages: undefined, events: undefined, consents }))).consents).toEqual(consents)
   })
 
   it('accepts "constructor" as a prop key without touching prototypes', () => {
@@ -128,7 +140,7 @@ const badCases: Bad[] = [
   ['page record null', beacon({ pages: [null] }), 'pages[0]', 'must be an object'],
   ['page record a string', beacon({ pages: ['/pricing'] }), 'pages[0]', 'must be an object'],
   ['nested arrays', beacon({ pages: [[[PAGE]]] }), 'pages[0]', 'must be an object'],
-  ['second page record bad', beacon({ pages: [PAGE, { ...PAGE, views: -1 }] }), 'pages[1].views', 'whole number from 0 to 1000'],
+  ['second page record bad', beacon({ pages: [PAGE, { ...PAGE, views: -1 }] }), 'pages[1].views', 'whole number from 0 to 15'],
   ['unknown page field uid', withPage({ uid: 'abc' }), 'pages[0].uid', 'is not a field'],
   ['unknown page field title', withPage({ title: 'Jane Doe - Profile' }), 'pages[0].title', 'is not a field'],
   ['page field __proto__', '{"v":1,"site":"a","pages":[{"path":"/","flags":0,"views":1,"seconds":0,"scroll":0,"__proto__":{"x":1}}]}', 'pages[0].__proto__', 'is not a field'],
@@ -141,9 +153,9 @@ const badCases: Bad[] = [
   ['path with an empty query parameter name', withPage({ path: '/a?=x' }), 'pages[0].path query parameter 1', 'name must match'],
   ['path with a bad query parameter name', withPage({ path: '/a?page=2&e mail=x' }), 'pages[0].path query parameter 2', 'name must match'],
   ['path with a trailing ?', withPage({ path: '/a?' }), 'pages[0].path query parameter 1', 'name must match'],
-  ['negative views', withPage({ views: -1 }), 'pages[0].views', 'whole number from 0 to 1000'],
+  ['negative views', withPage({ views: -1 }), 'pages[0].views', 'whole number from 0 to 15'],
   ['float views', withPage({ views: 1.5 }), 'pages[0].views', 'whole number'],
-  ['views over LIMITS.count', withPage({ views: LIMITS.count + 1 }), 'pages[0].views', 'whole number from 0 to 1000'],
+  ['views over LIMITS.counted', withPage({ views: LIMITS.counted + 1 }), 'pages[0].views', 'whole number from 0 to 15'],
   ['huge views', withPage({ views: 1e21 }), 'pages[0].views', 'whole number'],
   ['views as a string', withPage({ views: '1' }), 'pages[0].views', 'whole number'],
   ['views null', withPage({ views: null }), 'pages[0].views', 'whole number'],
@@ -181,8 +193,66 @@ const badCases: Bad[] = [
   ['event name an e-mail', withEvent({ name: 'jo@x.org' }), 'events[0].name', 'must match'],
   ['event name with a newline', withEvent({ name: 'Sign\nup' }), 'events[0].name', 'must match'],
   ['event name missing', withEvent({ name: undefined }), 'events[0].name', 'must be a string'],
-  ['event count 0', withEvent({ count: 0 }), 'events[0].count', 'whole number from 1 to 1000'],
-  ['event count over LIMITS.count', withEvent({ count: LIMITS.count + 1 }), 'events[0].count', 'whole number from 1 to 1000'],
+  ['event count 0', withEvent({ count: 0 }), 'events[0].count', 'whole number from 1 to 15'],
+  ['event count over LIMITS.counted', withEvent({ count: LIMITS.counted + 1 }), 'events[0].count', 'whole number from 1 to 15'],
+  // One page adds at most LIMITS.counted views and events in one flush, and at most one view of each flag.
+  [
+    'views and events over LIMITS.counted together',
+    beacon({ pages: [{ ...PAGE, views: 10, scroll: 0 }], events: [{ ...EVENT, count: 6 }] }),
+    'body',
+    'at most 15 page views and events together',
+  ],
+  [
+    'views of several records over LIMITS.counted',
+    beacon({ pages: Array.from({ length: 4 }, (_, i) => ({ ...PAGE, path: `/${i}`, flags: 0, views: 4, scroll: 0 })), events: undefined }),
+    'body',
+    'at most 15 page views',
+  ],
+  ['two page views starting a visit in one record', withPage({ flags: 1, views: 2 }), 'body', 'may start a visit (flag 1)'],
+  [
+    'two records starting a visit',
+    beacon({
+      pages: [
+        { ...PAGE, flags: 1, views: 1 },
+        { ...PAGE, path: '/b', flags: 1, views: 1 },
+      ],
+      events: undefined,
+    }),
+    'body',
+    'may start a visit',
+  ],
+  [
+    "two views each the visitor's first today",
+    beacon({
+      pages: [
+        { ...PAGE, flags: 3, views: 1 },
+        { ...PAGE, flags: 2, views: 1 },
+      ],
+      events: undefined,
+    }),
+    'body',
+    "may be the visitor's first today (flag 2)",
+  ],
+  ["two views each the visitor's first this month", withPage({ flags: 4, views: 2 }), 'body', "may be the visitor's first this month (flag 4)"],
+  [
+    'two consent decisions',
+    beacon({
+      pages: undefined,
+      events: undefined,
+      consents: [
+        { decision: 'accept-all', categories: {}, count: 1 },
+        { decision: 'reject-all', categories: {}, count: 1 },
+      ],
+    }),
+    'body',
+    'at most 1 consent decision',
+  ],
+  [
+    'a consent record counting 2 decisions',
+    beacon({ pages: undefined, events: undefined, consents: [{ decision: 'accept-all', categories: {}, count: 2 }] }),
+    'consents[0].count',
+    'whole number from 1 to 1',
+  ],
   ['event count a float', withEvent({ count: 0.5 }), 'events[0].count', 'whole number'],
   ['event path missing', withEvent({ path: undefined }), 'events[0].path', 'must be a string'],
   ['event path relative', withEvent({ path: 'join' }), 'events[0].path', 'must start with "/"'],
@@ -337,13 +407,14 @@ describe('parseBeacon: the record limit keeps the worst-case beacon inside LIMIT
     source: campaignFromUrl,
     medium: campaignFromUrl,
     campaign: campaignFromUrl,
-    flags: 7,
-    views: LIMITS.count,
+    // Counts of one digit: a beacon counts at most LIMITS.counted views and events, one per record here.
+    flags: 0,
+    views: 1,
     seconds: LIMITS.seconds,
-    scroll: 100 * (LIMITS.count + 1),
+    scroll: 200,
   }
   const props = Object.fromEntries(['a', 'b', 'c', 'd'].slice(0, LIMITS.props).map((c) => [c.repeat(LIMITS.propKey), control]))
-  const event: EventRecord = { name: 'Z'.repeat(LIMITS.eventName), path, props, count: LIMITS.count }
+  const event: EventRecord = { name: 'Z'.repeat(LIMITS.eventName), path, props, count: 1 }
   const envelope = { v: 1 as const, site: 's'.repeat(LIMITS.site), tz: `A${'b'.repeat(30)}/${'c'.repeat(32)}`, lang: 'abc', screen: 'desktop' as const }
 
   it('builds each field at its maximum', () => {
@@ -375,9 +446,9 @@ describe('parseBeacon: the record limit keeps the worst-case beacon inside LIMIT
 
   it('records the margin (all event records is the worst mix)', () => {
     const worst = { ...envelope, events: Array(LIMITS.records).fill(event) }
-    expect(bytes(page)).toBe(1915)
-    expect(bytes(event)).toBe(2137)
-    expect(bytes(worst)).toBe(32_302)
-    expect(LIMITS.beaconBytes - bytes(worst)).toBe(466)
+    expect(bytes(page)).toBe(1909)
+    expect(bytes(event)).toBe(2134)
+    expect(bytes(worst)).toBe(32_257)
+    expect(LIMITS.beaconBytes - bytes(worst)).toBe(511)
   })
 })
