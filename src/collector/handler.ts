@@ -30,7 +30,8 @@ export interface CollectorOptions {
   expireEveryMs?: number
 }
 
-const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429, field: string, rule: string, message = `${field}: ${rule}`) => c.json({ field, rule, message }, status)
+const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503, field: string, rule: string, message = `${field}: ${rule}`) =>
+  c.json({ field, rule, message }, status)
 
 /**
  * The collector as a web-standard handler (`Request → Response`): mount `collector.app` in any
@@ -47,6 +48,8 @@ const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429, fiel
 export function createCollector(options: CollectorOptions) {
   const { store, registry } = options
   const commits = groupCommit(store, options.groupCommit)
+  let lastFailure: unknown
+  let closing = false
   const allow = options.rateLimit === false ? () => true : rateLimiter(options.rateLimit)
   const realtime = realtimeCounter()
   // Detail older than each site's window, and marginals older than a site's limit, are deleted
@@ -109,7 +112,28 @@ export function createCollector(options: CollectorOptions) {
     // Bots are answered like everyone else, so they learn nothing, but nothing is counted.
     if (client) {
       const rows = beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), { ...site, detailDays: detailDaysOf(site) })
-      await commits.add(rows)
+      if (closing) {
+        // Stopping: what waits is being committed; new beacons go to the next collector.
+        c.header('connection', 'close')
+        c.header('retry-after', '1')
+        return error(c, 503, 'server', 'the collector is stopping; nothing was counted, send again later')
+      }
+      const committed = commits.add(rows)
+      if (committed === 'full') {
+        c.header('retry-after', '1')
+        return error(c, 503, 'server', 'too many beacons are waiting for the store; nothing was counted, send again later')
+      }
+      try {
+        await committed
+      } catch (failure) {
+        // The store refused or could not be reached: the beacon was not counted (SQLite and
+        // PostgreSQL roll the whole commit back) and is not acknowledged.
+        // Every beacon of a failed commit gets the same error: it is logged once.
+        if (failure !== lastFailure) console.error(`quietcount: a commit failed: ${failure instanceof Error ? failure.message : String(failure)}`)
+        lastFailure = failure
+        c.header('retry-after', '5')
+        return error(c, 503, 'store', 'the store did not take the counts (it may be unavailable); nothing was acknowledged, send again later')
+      }
       const totals = rows.filter((row) => row.table === 'totals')
       realtime.add(
         site.id,
@@ -177,10 +201,13 @@ export function createCollector(options: CollectorOptions) {
     fetch: (request: Request, env?: unknown) => app.fetch(request, env),
     /** Commits what waits. */
     flush: () => commits.flush(),
+    /** Beacons and merged rows waiting for their commit: what a forced exit would lose (none of it acknowledged). */
+    backlog: () => commits.backlog(),
     /** Deletes detail older than each site's window, and limited marginals, now (the collector does it hourly by itself). */
     expire: () => expire(),
-    /** Stops the hourly expiry and commits what waits; call before closing the store. */
+    /** Refuses new beacons (503), stops the hourly expiry and commits what waits; call before closing the store. */
     async close() {
+      closing = true
       clearInterval(expiry)
       await expiring
       await commits.flush()

@@ -27,19 +27,25 @@ export function clientAddress(c: Context, trustProxy = false): string | undefine
 export function serveCollector(options: ServeOptions) {
   const collector = createCollector({ ...options, clientAddress: (c) => clientAddress(c, options.trustProxy) })
   options.extend?.(collector.app)
-  return new Promise<{ url: string; close(): Promise<void> }>((resolve, reject) => {
+  return new Promise<{ url: string; close(): Promise<void>; backlog: () => { rows: number; beacons: number } }>((resolve, reject) => {
     const server = serve({ fetch: collector.app.fetch, port: options.port, hostname: options.hostname ?? '127.0.0.1' }, (info) => {
       resolve({
         url: `http://${info.address === '127.0.0.1' ? 'localhost' : info.address}:${info.port}`,
+        backlog: collector.backlog,
         close: async () => {
-          // New requests are refused first and those in flight are answered; only then is the
-          // last batch committed, so that no beacon arrives after its flush. A connection that
-          // stays open (keep-alive without a request) is cut after a few seconds.
+          // New beacons are refused first (503, and each refusal closes its connection), then
+          // what waits is committed while the server stops taking connections; a connection
+          // that stays open (keep-alive without a request) is cut after a few seconds.
+          const committed = collector.close()
+          const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void }
           const closed = new Promise((done) => server.close(done))
-          const cut = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 5_000)
+          // A connection becomes idle once its last answer is sent: close those as they come.
+          const idle = setInterval(() => http.closeIdleConnections?.(), 50)
+          const cut = setTimeout(() => http.closeAllConnections?.(), 5_000)
+          await committed
           await closed
+          clearInterval(idle)
           clearTimeout(cut)
-          await collector.close()
         },
       })
     })

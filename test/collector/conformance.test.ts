@@ -146,12 +146,17 @@ const parse = (siteId: string, params: string) => {
 
 const entries = fixture()
 const ingest = async (store: Store) => {
-  const commits = groupCommit(store, { maxWaitMs: 5 })
-  // Concurrent, in pieces, as beacons arrive: merging must not change any sum.
+  // Every beacon at once, so that commits merge many: merging must not change any sum.
+  const beacons = SITES.flatMap((site) =>
+    entries.map(({ beacon, client, hour }) => beaconRows({ ...beacon, site: site.id }, client, hour, { ...site, detailDays: site.detailDays! })),
+  )
+  const commits = groupCommit(store, { maxWaiting: beacons.length, maxPendingRows: beacons.flat().length })
   await Promise.all(
-    SITES.flatMap((site) =>
-      entries.map(({ beacon, client, hour }) => commits.add(beaconRows({ ...beacon, site: site.id }, client, hour, { ...site, detailDays: site.detailDays! }))),
-    ),
+    beacons.map((rows) => {
+      const committed = commits.add(rows)
+      if (committed === 'full') throw new Error('the group commit refused a beacon of the fixture')
+      return committed
+    }),
   )
   await expireDetail(store, SITES, NOW)
 }

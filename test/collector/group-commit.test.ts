@@ -30,26 +30,64 @@ const rows = (path: string) => {
 const views = async () => Number((await sqlite.query([{ site: 'commit.test', parts: [{ table: 'totals', from: 0, to: 10 ** 7 }] }]))[0]![0]?.views ?? 0)
 
 describe('group commit', () => {
-  it('writes one commit at a time, and flush() waits for the commit in flight', async () => {
+  it('commits at once when idle, batches what arrives during a commit, and writes one commit at a time', async () => {
     let running = 0
     let most = 0
+    const batches: number[] = []
     const slow: Store = {
       ...sqlite,
       async write(batch) {
         most = Math.max(most, ++running)
+        batches.push(batch.length)
         await new Promise((resolve) => setTimeout(resolve, 30))
         await sqlite.write(batch)
         running--
       },
     }
-    const commits = groupCommit(slow, { maxWaitMs: 1, maxRows: 2 })
+    const commits = groupCommit(slow)
     const before = await views()
-    // maxRows 2 starts a commit every second beacon while the previous one is still writing.
+    // Idle: the first beacon is written without waiting for company.
+    const started = performance.now()
+    await commits.add(rows('/alone'))
+    expect(performance.now() - started).toBeLessThan(200)
+    expect(batches).toHaveLength(1)
+    // Nine beacons while a commit is in flight: they go together into the next one.
+    const first = commits.add(rows('/first'))
+    await new Promise((resolve) => setTimeout(resolve, 5))
     const acknowledged = Array.from({ length: 9 }, (_, i) => commits.add(rows(`/page-${i}`)))
     await commits.flush()
-    expect(await views()).toBe(before + 9)
+    await Promise.all([first, ...acknowledged])
+    expect(await views()).toBe(before + 11)
+    expect(batches).toHaveLength(3)
+    // Merged: the nine share their totals and most marginal rows.
+    expect(batches[2]).toBeLessThan(9 * batches[1]!)
     expect(most).toBe(1)
-    await Promise.all(acknowledged)
+  })
+
+  it('refuses beacons past its bounds, takes nothing from them, and takes them again once the store caught up', async () => {
+    let open = false
+    let release: () => void = () => {}
+    const stuck: Store = {
+      ...sqlite,
+      async write(batch) {
+        if (!open) await new Promise<void>((resolve) => (release = resolve))
+        await sqlite.write(batch)
+      },
+    }
+    const commits = groupCommit(stuck, { maxWaiting: 3 })
+    const before = await views()
+    const waiting = [commits.add(rows('/a')), commits.add(rows('/b')), commits.add(rows('/c'))] as Promise<void>[]
+    expect(commits.add(rows('/d'))).toBe('full')
+    await new Promise((resolve) => setImmediate(resolve))
+    // All three went into the commit in flight: the places are free again, for the next commit.
+    expect(commits.backlog()).toEqual({ rows: 0, beacons: 0 })
+    for (const path of ['/e', '/f', '/g']) waiting.push(commits.add(rows(path)) as Promise<void>)
+    expect(commits.add(rows('/h'))).toBe('full')
+    expect(groupCommit(stuck, { maxPendingRows: rows('/x').length * 2 }).add([...rows('/1'), ...rows('/2'), ...rows('/3')])).toBe('full')
+    open = true
+    release()
+    await Promise.all(waiting)
+    expect(await views()).toBe(before + 6)
   })
 
   it('rejects the beacons of a failed commit and goes on with the next', async () => {
@@ -61,7 +99,7 @@ describe('group commit', () => {
         await sqlite.write(batch)
       },
     }
-    const commits = groupCommit(flaky, { maxWaitMs: 1 })
+    const commits = groupCommit(flaky)
     const before = await views()
     await expect(commits.add(rows('/lost'))).rejects.toThrow('database is locked')
     fail = false

@@ -38,7 +38,7 @@ beforeAll(async () => {
   })
   store = sqliteStore(join(dir, 'counts.db'))
   await store.migrate()
-  collector = createCollector({ store, registry, clientAddress: () => TEST_IP, groupCommit: { maxWaitMs: 5 }, rateLimit: { perSecond: 1000, burst: 100_000 } })
+  collector = createCollector({ store, registry, clientAddress: () => TEST_IP, rateLimit: { perSecond: 1000, burst: 100_000 } })
   for (const level of ['log', 'info', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation((...args) => void logs.push(args.join(' ')))
 })
 afterAll(async () => {
@@ -98,7 +98,7 @@ describe('ingest', () => {
   })
 
   it('answers 429 to a client over its rate, and counts nothing of it', async () => {
-    const limited = createCollector({ store, registry, clientAddress: () => '198.51.100.9', groupCommit: { maxWaitMs: 5 }, rateLimit: { perSecond: 0.001, burst: 2 } })
+    const limited = createCollector({ store, registry, clientAddress: () => '198.51.100.9', rateLimit: { perSecond: 0.001, burst: 2 } })
     const send = () => limited.fetch(new Request('http://collector.test/api/collect', { method: 'POST', headers: { 'user-agent': FIREFOX }, body: JSON.stringify(valid()) }))
     const before = await totals()
     expect([(await send()).status, (await send()).status, (await send()).status]).toEqual([204, 204, 429])
@@ -447,6 +447,37 @@ describe('access', () => {
     expect(response.status).toBe(500)
     expect(await response.json()).toMatchObject({ field: 'server', rule: 'internal error' })
     expect(logs.at(-1)).toContain('disk gone')
+  })
+
+  it('answers 503 with Retry-After when the store does not take a commit, logs the failure once, and counts nothing', async () => {
+    let down = true
+    const flaky = createCollector({
+      store: { ...store, write: async (rows) => (down ? Promise.reject(new Error('connection refused')) : store.write(rows)) },
+      registry,
+      rateLimit: false,
+      expireEveryMs: 0,
+    })
+    const before = await totals()
+    const logged = logs.length
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        flaky.fetch(
+          new Request('http://collector.test/api/collect', { method: 'POST', headers: { 'content-type': 'text/plain', 'user-agent': FIREFOX }, body: JSON.stringify(valid()) }),
+        ),
+      ),
+    )
+    expect(answers.map((r) => r.status)).toEqual([503, 503, 503, 503, 503])
+    expect(answers[0]!.headers.get('retry-after')).toBe('5')
+    expect(await answers[0]!.json()).toMatchObject({ field: 'store', message: expect.stringContaining('nothing was acknowledged') })
+    expect(logs.slice(logged).filter((line) => line.includes('connection refused'))).toHaveLength(1)
+    expect(await totals()).toEqual(before)
+    down = false
+    const again = await flaky.fetch(
+      new Request('http://collector.test/api/collect', { method: 'POST', headers: { 'content-type': 'text/plain', 'user-agent': FIREFOX }, body: JSON.stringify(valid()) }),
+    )
+    expect(again.status).toBe(204)
+    expect((await totals()).views).toBe(before.views + 1)
+    await flaky.close()
   })
 
   it('answers a preflight for a site that accepts any origin', async () => {

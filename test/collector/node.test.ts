@@ -30,7 +30,7 @@ describe('serveCollector', () => {
     [false, [204, 204, 429]],
     [true, [204, 204, 204]],
   ])('with trustProxy %s rate-limits by %s', async (trustProxy, statuses) => {
-    const server = await serveCollector({ store, registry, port: 0, trustProxy, rateLimit: { perSecond: 0.001, burst: 2 }, groupCommit: { maxWaitMs: 1 } })
+    const server = await serveCollector({ store, registry, port: 0, trustProxy, rateLimit: { perSecond: 0.001, burst: 2 } })
     try {
       const got = []
       // Three visitors behind one proxy; each claims another first address, which must not count.
@@ -49,7 +49,7 @@ describe('serveCollector', () => {
   })
 
   it('lets every beacon through with the rate limit off', async () => {
-    const server = await serveCollector({ store, registry, port: 0, rateLimit: false, groupCommit: { maxWaitMs: 1 } })
+    const server = await serveCollector({ store, registry, port: 0, rateLimit: false })
     try {
       const statuses = await Promise.all(
         Array.from({ length: 300 }, () =>

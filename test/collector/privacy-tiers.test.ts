@@ -38,7 +38,7 @@ for (const underTest of storesUnderTest()) {
       const registry = registryFile(join(dir, 'quietcount.json'))
       const site = { id: 'private.test', origins: [], timezone: 'Europe/Madrid', shares: [] }
       registry.write({ sites: [site], tokens: [] })
-      const collector = createCollector({ store, registry, clientAddress: () => IP, groupCommit: { maxWaitMs: 5 }, rateLimit: false, expireEveryMs: 0 })
+      const collector = createCollector({ store, registry, clientAddress: () => IP, rateLimit: false, expireEveryMs: 0 })
       for (let i = 0; i < BEACONS; i++) {
         const t = tags(i)
         const beacon = {

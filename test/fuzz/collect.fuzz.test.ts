@@ -24,7 +24,7 @@ beforeAll(async () => {
   registry.write({ sites: [{ id: FUZZ_SITE, origins: [], timezone: 'UTC', shares: [] }], tokens: [] })
   store = sqliteStore(join(dir, 'counts.db'))
   await store.migrate()
-  collector = createCollector({ store, registry, groupCommit: { maxWaitMs: 2 }, rateLimit: false, expireEveryMs: 0 })
+  collector = createCollector({ store, registry, rateLimit: false, expireEveryMs: 0 })
   vi.spyOn(console, 'error').mockImplementation((...args) => void errors.push(args.join(' ')))
 })
 afterAll(async () => {

@@ -7,6 +7,9 @@ import { mountExampleSite } from '../../example-site/mount.js'
 import { CONFIG, type Command, localTimeZone, openMigrated, packageRoot, STORE, wholeNumber } from '../command.js'
 import { hasDemoData, seedDemoSites } from '../demo-data.js'
 
+/** How long a stop may take to commit what waits before the process exits anyway. */
+const SHUTDOWN_MS = 10_000
+
 export const serve: Command = {
   usage: `quietcount serve [--port 8080] [--host 127.0.0.1] [--store URL] [--config FILE] [--examples]
 
@@ -62,13 +65,26 @@ the dashboard at / and /share/:id.
     console.log(`Dashboard: ${server.url}/`)
     if (token) console.log(`  sign in with this admin token (made for this run): ${token}`)
     if (v.examples) console.log(`Example site: ${server.url}/example  then: npm run quietcount -- report --site example.test --period today --breakdown page`)
-    const stop = async () => {
+    // A stop commits what waits, closes the store and exits 0. A second signal, or a flush that
+    // outlasts SHUTDOWN_MS (a store that does not answer), exits 1 at once, saying what was not
+    // committed: none of it was acknowledged, so no client was told it was counted.
+    let stopping = false
+    const lost = (why: string) => {
+      const { beacons, rows } = server.backlog()
+      console.error(`quietcount serve: ${why}; exiting with ${beacons} beacons (${rows} merged rows) not committed and not acknowledged`)
+      process.exit(1)
+    }
+    const stop = async (signal: string) => {
+      if (stopping) return lost(`${signal} again while stopping`)
+      stopping = true
+      setTimeout(() => lost(`still committing ${SHUTDOWN_MS / 1000} s after ${signal}`), SHUTDOWN_MS).unref()
+      console.log(`quietcount serve: ${signal}, committing ${server.backlog().beacons} waiting beacons, then stopping`)
       await server.close()
       await store.close()
       registry.close()
       process.exit(0)
     }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
   },
 }
