@@ -1,8 +1,9 @@
+import { type Counted, countedRows } from './ingest.js'
 import { mergeRow, type Row } from './rows.js'
 import type { Store } from './stores/store.js'
 
 export interface GroupCommitOptions {
-  /** Merged rows waiting for the next commit past which a beacon is refused (default 50,000). */
+  /** Merged records and rows waiting for the next commit past which a beacon is refused (default 50,000). */
   maxPendingRows?: number
   /** Beacons waiting for their commit past which a beacon is refused (default 10,000). */
   maxWaiting?: number
@@ -10,14 +11,14 @@ export interface GroupCommitOptions {
 
 export interface GroupCommit {
   /**
-   * Merges the rows into the next commit; the promise resolves once they are committed
+   * Merges what a beacon counts into the next commit; the promise resolves once it is committed
    * (durable). `'full'` when the bounds are reached: nothing was taken, the beacon should be
    * answered 503 and sent again later.
    */
-  add(rows: Row[]): Promise<void> | 'full'
+  add(counted: Counted): Promise<void> | 'full'
   /** Resolves once everything added so far is committed (or has failed). */
   flush(): Promise<void>
-  /** Rows and beacons waiting now, for the bounds and for the logs. */
+  /** Merged records and rows, and beacons, waiting now: for the bounds and for the logs. */
   backlog(): { rows: number; beacons: number }
 }
 
@@ -34,7 +35,11 @@ export const DEFAULT_MAX_WAITING = 10_000
  * instead of the collector growing.
  */
 export function groupCommit(store: Store, { maxPendingRows = DEFAULT_MAX_PENDING_ROWS, maxWaiting = DEFAULT_MAX_WAITING }: GroupCommitOptions = {}): GroupCommit {
-  let pending = new Map<string, Row>()
+  // Records merged per site-local day and detail setting (the context tierRows needs), and rows
+  // already in their tier; counted in the tiers once per distinct record, at commit.
+  let records = new Map<string, Pick<Counted, 'day' | 'keepDetail'> & { merged: Map<string, Row> }>()
+  let rows = new Map<string, Row>()
+  let size = 0
   let waiting: { resolve: () => void; reject: (error: unknown) => void }[] = []
   // The commit in flight (or the last one), and whether the next one is already scheduled.
   let current: Promise<void> = Promise.resolve()
@@ -44,13 +49,16 @@ export function groupCommit(store: Store, { maxPendingRows = DEFAULT_MAX_PENDING
   const commit = async () => {
     scheduled = false
     if (!waiting.length) return
-    const rows = [...pending.values()]
+    const written = rows
+    for (const { day, keepDetail, merged } of records.values()) for (const row of countedRows({ records: [...merged.values()], day, keepDetail, rows: [] })) mergeRow(written, row)
     const waiters = waiting
-    pending = new Map()
+    records = new Map()
+    rows = new Map()
+    size = 0
     waiting = []
     writing = true
     try {
-      await store.write(rows)
+      await store.write([...written.values()])
       for (const w of waiters) w.resolve()
     } catch (error) {
       for (const w of waiters) w.reject(error)
@@ -68,9 +76,14 @@ export function groupCommit(store: Store, { maxPendingRows = DEFAULT_MAX_PENDING
   }
 
   return {
-    add(rows) {
-      if (waiting.length >= maxWaiting || pending.size + rows.length > maxPendingRows) return 'full'
-      for (const row of rows) mergeRow(pending, row)
+    add(counted) {
+      if (waiting.length >= maxWaiting || size + counted.records.length + counted.rows.length > maxPendingRows) return 'full'
+      const context = `${counted.day.day} ${counted.day.month} ${counted.keepDetail}`
+      let held = records.get(context)
+      if (!held) records.set(context, (held = { day: counted.day, keepDetail: counted.keepDetail, merged: new Map() }))
+      for (const record of counted.records) mergeRow(held.merged, record)
+      for (const row of counted.rows) mergeRow(rows, row)
+      size = rows.size + [...records.values()].reduce((n, r) => n + r.merged.size, 0)
       const committed = new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }))
       schedule()
       return committed
@@ -82,6 +95,6 @@ export function groupCommit(store: Store, { maxPendingRows = DEFAULT_MAX_PENDING
         await current
       }
     },
-    backlog: () => ({ rows: pending.size, beacons: waiting.length }),
+    backlog: () => ({ rows: size, beacons: waiting.length }),
   }
 }

@@ -3,7 +3,7 @@ import { parseBeacon } from '../shared/parse-beacon.js'
 import { LIMITS } from '../shared/protocol.js'
 import { describeClient } from './enrich.js'
 import { type GroupCommitOptions, groupCommit } from './group-commit.js'
-import { beaconRows } from './ingest.js'
+import { beaconCounted } from './ingest.js'
 import { rateLimiter } from './rate-limit.js'
 import { readBody } from './read-body.js'
 import { realtimeCounter } from './realtime.js'
@@ -111,14 +111,14 @@ export function createCollector(options: CollectorOptions) {
     const client = describeClient(c.req.raw.headers)
     // Bots are answered like everyone else, so they learn nothing, but nothing is counted.
     if (client) {
-      const rows = beaconRows(beacon, client, Math.floor(Date.now() / 3_600_000), { ...site, detailDays: detailDaysOf(site) })
+      const counted = beaconCounted(beacon, client, Math.floor(Date.now() / 3_600_000), { ...site, detailDays: detailDaysOf(site) })
       if (closing) {
         // Stopping: what waits is being committed; new beacons go to the next collector.
         c.header('connection', 'close')
         c.header('retry-after', '1')
         return error(c, 503, 'server', 'the collector is stopping; nothing was counted, send again later')
       }
-      const committed = commits.add(rows)
+      const committed = commits.add(counted)
       if (committed === 'full') {
         c.header('retry-after', '1')
         return error(c, 503, 'server', 'too many beacons are waiting for the store; nothing was counted, send again later')
@@ -134,11 +134,11 @@ export function createCollector(options: CollectorOptions) {
         c.header('retry-after', '5')
         return error(c, 503, 'store', 'the store did not take the counts (it may be unavailable); nothing was acknowledged, send again later')
       }
-      const totals = rows.filter((row) => row.table === 'totals')
+      const pages = counted.records.filter((row) => row.table === 'detail_pages')
       realtime.add(
         site.id,
-        totals.reduce((sum, row) => sum + (row.counts.views ?? 0), 0),
-        totals.reduce((sum, row) => sum + (row.counts.visits ?? 0), 0),
+        pages.reduce((sum, row) => sum + (row.counts.views ?? 0), 0),
+        pages.reduce((sum, row) => sum + (row.counts.visits ?? 0), 0),
       )
     }
     return c.body(null, 204, headers)

@@ -60,8 +60,20 @@ export const dateOfDay = (day: number) => new Date(day * 86_400_000).toISOString
 export const monthNumber = (date: string) => Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1
 export const monthOfNumber = (month: number) => `${String(Math.floor(month / 12)).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}`
 
-/** The site-local day and month an hour is counted in: the local date at the hour's start (see startHour). */
+const calendars = new Map<string, { day: number; month: number }>()
+
+/**
+ * The site-local day and month an hour is counted in: the local date at the hour's start (see
+ * startHour). Remembered, as ingest asks it for every beacon and the answer changes once an hour;
+ * the memory holds at most a few thousand hours and zones.
+ */
 export function calendar(hour: number, timeZone: string): { day: number; month: number } {
-  const { date } = localTime(hour * HOUR, timeZone)
-  return { day: dayNumber(date), month: monthNumber(date) }
+  const key = `${hour} ${timeZone}`
+  let counted = calendars.get(key)
+  if (!counted) {
+    const { date } = localTime(hour * HOUR, timeZone)
+    if (calendars.size >= 4_096) calendars.clear()
+    calendars.set(key, (counted = { day: dayNumber(date), month: monthNumber(date) }))
+  }
+  return counted
 }

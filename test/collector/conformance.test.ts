@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from '../../src/collector/enrich.js'
 import { groupCommit } from '../../src/collector/group-commit.js'
-import { beaconRows } from '../../src/collector/ingest.js'
+import { beaconCounted } from '../../src/collector/ingest.js'
 import { expireDetail } from '../../src/collector/retention.js'
 import type { Site } from '../../src/collector/sites.js'
 import { refuseUnderK } from '../../src/collector/stats/k-anonymity.js'
@@ -15,8 +15,8 @@ import { referenceStore } from './reference-store.js'
 import { storesUnderTest } from './stores.js'
 
 // One conformance suite for every store: the same beacons, ingested through the real path
-// (beaconRows into both tiers, group commit, then the detail window's expiry), must give the
-// same stats, to the unit, as a reference store that sums rows in plain JavaScript, for every
+// (beaconCounted, the group commit counting records into both tiers, then the detail window's
+// expiry), must give the same stats, to the unit, as a reference store that sums rows in plain JavaScript, for every
 // metric, breakdown, filter and interval, in three time zones, inside, outside and across the
 // detail window. Then the tiers are checked against each other.
 
@@ -148,12 +148,12 @@ const entries = fixture()
 const ingest = async (store: Store) => {
   // Every beacon at once, so that commits merge many: merging must not change any sum.
   const beacons = SITES.flatMap((site) =>
-    entries.map(({ beacon, client, hour }) => beaconRows({ ...beacon, site: site.id }, client, hour, { ...site, detailDays: site.detailDays! })),
+    entries.map(({ beacon, client, hour }) => beaconCounted({ ...beacon, site: site.id }, client, hour, { ...site, detailDays: site.detailDays! })),
   )
-  const commits = groupCommit(store, { maxWaiting: beacons.length, maxPendingRows: beacons.flat().length })
+  const commits = groupCommit(store, { maxWaiting: beacons.length, maxPendingRows: beacons.reduce((n, b) => n + b.records.length + b.rows.length, 0) })
   await Promise.all(
-    beacons.map((rows) => {
-      const committed = commits.add(rows)
+    beacons.map((counted) => {
+      const committed = commits.add(counted)
       if (committed === 'full') throw new Error('the group commit refused a beacon of the fixture')
       return committed
     }),
