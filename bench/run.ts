@@ -6,7 +6,7 @@ import type { Store } from '../src/collector/stores/store.js'
 import { type Server, startClickHouse, startPostgres } from '../test/services/setup.js'
 import { type DashboardLoad, measureDashboardLoad } from './dashboard-load.js'
 import { type ImportBench, importMarkdown, measureImports } from './import.js'
-import { measureIngest } from './ingest.js'
+import { type IngestRow, measureIngest } from './ingest.js'
 import { machine, round } from './machine.js'
 import { measurePageCost } from './page-cost.js'
 import { PAGES, SCALES, type Scale, type Seeded, seedYear, timeView, viewRequests } from './query.js'
@@ -18,13 +18,14 @@ import { type StoreKind, type TierSizes, tierSizes } from './storage.js'
  * `npm run bench` (about 10 minutes) and `npm run bench -- --quick` (under 2): every benchmark in
  * one run, printed as it goes and written to bench/RESULTS.md and bench/results.json. Figures are
  * compared as ratios measured in this same run; nothing here fails on a timing.
- * `-- --only import` runs the import section alone (with its servers) and puts its figures into
- * the last run's results.json and RESULTS.md, leaving the other sections as they were.
+ * `-- --only import` or `-- --only ingest` (or both) runs those sections alone (with their
+ * servers) and puts their figures into the last run's results.json and RESULTS.md, leaving the
+ * other sections as they were.
  */
 
 const quick = process.argv.includes('--quick')
 /** Sections that can run alone: the others feed one another (page cost needs the sizes' Plausible bundle, storage and responsiveness the query stores). */
-const ALONE = ['import']
+const ALONE = ['import', 'ingest']
 const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : undefined
 if (only && (!only.length || only.some((section) => !ALONE.includes(section)))) {
   console.error(`[bench] --only takes a section that runs alone: ${ALONE.join(', ')} (given: ${only.join(',') || 'none'})`)
@@ -130,14 +131,23 @@ const importSection = () =>
 
 if (only) {
   try {
-    const imports = await importSection()
-    // The other sections stay as the last run measured them: only this one's figures are replaced.
+    const measured: { imports?: ImportBench; ingest?: IngestRow[]; ingestAt?: string } = {}
+    if (only.includes('ingest')) {
+      measured.ingest = await measureIngest(storeUrls, plan.ingestSeconds, plan.connections)
+      measured.ingestAt = new Date().toISOString()
+      for (const r of measured.ingest)
+        log(
+          `ingest ${r.target}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.stored === undefined ? '' : `, stored ${r.stored} of ${r.sent} sent (${r.acknowledged} acknowledged)`}`,
+        )
+    }
+    if (only.includes('import')) measured.imports = await importSection()
+    // The other sections stay as the last run measured them: only these figures are replaced.
     if (existsSync('bench/results.json')) {
-      const results = { ...JSON.parse(readFileSync('bench/results.json', 'utf8')), imports }
+      const results = { ...JSON.parse(readFileSync('bench/results.json', 'utf8')), ...measured }
       writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
       writeFileSync('bench/RESULTS.md', markdown(results))
-      log(`done in ${Math.round((Date.now() - t0) / 1000)} s: section 8 of bench/RESULTS.md and "imports" of bench/results.json`)
-    } else log('no bench/results.json to add the section to: run the whole bench once (figures above)')
+      log(`done in ${Math.round((Date.now() - t0) / 1000)} s: ${only.join(', ')} in bench/RESULTS.md and bench/results.json`)
+    } else log('no bench/results.json to add the sections to: run the whole bench once (figures above)')
   } finally {
     for (const server of Object.values(servers)) if (typeof server !== 'string') await server.stop()
     rmSync(dir, { recursive: true, force: true })
@@ -265,6 +275,8 @@ function markdown(r: {
   dashboard: { pageviews: number; rows: DashboardLoad[] }
   /** Absent from results of runs before the section existed. */
   imports?: ImportBench
+  /** When section 3 was measured on its own (`--only ingest`). */
+  ingestAt?: string
 }) {
   const x = (a: number, b: number) => (b ? `${round(a / b, 2)}×` : '–')
   const n = (v: number) => v.toLocaleString('en')
@@ -312,7 +324,7 @@ function markdown(r: {
     '',
     '## 3. Collector ingest',
     '',
-    `autocannon in its own process, ${r.quick ? 3 : 10} s per target, 400 connections (visitors send from many connections at once), 20 realistic one-page-view beacons in turn. The collector's rate limit is off (\`serve --rate-limit 0\`); each acknowledgement waits for its group commit (50 ms at most), so throughput at a fixed number of connections is bounded by that wait.`,
+    `${r.ingestAt ? `Measured on its own (\`npm run bench -- --only ingest\`), ${r.ingestAt}. ` : ''}autocannon in its own process, ${r.quick ? 3 : 10} s per target, 400 connections (visitors send from many connections at once), 20 realistic one-page-view beacons in turn. The collector's rate limit is off (\`serve --rate-limit 0\`); each acknowledgement waits for its group commit (durable before the 204; the next commit starts as soon as the last has finished), and the load generator shares the machine's cores with the collector.`,
     '',
     '| target | req/s | of ceiling | p50 ms | p97.5 ms | p99 ms | sent | acknowledged in the run | refused | stored page views | acknowledged ≤ stored ≤ sent |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

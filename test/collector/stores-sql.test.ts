@@ -18,7 +18,7 @@ import { type PgDriver, postgresStore } from '../../src/collector/stores/postgre
 import { migration as postgresV1 } from '../../src/collector/stores/postgres/migrations/001-counter-tables.js'
 import { aggregate } from '../../src/collector/stores/sql.js'
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/collector/stores/sqlite/migrations/index.js'
-import { readConnection } from '../../src/collector/stores/sqlite/reads.js'
+import { workerConnection } from '../../src/collector/stores/sqlite/worker-connection.js'
 import type { AggregateQuery, Store } from '../../src/collector/stores/store.js'
 import { dumpTables, storesUnderTest } from './stores.js'
 
@@ -540,7 +540,7 @@ describe('sqlite upgrades and reads', () => {
     const file = join(dir, 'reads.db')
     const db = new Database(file)
     db.pragma('journal_mode = WAL')
-    const reads = readConnection(db, file)
+    const reads = workerConnection(db, file, { readonly: true, pragmas: [] })
     let ticks = 0
     const timer = setInterval(() => ticks++, 1)
     try {

@@ -72,6 +72,27 @@ it('exits 1 at a second SIGTERM while a commit hangs (another process holds the 
   expect(await storedViews(url)).toBe(0)
 }, 60_000)
 
+it('keeps answering while a commit waits for a lock another process holds, and commits once it is released', async () => {
+  const url = `sqlite:${join(dir, `counts-${files++}.db`)}`
+  const serve = await startServe(['--rate-limit', '0', '--store', url, '--config', config], { cwd: dir })
+  try {
+    const lock = new Database(url.slice('sqlite:'.length))
+    lock.exec('BEGIN IMMEDIATE')
+    const posted = fetch(`${serve.url}/api/collect`, { method: 'POST', headers: { 'content-type': 'text/plain', 'user-agent': 'Mozilla/5.0 Firefox/133.0' }, body: BEACON })
+    await pause(300)
+    // The commit waits on the writer's thread: the collector's own thread still answers.
+    const started = performance.now()
+    expect((await fetch(`${serve.url}/healthz`)).status).toBe(200)
+    expect(performance.now() - started).toBeLessThan(500)
+    lock.exec('ROLLBACK')
+    lock.close()
+    expect((await posted).status).toBe(204)
+    expect(await storedViews(url)).toBe(1)
+  } finally {
+    await serve.stop()
+  }
+}, 60_000)
+
 for (const underTest of storesUnderTest()) {
   const suite = underTest.missing ? describe.skip : describe
   suite(`quietcount serve on ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {

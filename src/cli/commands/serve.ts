@@ -72,7 +72,11 @@ the dashboard at / and /share/:id.
     const lost = (why: string) => {
       const { beacons, rows } = server.backlog()
       console.error(`quietcount serve: ${why}; exiting with ${beacons} beacons (${rows} merged rows) not committed and not acknowledged`)
-      process.exit(1)
+      // The store's worker threads are stopped first: one caught in a native wait for a lock
+      // would otherwise abort the process at exit. At most a second.
+      const exit = () => process.exit(1)
+      setTimeout(exit, 1_000).unref()
+      store.close().then(exit, exit)
     }
     const stop = async (signal: string) => {
       if (stopping) return lost(`${signal} again while stopping`)

@@ -5,7 +5,7 @@ import { runMigrations } from '../migrate.js'
 import { aggregate, aggregateTogether, checkQuery, type Dialect, groupsTogether, numbers, scan } from '../sql.js'
 import type { AggregateQuery, Store } from '../store.js'
 import { MIGRATIONS } from './migrations/index.js'
-import { type ReadStep, readConnection } from './reads.js'
+import { type Step, workerConnection } from './worker-connection.js'
 
 /**
  * Migrations of one file from this process, one after another. Across processes SQLite's own
@@ -42,10 +42,9 @@ const upsertValues = (row: Row) => {
 
 /**
  * The default store: one SQLite file (better-sqlite3), in WAL mode with synchronous=FULL, so a
- * committed write survives a crash or power loss before its beacons are acknowledged. Writes run
- * on the caller's thread (short transactions); stats queries run on a worker thread with a
- * read-only connection of its own (reads.ts), so a dashboard view never holds up the
- * acknowledgement of a beacon.
+ * committed write survives a crash or power loss before its beacons are acknowledged. Writes and
+ * stats queries each run on a worker thread with a connection of its own (worker-connection.ts),
+ * so neither a commit's fsync nor a dashboard view holds up the collector's thread.
  *
  * @example const store = sqliteStore('./quietcount.db'); await store.migrate()
  */
@@ -54,13 +53,8 @@ export function sqliteStore(file: string): Store {
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.pragma('busy_timeout = 5000')
-  const reads = readConnection(db, file)
-  const upserts = new Map<Table, Database.Statement>()
-  const statement = (table: Table) => {
-    let prepared = upserts.get(table)
-    if (!prepared) upserts.set(table, (prepared = db.prepare(upsert(table))))
-    return prepared
-  }
+  const reads = workerConnection(db, file, { readonly: true, pragmas: ['temp_store = MEMORY', 'cache_size = -65536'] })
+  const writes = workerConnection(db, file, { readonly: false, pragmas: ['synchronous = FULL'] })
   return {
     async migrate(options = {}) {
       const timezoneOf = options.timezoneOf ?? (() => 'UTC')
@@ -94,9 +88,14 @@ export function sqliteStore(file: string): Store {
       await run
     },
     async write(rows) {
-      db.transaction(() => {
-        for (const row of rows) statement(row.table).run(upsertValues(row))
-      })()
+      // One upsert statement per table, run for each of its rows, all in one transaction.
+      const byTable = new Map<Table, unknown[][]>()
+      for (const row of rows) {
+        const values = byTable.get(row.table) ?? []
+        values.push(upsertValues(row))
+        byTable.set(row.table, values)
+      }
+      await writes.run([...byTable].map(([table, each]) => ({ sql: upsert(table), values: [], each })))
     },
     async query(queries) {
       queries.forEach(checkQuery)
@@ -135,6 +134,7 @@ export function sqliteStore(file: string): Store {
     },
     async close() {
       await reads.close()
+      await writes.close()
       db.close()
     },
   }
@@ -148,7 +148,7 @@ export function sqliteStore(file: string): Store {
  * breakdown would cost more than all the grouping. Weighted queries of the same groups are
  * grouped once (aggregateTogether): SQLite's grouping sorts every row it reads.
  */
-function steps(queries: AggregateQuery[]): { steps: ReadStep[]; answers: (results: unknown[][]) => Record<string, unknown>[][] } {
+function steps(queries: AggregateQuery[]): { steps: Step[]; answers: (results: unknown[][]) => Record<string, unknown>[][] } {
   const shared = new Map<string, AggregateQuery[]>()
   for (const query of queries) {
     const [part] = query.parts
@@ -156,8 +156,8 @@ function steps(queries: AggregateQuery[]): { steps: ReadStep[]; answers: (result
     const key = JSON.stringify([part, query.site, Object.entries(query.filters ?? {}).sort()])
     shared.set(key, [...(shared.get(key) ?? []), query])
   }
-  const setup: ReadStep[] = []
-  const teardown: ReadStep[] = []
+  const setup: Step[] = []
+  const teardown: Step[] = []
   const sources = new Map<AggregateQuery, string>()
   for (const group of shared.values()) {
     if (group.length < 2) continue
@@ -168,7 +168,7 @@ function steps(queries: AggregateQuery[]): { steps: ReadStep[]; answers: (result
     for (const query of group) sources.set(query, `temp.${name}`)
   }
   // Each select step answers one query, or several through a split.
-  const selects: ReadStep[] = []
+  const selects: Step[] = []
   const readers: ((results: unknown[][], answers: Record<string, unknown>[][]) => void)[] = []
   const done = new Set<number>()
   for (const indexes of groupsTogether(queries, (query) => sources.get(query))) {
