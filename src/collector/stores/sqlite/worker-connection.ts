@@ -60,20 +60,29 @@ db.pragma('busy_timeout = ${BUSY_STEP_MS}')
 for (const pragma of workerData.pragmas) db.pragma(pragma)
 const batch = (${runBatches.toString()})(db)
 const queue = []
+let retry
 const next = () => {
+  retry = undefined
   const job = queue[0]
   if (!job) return
   try {
     parentPort.postMessage({ id: job.id, results: batch(job.steps) })
   } catch (error) {
-    if (error && error.code === 'SQLITE_BUSY' && Date.now() - job.since < ${BUSY_WAIT_MS}) return setTimeout(next, ${BUSY_STEP_MS})
+    if (error && error.code === 'SQLITE_BUSY' && Date.now() - job.since < ${BUSY_WAIT_MS}) return void (retry = setTimeout(next, ${BUSY_STEP_MS}))
     parentPort.postMessage({ id: job.id, error: String((error && error.message) || error) })
   }
   queue.shift()
   next()
 }
-parentPort.on('message', ({ id, steps }) => {
-  queue.push({ id, steps, since: Date.now() })
+parentPort.on('message', (message) => {
+  // Closing between statements, never in one: terminating a thread inside better-sqlite3 can abort the process.
+  if (message.close) {
+    clearTimeout(retry)
+    for (const job of queue.splice(0)) parentPort.postMessage({ id: job.id, error: 'the store is closing' })
+    db.close()
+    return process.exit(0)
+  }
+  queue.push({ id: message.id, steps: message.steps, since: Date.now() })
   if (queue.length === 1) next()
 })`
 
@@ -133,7 +142,13 @@ export function workerConnection(db: Database.Database, file: string, { readonly
     async close() {
       const stopping = worker
       worker = undefined
-      await stopping?.terminate()
+      if (!stopping) return
+      const exited = new Promise((resolve) => stopping.once('exit', resolve))
+      stopping.postMessage({ close: true })
+      // A thread that does not answer (a statement running for long) is stopped anyway.
+      const stuck = setTimeout(() => void stopping.terminate(), 2_000)
+      await exited
+      clearTimeout(stuck)
     },
   }
 }
