@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 
@@ -27,8 +27,34 @@ describe.each(files)('%s', (file) => {
   })
 })
 
+// Every build variant of the two scripts (rollup.config.mjs): within its fullest variant's budget,
+// and in the README's table of variants as measured.
+const FULLEST = '.outbound.downloads.hash.not-found.js'
+const variants = readdirSync('dist')
+  .filter((name) => /^quietcount(-tracker)?(\.(outbound|downloads|hash|not-found))*\.js$/.test(name))
+  .map((name) => `dist/${name}`)
+it('builds every combination of the opt-in features for both scripts (2 × 16 files)', () => {
+  expect(variants).toHaveLength(32)
+})
+describe.each(variants)('%s', (file) => {
+  const family = file.startsWith('dist/quietcount-tracker') ? 'dist/quietcount-tracker' : 'dist/quietcount'
+  it('stays within the budget of its fullest variant', () => {
+    expect(gzip(file)).toBeLessThanOrEqual(pkg.sizeBudgets[family + FULLEST]!)
+  })
+  it('is quoted in the README as measured (within 16 bytes)', () => {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${file}\` |`))
+    expect(row, `README.md has no size row for ${file}`).toBeDefined()
+    const [gz, br] = row!
+      .split('|')
+      .slice(2, 4)
+      .map((cell) => Number(cell.replace(/[^\d]/g, '')))
+    expect(Math.abs(gz! - gzip(file))).toBeLessThanOrEqual(16)
+    expect(Math.abs(br! - brotli(file))).toBeLessThanOrEqual(16)
+  })
+})
+
 // The browser scripts a site embeds; the dashboard, a page of the collector, keeps its token in sessionStorage.
-describe.each(files.filter((file) => file.startsWith('dist/quietcount')))('%s', (file) => {
+describe.each(variants)('%s', (file) => {
   it('never reads the user-agent string, form fields or storage beyond its own switch', () => {
     const code = readFileSync(file, 'utf8')
     expect(code.match(/userAgent|\.elements\b|FormData|HTMLInputElement|sessionStorage|indexedDB|\.value\s*\)/g)).toBeNull()

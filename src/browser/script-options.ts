@@ -1,3 +1,4 @@
+import { BUILT, FEATURES, fileWith } from './features.js'
 import { pageSite } from './options.js'
 
 /**
@@ -6,11 +7,19 @@ import { pageSite } from './options.js'
  * and `data-downloads` are comma-separated lists, anything else is kept as written. The site
  * defaults to the page's and the collector to `/api/collect` beside the script.
  */
-export function scriptOptions(script: HTMLScriptElement | null): Record<string, unknown> {
+export function scriptOptions(script: HTMLScriptElement | null, base: string): Record<string, unknown> {
   const options: Record<string, unknown> = {}
   for (const [key, value = ''] of Object.entries(script?.dataset ?? {})) {
     options[key] = value === '' || value === 'true' || (value !== 'false' && (/^(params|downloads)$/.test(key) ? value.split(/\s*,\s*/) : value))
   }
+  // A feature this file was built without: say once which file has it (features.ts).
+  const wanted = FEATURES.map(([, key], i) => BUILT[i] || !!options[key])
+  if (wanted.some((want, i) => want && !BUILT[i]))
+    console.warn(
+      `quietcount: ${fileWith(base, BUILT)} has no ${FEATURES.filter((_, i) => wanted[i] && !BUILT[i])
+        .map(([name]) => `data-${name}`)
+        .join(', ')}; load ${fileWith(base, wanted)} instead`,
+    )
   options.site ||= pageSite()
   options.collector ||= new URL('/api/collect', script?.src || location.href).href
   return options

@@ -14,7 +14,7 @@ import { createTracker, type TrackerConfig } from './tracker.js'
  * choice, then after every decision.
  */
 const script = document.currentScript as HTMLScriptElement | null
-const config = scriptOptions(script)
+const config = scriptOptions(script, 'quietcount')
 const options: Record<string, unknown> = {}
 for (const [key, parsed] of Object.entries(config)) {
   // data-consent-months → consentMonths → months; numbers from the attribute as written ("" is 0, refused).

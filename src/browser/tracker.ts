@@ -4,6 +4,7 @@ import { DEFAULT_PARAMS, referrerHost, scrubUrl } from '../shared/scrub-url.js'
 import { createBatch } from './batch.js'
 import { createCookieJar, LAST_VISIT } from './cookies.js'
 import { blockReason, EXCLUDE_KEY } from './exclusions.js'
+import { DOWNLOADS, HASH, NOT_FOUND, OUTBOUND } from './features.js'
 import { checkSite, fail } from './options.js'
 import { type Collector, send } from './transport.js'
 import { visitorFlags } from './visitor.js'
@@ -66,7 +67,7 @@ export interface Tracker {
   stop(): void
 }
 
-const DOWNLOADS = 'pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg'
+const DOWNLOAD_EXTENSIONS = 'pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg'
 
 /**
  * Creates the tracker and, unless `manual`, counts the current page and follows SPA navigation.
@@ -82,7 +83,8 @@ export function createTracker(config: TrackerConfig): Tracker {
     const inert = () => false
     return { pageview: inert, track: inert, notFound: inert, consent: inert, exclude: inert, flush: inert, stop: inert }
   }
-  const { site, params = DEFAULT_PARAMS, hash, flushDelay = 1000 } = config
+  const { site, params = DEFAULT_PARAMS, flushDelay = 1000 } = config
+  const hash = HASH && config.hash
   checkSite(site)
   if (!Array.isArray(params) || !params.every((p) => PARAM_NAME.test(p))) fail('params', params, `a list of ${PARAM_NAME}`)
   let collector = config.collector ?? '/api/collect'
@@ -92,7 +94,7 @@ export function createTracker(config: TrackerConfig): Tracker {
     } catch {}
     if (!/^https?:/.test(collector as string)) fail('collector', collector, 'an http(s) URL or a function')
   }
-  const downloads = config.downloads === true ? DOWNLOADS.split(',') : config.downloads || []
+  const downloads = DOWNLOADS ? (config.downloads === true ? DOWNLOAD_EXTENSIONS.split(',') : config.downloads || []) : []
   const log = (message: string) => console.info(`quietcount: ${message}`)
 
   let consent: boolean | undefined
@@ -168,7 +170,7 @@ export function createTracker(config: TrackerConfig): Tracker {
       if (consent) page.flags |= visitorFlags(jar)
       batch.page(page)
       queued()
-      if (notFound) track('404')
+      if (NOT_FOUND && notFound) track('404')
       notFound = false
     }
   }
@@ -227,15 +229,16 @@ export function createTracker(config: TrackerConfig): Tracker {
   listen(window, 'pagehide', leave)
   listen(window, 'scroll', measureScroll)
 
-  if (downloads[0] || config.outbound) {
+  // The feature flags stand first in each test, so that a build without the feature drops the code (features.ts).
+  if ((DOWNLOADS && downloads[0]) || (OUTBOUND && config.outbound)) {
     const onClick = (event: Event) => {
       const link = (event.target as Element).closest?.('a[href]') as HTMLAnchorElement | null
       if (!link || (event as MouseEvent).button > 1 || !/^https?:$/.test(link.protocol)) return
       const external = link.host !== location.host
       const url = ((external ? link.hostname : '') + scrubUrl(link.href, []).path).slice(0, LIMITS.propValue)
       const extension = /\.(\w+)$/.exec(link.pathname)?.[1]?.toLowerCase()
-      if (downloads.includes(extension!)) track('File Download', { url })
-      else if (external && config.outbound) track('Outbound Link', { url })
+      if (DOWNLOADS && downloads.includes(extension!)) track('File Download', { url })
+      else if (OUTBOUND && external && config.outbound) track('Outbound Link', { url })
     }
     listen(document, 'click', onClick)
     listen(document, 'auxclick', onClick)
@@ -263,7 +266,7 @@ export function createTracker(config: TrackerConfig): Tracker {
       undo.push(() => (history[method] = original))
     }
     listen(window, 'popstate', navigated)
-    if (hash) listen(window, 'hashchange', navigated)
+    if (HASH && hash) listen(window, 'hashchange', navigated)
     // A prerendered page may never be seen: count it when (if) the visitor activates it.
     if ((document as { prerendering?: boolean }).prerendering) listen(document, 'prerenderingchange', pageview)
     else pageview()
@@ -272,7 +275,7 @@ export function createTracker(config: TrackerConfig): Tracker {
   return {
     pageview,
     track,
-    notFound: () => void track('404'),
+    notFound: () => void (NOT_FOUND && track('404')),
     consent(granted) {
       consent = granted
       if (granted) return count()

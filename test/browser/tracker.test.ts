@@ -110,6 +110,54 @@ describeBrowser('tracker in Chromium', () => {
     expect(site.bodies.join('')).not.toContain('jane@example.org')
   })
 
+  /** A page of the example site whose tracker tag is `tag`, with a file link and an outbound link. */
+  const variantPage = async (file: string, attributes: string) => {
+    const context = await site.context()
+    const page = await context.newPage()
+    const warnings: string[] = []
+    page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()))
+    await page.route(`${site.url}/variant`, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><title>variant</title><script defer src="/dist/${file}" data-site="example.test" data-allow-localhost data-cookieless ${attributes}></script><a href="/files/report.pdf">report</a> <a href="https://example.org/elsewhere">elsewhere</a>`,
+      }),
+    )
+    await page.goto(`${site.url}/variant`)
+    return { page, warnings }
+  }
+  const ALL = 'data-outbound data-downloads data-hash data-not-found'
+
+  it('core file: asked for the opt-in features, warns once naming the file that has them, and counts none of them', async () => {
+    const { page, warnings } = await variantPage('quietcount-tracker.js', ALL)
+    await waitFor(() => pageRecords(site).length).toBe(1)
+    await page.click('a[href="/files/report.pdf"]')
+    await quiet()
+    expect(warnings).toEqual([
+      'quietcount: quietcount-tracker.js has no data-outbound, data-downloads, data-hash, data-not-found; load quietcount-tracker.outbound.downloads.hash.not-found.js instead',
+    ])
+    expect(eventRecords(site)).toEqual([])
+  })
+
+  it('a variant with some features names the file with those and the missing ones', async () => {
+    const { warnings } = await variantPage('quietcount-tracker.hash.js', 'data-hash data-downloads')
+    await waitFor(() => pageRecords(site).length).toBe(1)
+    expect(warnings).toEqual(['quietcount: quietcount-tracker.hash.js has no data-downloads; load quietcount-tracker.downloads.hash.js instead'])
+  })
+
+  it('fullest file: every opt-in feature works, with no warning', async () => {
+    const { page, warnings } = await variantPage('quietcount-tracker.outbound.downloads.hash.not-found.js', ALL)
+    await waitFor(() => eventRecords(site).map((e) => e.name)).toEqual(['404'])
+    await page.click('a[href="/files/report.pdf"]')
+    await page.goto(`${site.url}/variant`)
+    await Promise.all([page.waitForURL('https://example.org/elsewhere'), page.click('a[href^="https://example.org"]')])
+    await waitFor(() =>
+      eventRecords(site)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['404', '404', 'File Download', 'Outbound Link'])
+    expect(warnings).toEqual([])
+  })
+
   it('counts file downloads and outbound links when opted in', async () => {
     const page = await site.page('/')
     await page.click('#allow')
