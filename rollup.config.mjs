@@ -16,13 +16,12 @@ const minify = () =>
     format: { comments: false },
   })
 
-/** The tracker's opt-in features (src/browser/features.ts), in file-name order, with their flags. */
-const FEATURES = [
-  ['outbound', 'OUTBOUND'],
-  ['downloads', 'DOWNLOADS'],
-  ['hash', 'HASH'],
-  ['not-found', 'NOT_FOUND'],
-]
+/**
+ * The tracker's opt-in features in file-name order, read from their one list in
+ * src/browser/features.ts (`['not-found', 'notFound']`), each with its flag there (NOT_FOUND).
+ */
+const FEATURES = [...readFileSync('src/browser/features.ts', 'utf8').matchAll(/^ {2}\['([a-z-]+)', '\w+'\],$/gm)].map(([, name]) => [name, name.toUpperCase().replace('-', '_')])
+if (FEATURES.length !== 4) throw new Error(`src/browser/features.ts lists ${FEATURES.length} features; rollup.config.mjs reads them as ['name', 'key'], one per line`)
 /** Every combination of them, the empty one (the core) first. */
 const VARIANTS = Array.from({ length: 2 ** FEATURES.length }, (_, bits) => FEATURES.filter((_, i) => bits & (1 << i)))
 

@@ -10,7 +10,11 @@ export const DOWNLOADS = true
 export const HASH = true
 export const NOT_FOUND = true
 
-/** The features in file-name order, with the `data-*` attribute (dataset key) that asks for each. */
+/**
+ * The features in file-name order, with the `data-*` attribute (dataset key) that asks for each.
+ * rollup.config.mjs reads this list, one feature per line, and sets each flag above, named after
+ * the feature in capitals (`not-found` → NOT_FOUND).
+ */
 export const FEATURES = [
   ['outbound', 'outbound'],
   ['downloads', 'downloads'],

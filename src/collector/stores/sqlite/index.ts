@@ -27,7 +27,7 @@ const dialect: Dialect = {
 }
 
 /** One upsert for one row of `table`: the counters of an existing row are added to. */
-function upsert(table: Table): string {
+function upsertSql(table: Table): string {
   const { time, dimensions, counters, key } = TABLES[table]
   const columns = ['site', time, ...dimensions, ...counters]
   return (
@@ -35,6 +35,7 @@ function upsert(table: Table): string {
     `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${counters.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`
   )
 }
+const UPSERTS = Object.fromEntries((Object.keys(TABLES) as Table[]).map((table) => [table, upsertSql(table)])) as Record<Table, string>
 const upsertValues = (row: Row) => {
   const { dimensions, counters } = TABLES[row.table]
   return [row.site, row.time, ...dimensions.map((d) => row.dims[d] ?? ''), ...counters.map((c) => row.counts[c] ?? 0)]
@@ -95,7 +96,7 @@ export function sqliteStore(file: string): Store {
         values.push(upsertValues(row))
         byTable.set(row.table, values)
       }
-      await writes.run([...byTable].map(([table, each]) => ({ sql: upsert(table), values: [], each })))
+      await writes.run([...byTable].map(([table, each]) => ({ sql: UPSERTS[table], values: [], each })))
     },
     async query(queries) {
       queries.forEach(checkQuery)
