@@ -81,9 +81,10 @@ export function groupCommit(store: Store, { maxPendingRows = DEFAULT_MAX_PENDING
       const context = `${counted.day.day} ${counted.day.month} ${counted.keepDetail}`
       let held = records.get(context)
       if (!held) records.set(context, (held = { day: counted.day, keepDetail: counted.keepDetail, merged: new Map() }))
+      const before = held.merged.size + rows.size
       for (const record of counted.records) mergeRow(held.merged, record)
       for (const row of counted.rows) mergeRow(rows, row)
-      size = rows.size + [...records.values()].reduce((n, r) => n + r.merged.size, 0)
+      size += held.merged.size + rows.size - before
       const committed = new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }))
       schedule()
       return committed

@@ -111,13 +111,13 @@ export function createCollector(options: CollectorOptions) {
     const client = describeClient(c.req.raw.headers)
     // Bots are answered like everyone else, so they learn nothing, but nothing is counted.
     if (client) {
-      const counted = beaconCounted(beacon, client, Math.floor(Date.now() / 3_600_000), { ...site, detailDays: detailDaysOf(site) })
       if (closing) {
         // Stopping: what waits is being committed; new beacons go to the next collector.
         c.header('connection', 'close')
         c.header('retry-after', '1')
         return error(c, 503, 'server', 'the collector is stopping; nothing was counted, send again later')
       }
+      const counted = beaconCounted(beacon, client, Math.floor(Date.now() / 3_600_000), { ...site, detailDays: detailDaysOf(site) })
       const committed = commits.add(counted)
       if (committed === 'full') {
         c.header('retry-after', '1')

@@ -180,18 +180,55 @@ const sumsOnly = (row: Record<string, unknown>, spec: TableSpec) => Object.fromE
 export const groupKey = (query: AggregateQuery) => JSON.stringify([query.site, query.imports ?? [], query.parts, Object.entries(query.filters ?? {}).sort(), query.groupBy ?? []])
 
 /**
- * A batch's weighted queries that read the same groups, in lists of at least two (indexes into
- * `queries`). `source` names the table a query reads instead of its parts (SQLite's shared
- * scans): queries go together only from the same one.
+ * The statements of a batch for a store with materialized common table expressions: weighted
+ * queries that read the same groups go together (aggregateTogether), the rest one statement
+ * each. `source` names the table a query reads instead of its parts (SQLite's shared scans):
+ * queries go together only from the same one. `answers` gives each query its rows from the
+ * statements' results, in the statements' order.
  */
-export function groupsTogether(queries: AggregateQuery[], source: (query: AggregateQuery) => string | undefined = () => undefined): number[][] {
+export function batchStatements(
+  queries: AggregateQuery[],
+  dialect: Dialect,
+  source: (query: AggregateQuery) => string | undefined = () => undefined,
+): { statements: { text: string; values: unknown[] }[]; answers: (results: Record<string, unknown>[][]) => Record<string, unknown>[][] } {
   const together = new Map<string, number[]>()
   for (const [i, query] of queries.entries()) {
     if (!query.weight || (query.groupBy ?? []).includes('time')) continue
     const key = JSON.stringify([groupKey(query), source(query) ?? ''])
     together.set(key, [...(together.get(key) ?? []), i])
   }
-  return [...together.values()].filter((list) => list.length > 1)
+  const statements: { text: string; values: unknown[] }[] = []
+  // Each statement answers one query, or several through a split.
+  const readers: ((rows: Record<string, unknown>[], answers: Record<string, unknown>[][]) => void)[] = []
+  const done = new Set<number>()
+  for (const indexes of together.values()) {
+    if (indexes.length < 2) continue
+    const { text, values, split } = aggregateTogether(
+      indexes.map((i) => queries[i]!),
+      dialect,
+      source(queries[indexes[0]!]!),
+    )
+    statements.push({ text, values })
+    readers.push((rows, answers) => {
+      for (const [k, answer] of split(rows).entries()) answers[indexes[k]!] = answer
+    })
+    for (const i of indexes) done.add(i)
+  }
+  for (const [i, query] of queries.entries()) {
+    if (done.has(i)) continue
+    statements.push(aggregate(query, dialect, source(query)))
+    readers.push((rows, answers) => {
+      answers[i] = rows
+    })
+  }
+  return {
+    statements,
+    answers(results) {
+      const answers: Record<string, unknown>[][] = []
+      for (const [k, read] of readers.entries()) read(results[k]!, answers)
+      return answers
+    },
+  }
 }
 
 /** Counters, `time` and `folded` as numbers (drivers return 64-bit sums as strings, and SUM over nothing as null); group values as strings. */

@@ -1,6 +1,6 @@
 import { marginalBounds, mergeRow, type Row, TABLES, type Table } from '../../rows.js'
 import { runMigrations } from '../migrate.js'
-import { aggregate, aggregateTogether, checkQuery, type Dialect, groupsTogether, numbers } from '../sql.js'
+import { batchStatements, checkQuery, type Dialect, numbers } from '../sql.js'
 import type { Store } from '../store.js'
 import { MIGRATIONS } from './migrations/index.js'
 
@@ -125,23 +125,9 @@ export function postgresStore(url: string, pg: PgDriver): Store {
     },
     async query(queries) {
       queries.forEach(checkQuery)
-      // Weighted queries of the same groups are grouped once (aggregateTogether); the rest one by one.
-      const answers: Record<string, unknown>[][] = []
-      const together = groupsTogether(queries)
-      const alone = queries.map((_, i) => i).filter((i) => !together.some((list) => list.includes(i)))
-      await Promise.all([
-        ...together.map(async (indexes) => {
-          const { text, values, split } = aggregateTogether(
-            indexes.map((i) => queries[i]!),
-            dialect,
-          )
-          for (const [k, rows] of split((await pool.query(text, values)).rows).entries()) answers[indexes[k]!] = rows
-        }),
-        ...alone.map(async (i) => {
-          const { text, values } = aggregate(queries[i]!, dialect)
-          answers[i] = (await pool.query(text, values)).rows
-        }),
-      ])
+      // Weighted queries of the same groups are grouped once (batchStatements); each statement on a connection of the pool.
+      const { statements, answers: answer } = batchStatements(queries, dialect)
+      const answers = answer(await Promise.all(statements.map(async ({ text, values }) => (await pool.query(text, values)).rows)))
       return answers.map((rows, i) => rows.map((row) => numbers(row, TABLES[queries[i]!.parts[0]!.table])))
     },
     expireDetail: (site, before) =>

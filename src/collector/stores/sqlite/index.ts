@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { marginalBounds, type Row, TABLES, type Table } from '../../rows.js'
 import { runMigrations } from '../migrate.js'
-import { aggregate, aggregateTogether, checkQuery, type Dialect, groupsTogether, numbers, scan } from '../sql.js'
+import { batchStatements, checkQuery, type Dialect, numbers, scan } from '../sql.js'
 import type { AggregateQuery, Store } from '../store.js'
 import { MIGRATIONS } from './migrations/index.js'
 import { type Step, workerConnection } from './worker-connection.js'
@@ -168,33 +168,10 @@ function steps(queries: AggregateQuery[]): { steps: Step[]; answers: (results: u
     teardown.push({ sql: `DROP TABLE temp.${name}`, values: [] })
     for (const query of group) sources.set(query, `temp.${name}`)
   }
-  // Each select step answers one query, or several through a split.
-  const selects: Step[] = []
-  const readers: ((results: unknown[][], answers: Record<string, unknown>[][]) => void)[] = []
-  const done = new Set<number>()
-  for (const indexes of groupsTogether(queries, (query) => sources.get(query))) {
-    const together = indexes.map((i) => queries[i]!)
-    const { text, values, split } = aggregateTogether(together, dialect, sources.get(together[0]!))
-    const step = selects.push({ sql: text, values, rows: true }) - 1
-    readers.push((results, answers) => {
-      for (const [k, rows] of split(results[step] as Record<string, unknown>[]).entries()) answers[indexes[k]!] = rows
-    })
-    for (const i of indexes) done.add(i)
-  }
-  for (const [i, query] of queries.entries()) {
-    if (done.has(i)) continue
-    const { text, values } = aggregate(query, dialect, sources.get(query))
-    const step = selects.push({ sql: text, values, rows: true }) - 1
-    readers.push((results, answers) => {
-      answers[i] = results[step] as Record<string, unknown>[]
-    })
-  }
+  const { statements, answers } = batchStatements(queries, dialect, (query) => sources.get(query))
   return {
-    steps: [...setup, ...selects, ...teardown],
-    answers(results) {
-      const answers: Record<string, unknown>[][] = []
-      for (const read of readers) read(results, answers)
-      return answers
-    },
+    steps: [...setup, ...statements.map(({ text, values }): Step => ({ sql: text, values, rows: true })), ...teardown],
+    // Results come for the steps with rows only: the statements, in order.
+    answers: (results) => answers(results as Record<string, unknown>[][]),
   }
 }
