@@ -20,6 +20,7 @@ export interface CollectorOptions {
   registry: RegistryFile
   /** The client's address, for rate limiting only (the Node adapter supplies the socket's). */
   clientAddress?: (c: Context) => string | undefined
+  /** The group commit's bounds, and its spool for when the store is away (spool.ts). */
   groupCommit?: GroupCommitOptions
   /**
    * Beacons per second per client address, and the burst allowed (default 20 and 200: visitors
@@ -210,7 +211,7 @@ export function createCollector(options: CollectorOptions) {
       closing = true
       clearInterval(expiry)
       await expiring
-      await commits.flush()
+      await commits.close()
     },
   }
 }

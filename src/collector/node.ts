@@ -27,7 +27,7 @@ export function clientAddress(c: Context, trustProxy = false): string | undefine
 export function serveCollector(options: ServeOptions) {
   const collector = createCollector({ ...options, clientAddress: (c) => clientAddress(c, options.trustProxy) })
   options.extend?.(collector.app)
-  return new Promise<{ url: string; close(): Promise<void>; backlog: () => { rows: number; beacons: number } }>((resolve, reject) => {
+  return new Promise<{ url: string; close(): Promise<void>; backlog: () => { rows: number; beacons: number; spooled: number } }>((resolve, reject) => {
     const server = serve({ fetch: collector.app.fetch, port: options.port, hostname: options.hostname ?? '127.0.0.1' }, (info) => {
       resolve({
         url: `http://${info.address === '127.0.0.1' ? 'localhost' : info.address}:${info.port}`,

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { groupCommit } from '../../src/collector/group-commit.js'
 import { beaconCounted } from '../../src/collector/ingest.js'
+import { openSpool } from '../../src/collector/spool.js'
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import type { Beacon } from '../../src/shared/protocol.js'
@@ -80,7 +81,7 @@ describe('group commit', () => {
     expect(commits.add(rows('/d'))).toBe('full')
     await new Promise((resolve) => setImmediate(resolve))
     // All three went into the commit in flight: the places are free again, for the next commit.
-    expect(commits.backlog()).toEqual({ rows: 0, beacons: 0 })
+    expect(commits.backlog()).toEqual({ rows: 0, beacons: 0, spooled: 0 })
     for (const path of ['/e', '/f', '/g']) waiting.push(commits.add(rows(path)) as Promise<void>)
     expect(commits.add(rows('/h'))).toBe('full')
     const three = rows('/x')
@@ -107,5 +108,51 @@ describe('group commit', () => {
     fail = false
     await commits.add(rows('/kept'))
     expect(await views()).toBe(before + 1)
+  })
+
+  it('with a spool: refuses the commit that failed, spools and acknowledges the next ones, and replays them once when the store is back', async () => {
+    let down = true
+    let loseAnswer = true
+    let writes = 0
+    const away: Store = {
+      ...sqlite,
+      async write(batch) {
+        writes++
+        if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432')
+        await sqlite.write(batch)
+      },
+      async replay(spool, batches) {
+        if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432')
+        await sqlite.replay(spool, batches)
+        // The first replay is taken, but its answer never comes: the next one must not count it again.
+        if (loseAnswer) {
+          loseAnswer = false
+          throw new Error('Connection terminated unexpectedly')
+        }
+      },
+    }
+    const logged: string[] = []
+    const spool = await openSpool(join(dir, 'away.spool'))
+    const commits = groupCommit(away, { spool, log: (line) => logged.push(line) })
+    const before = await views()
+    await expect(commits.add(rows('/failed'))).rejects.toThrow('ECONNREFUSED')
+    expect(logged[0]).toMatch(/the store is away \(connect ECONNREFUSED.*\); commits go to the spool .*away\.spool until it is back/)
+    // Acknowledged from the spool, without trying the store.
+    for (const path of ['/a', '/b', '/c']) await commits.add(rows(path))
+    expect(writes).toBe(1)
+    expect(commits.backlog().spooled).toBe(3)
+    down = false
+    // The replay a second after the failure loses its answer; the next, two seconds later, finds it taken.
+    const deadline = Date.now() + 10_000
+    while (commits.backlog().spooled && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(commits.backlog().spooled).toBe(0)
+    expect(logged.some((line) => line.includes('the store is back'))).toBe(true)
+    expect(await views()).toBe(before + 3)
+    // Back: commits go to the store again.
+    await commits.add(rows('/d'))
+    expect(writes).toBe(2)
+    expect(await views()).toBe(before + 4)
+    await commits.close()
+    await spool.close()
   })
 })

@@ -8,6 +8,7 @@ import type { AggregateQuery, AggregateRow, Store } from '../../src/collector/st
 export function referenceStore(): Store & { rows: Row[] } {
   const rows: Row[] = []
   const cutoffs = new Map<string, number>()
+  const replays = new Map<string, number>()
   const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))
   const weightOf = (group: AggregateRow, weight: string) => (weight === 'people' ? Math.max(Number(group.visitors_day), Number(group.visits)) : Number(group[weight]))
 
@@ -52,6 +53,11 @@ export function referenceStore(): Store & { rows: Row[] } {
     rows,
     migrate: async () => {},
     write: async (written) => void rows.push(...written),
+    async replay(spool, batches) {
+      const fresh = batches.filter((batch) => batch.seq > (replays.get(spool) ?? 0))
+      for (const batch of fresh) rows.push(...batch.rows)
+      if (fresh.length) replays.set(spool, fresh.at(-1)!.seq)
+    },
     query: async (queries) => queries.map(answer),
     async expireDetail(site, before) {
       const kept = rows.filter((r) => !(r.site === site && TABLES[r.table].tier === 'detail' && r.time < before))

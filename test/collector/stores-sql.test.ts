@@ -110,8 +110,8 @@ for (const underTest of storesUnderTest()) {
         const columns = ['site', spec.time, ...spec.dimensions, ...spec.counters, ...(underTest.name === 'clickhouse' ? ['_writes'] : [])]
         expect(tables[table]?.slice().sort(), table).toEqual(columns.sort())
       }
-      // Version 2's wide tables are gone; nothing but the tiers, the cutoffs and the migrations' own.
-      expect(Object.keys(tables).sort()).toEqual([...Object.keys(TABLES), 'detail_cutoffs', 'quietcount_migrations'].sort())
+      // Version 2's wide tables are gone; nothing but the tiers, the cutoffs, the replays and the migrations' own.
+      expect(Object.keys(tables).sort()).toEqual([...Object.keys(TABLES), 'detail_cutoffs', 'quietcount_migrations', 'quietcount_replays'].sort())
     })
 
     it('migrates concurrently from two collectors at once', async () => {
@@ -212,6 +212,31 @@ for (const underTest of storesUnderTest()) {
       expect(await one(store, { site: 'd.test', parts: [{ table: 'detail_events', from: 0, to: ALL }], groupBy: ['name'] })).toEqual([{ name: 'Signup', events: 6 }])
       expect(await one(store, { site: 'd.test', parts: [{ table: 'totals', from: 0, to: ALL }], groupBy: ['time'] })).toMatchObject([{ time: 500_000, views: 3, undetailed: 3 }])
       expect(await one(store, { site: 'd.test', parts: [{ table: 'monthly', from: 0, to: ALL }], groupBy: ['value'] })).toMatchObject([{ value: 'ES', views: 3, decisions: 9 }])
+    })
+
+    it('replays spooled batches once each: again after a lost answer, overlapping, per spool, in every table', async () => {
+      const store = await fresh(underTest.name)
+      const event: Row = { table: 'detail_events', site: 'r.test', time: 500_000, dims: { name: 'Signup' }, counts: { events: 1 } }
+      const total: Row = { table: 'totals', site: 'r.test', time: 500_000, dims: {}, counts: { views: 1 } }
+      const month: Row = { table: 'monthly', site: 'r.test', time: 24_300, dims: { dimension: 'country', parent: '', value: 'ES' }, counts: { views: 1 } }
+      const batch = (seq: number) => ({ seq, rows: [pageRow('r.test', '/'), event, total, month] })
+      const sums = async () => [
+        (await one(store, pages('r.test')))[0]!.views,
+        (await one(store, { site: 'r.test', parts: [{ table: 'detail_events', from: 0, to: ALL }] }))[0]!.events,
+        (await one(store, { site: 'r.test', parts: [{ table: 'totals', from: 0, to: ALL }] }))[0]!.views,
+        (await one(store, { site: 'r.test', parts: [{ table: 'monthly', from: 0, to: ALL }] }))[0]!.views,
+      ]
+      await store.replay('aaaaaaaaaaaaaaaa', [batch(1), batch(2), batch(3)])
+      expect(await sums()).toEqual([3, 3, 3, 3])
+      // The same batches again (the answer was lost), and more after them: only the new ones count.
+      await store.replay('aaaaaaaaaaaaaaaa', [batch(1), batch(2), batch(3), batch(4), batch(5)])
+      expect(await sums()).toEqual([5, 5, 5, 5])
+      await store.replay('aaaaaaaaaaaaaaaa', [batch(4), batch(5)])
+      await store.replay('aaaaaaaaaaaaaaaa', [])
+      expect(await sums()).toEqual([5, 5, 5, 5])
+      // Another spool's numbers are its own.
+      await store.replay('bbbbbbbbbbbbbbbb', [batch(1)])
+      expect(await sums()).toEqual([6, 6, 6, 6])
     })
 
     it('returns counters and times as numbers, dimension values as strings', async () => {
@@ -519,7 +544,7 @@ describe('sqlite upgrades and reads', () => {
     await store.migrate()
     await store.migrate()
     const db = new Database(file, { readonly: true })
-    expect(db.prepare('SELECT version FROM quietcount_migrations ORDER BY version').pluck().all()).toEqual([1, 2, 3])
+    expect(db.prepare('SELECT version FROM quietcount_migrations ORDER BY version').pluck().all()).toEqual(SQLITE_MIGRATIONS.map((m) => m.version))
     expect(
       (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('detail_pages', 'daily')").pluck().all() as string[]).every((sql) =>
         sql.endsWith('WITHOUT ROWID'),

@@ -42,6 +42,10 @@ export interface Server {
   url: string
   version: string
   stop(): Promise<void>
+  /** Stops the server the way an operator would (its data kept), for an outage. */
+  down(): Promise<void>
+  /** Starts it again after down(), on the same port, and waits until it answers. */
+  up(): Promise<void>
 }
 
 const TIMEOUT_MS = 30_000
@@ -159,7 +163,7 @@ process.on('exit', () => {
 })
 
 /** Spawns a server in the foreground, output to `log`; stop() signals it and waits. */
-function daemon(command: string, args: string[], { user, log, signal }: { user?: { uid: number; gid: number }; log: string; signal: NodeJS.Signals }) {
+function daemon(command: string, args: string[], { user, log, signal }: { user?: { uid: number; gid: number }; log: string; signal: NodeJS.Signals }): Daemon {
   const out = openSync(log, 'a')
   const child = spawn(command, args, { stdio: ['ignore', out, out], ...user, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TZ: 'UTC' } })
   running.add(child)
@@ -173,9 +177,9 @@ function daemon(command: string, args: string[], { user, log, signal }: { user?:
   return {
     child,
     exited,
-    async stop() {
+    async stop(how = signal) {
       if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill(signal)
+      child.kill(how)
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
       await exited
       clearTimeout(timer)
@@ -183,14 +187,35 @@ function daemon(command: string, args: string[], { user, log, signal }: { user?:
   }
 }
 
-/** A running server as the tests see it; stopping it also deletes its data folder. */
-function started(running: ReturnType<typeof daemon>, dir: string, url: string, version: string): Server {
+interface Daemon {
+  child: ChildProcess
+  exited: Promise<void>
+  stop(signal?: NodeJS.Signals): Promise<void>
+}
+
+/**
+ * A running server as the tests see it; stopping it also deletes its data folder. down() stops
+ * it with `downSignal` (a clean shutdown) and up() runs `launch` again and waits for `ready`.
+ */
+function started(
+  first: Daemon,
+  dir: string,
+  url: string,
+  version: string,
+  again: { launch: () => Daemon; ready: (server: Daemon) => Promise<void>; downSignal: NodeJS.Signals },
+): Server {
+  let running = first
   return {
     url,
     version,
     async stop() {
       await running.stop()
       removeDir(dir)
+    },
+    down: () => running.stop(again.downSignal),
+    async up() {
+      running = again.launch()
+      await again.ready(running)
     },
   }
 }
@@ -219,7 +244,7 @@ export async function startPostgres(): Promise<Server> {
   const user = runAs(['postgres', 'nobody'])
   const dir = tempDir('quietcount-pg-', user)
   const log = join(dir, 'server.log')
-  let server: ReturnType<typeof daemon> | undefined
+  let server: Daemon | undefined
   try {
     execFileSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync'], {
       stdio: 'pipe',
@@ -229,26 +254,30 @@ export async function startPostgres(): Promise<Server> {
     const port = await freePort()
     const args = ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200']
     // SIGQUIT: immediate shutdown, no checkpoint; the data directory is deleted right after.
-    server = daemon(join(bin, 'postgres'), args, { user, log, signal: 'SIGQUIT' })
+    const launch = () => daemon(join(bin, 'postgres'), args, { user, log, signal: 'SIGQUIT' })
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`
     let version = ''
-    await waitFor(
-      'postgres',
-      async () => {
-        const client = new pg.Client({ connectionString: url })
-        client.on('error', () => {})
-        try {
-          await client.connect()
-          version = (await client.query('SHOW server_version')).rows[0].server_version
-          return true
-        } finally {
-          await client.end().catch(() => {})
-        }
-      },
-      server,
-      [log],
-    )
-    return started(server, dir, `postgres://postgres@127.0.0.1:${port}/{db}`, `PostgreSQL ${version}`)
+    const ready = (running: Daemon) =>
+      waitFor(
+        'postgres',
+        async () => {
+          const client = new pg.Client({ connectionString: url })
+          client.on('error', () => {})
+          try {
+            await client.connect()
+            version = (await client.query('SHOW server_version')).rows[0].server_version
+            return true
+          } finally {
+            await client.end().catch(() => {})
+          }
+        },
+        running,
+        [log],
+      )
+    server = launch()
+    await ready(server)
+    // SIGINT for an outage: PostgreSQL's "fast" shutdown, which ends every session and checkpoints.
+    return started(server, dir, `postgres://postgres@127.0.0.1:${port}/{db}`, `PostgreSQL ${version}`, { launch, ready, downSignal: 'SIGINT' })
   } catch (error) {
     await server?.stop()
     removeDir(dir)
@@ -265,7 +294,7 @@ export async function startClickHouse(): Promise<Server> {
   if (!binary) throw new Error('clickhouse-server not found (install the Debian package "clickhouse-server", or set CLICKHOUSE_SERVER)')
   const user = runAs(['clickhouse', 'nobody'])
   const dir = tempDir('quietcount-ch-', user)
-  let server: ReturnType<typeof daemon> | undefined
+  let server: Daemon | undefined
   try {
     const port = await freePort()
     // <yandex> is the root element 18.16 knows; current servers still accept it. Only the HTTP
@@ -302,11 +331,13 @@ export async function startClickHouse(): Promise<Server> {
     )
     if (user) for (const file of ['config.xml', 'users.xml']) chownSync(join(dir, file), user.uid, user.gid)
     const stdout = join(dir, 'stdout.log')
-    server = daemon(binary, [`--config-file=${join(dir, 'config.xml')}`], { user, log: stdout, signal: 'SIGTERM' })
+    const launch = () => daemon(binary, [`--config-file=${join(dir, 'config.xml')}`], { user, log: stdout, signal: 'SIGTERM' })
     const base = `http://127.0.0.1:${port}`
-    await waitFor('clickhouse-server', async () => (await fetch(`${base}/ping`)).ok, server, [stdout, join(dir, 'server.err.log')])
+    const ready = (running: Daemon) => waitFor('clickhouse-server', async () => (await fetch(`${base}/ping`)).ok, running, [stdout, join(dir, 'server.err.log')])
+    server = launch()
+    await ready(server)
     const version = (await (await fetch(base, { method: 'POST', body: 'SELECT version()' })).text()).trim()
-    return started(server, dir, `clickhouse://127.0.0.1:${port}/{db}`, `ClickHouse ${version}`)
+    return started(server, dir, `clickhouse://127.0.0.1:${port}/{db}`, `ClickHouse ${version}`, { launch, ready, downSignal: 'SIGTERM' })
   } catch (error) {
     await server?.stop()
     removeDir(dir)

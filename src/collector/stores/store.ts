@@ -47,6 +47,12 @@ export interface AggregateQuery {
   fold?: boolean
 }
 
+/** The rows of one group commit kept in a collector's spool while the store was away, numbered in order. */
+export interface SpooledBatch {
+  seq: number
+  rows: Row[]
+}
+
 /** One group: the grouped columns (`time` as a number), the summed counters as numbers, and `folded` for a fold. */
 export type AggregateRow = Record<string, string | number>
 
@@ -60,6 +66,14 @@ export interface Store {
   migrate(options?: MigrateOptions): Promise<void>
   /** Adds the rows' counts (of any table), in one transaction: when it resolves, they are durable. */
   write(rows: Row[]): Promise<void>
+  /**
+   * Adds the batches of a collector's spool (spool.ts) that the store has not taken yet, so that
+   * a batch sent again after an answer that never came is counted once. The store records the
+   * last `seq` it took from each spool with the rows, in the same transaction (ClickHouse: per
+   * table, after its insert; see its store), and skips the batches up to it. Batches come in
+   * ascending `seq`.
+   */
+  replay(spool: string, batches: readonly SpooledBatch[]): Promise<void>
   /** Answers queries, each with its groups, in order; a store may share work between them. */
   query(queries: AggregateQuery[]): Promise<AggregateRow[][]>
   /**

@@ -1,5 +1,5 @@
 import { wellFormed } from '../../../shared/well-formed.js'
-import { marginalBounds, type Row, TABLES, type Table } from '../../rows.js'
+import { marginalBounds, mergeRow, type Row, TABLES, type Table } from '../../rows.js'
 import { runMigrations } from '../migrate.js'
 import { aggregate, checkQuery, type Dialect, numbers } from '../sql.js'
 import type { Store } from '../store.js'
@@ -179,6 +179,29 @@ export function clickhouseStore(url: string, driver: ClickHouseDriver): Store {
       // One insert per table, at the same time: ClickHouse has no transactions across tables
       // anyway, and each insert waits for its part on disk.
       await Promise.all([...byTable].map(([table, values]) => insert(table, values)))
+    },
+    async replay(spool, batches) {
+      const last = batches.at(-1)?.seq
+      if (last === undefined) return
+      const taken = new Map(
+        (await rows(`SELECT counts_table, max(through) AS through FROM ${db}.quietcount_replays WHERE spool = ${clickhouseString(spool)} GROUP BY counts_table`)).map((r) => [
+          String(r.counts_table),
+          Number(r.through),
+        ]),
+      )
+      // Per table, its insert and then the record of what it took: a table whose insert
+      // succeeded is not written again when another table's failed. An insert the server
+      // applied but whose answer was lost is written again (docs/collector.md, Failure modes).
+      await Promise.all(
+        (Object.keys(TABLES) as Table[]).map(async (table) => {
+          const from = taken.get(table) ?? 0
+          const merged = new Map<string, Row>()
+          for (const batch of batches) if (batch.seq > from) for (const row of batch.rows) if (row.table === table) mergeRow(merged, row)
+          if (!merged.size) return
+          await insert(table, [...merged.values()].map(insertValues))
+          await insert('quietcount_replays', [{ spool: wellFormed(spool), counts_table: table, through: last }])
+        }),
+      )
     },
     async query(queries) {
       queries.forEach(checkQuery)

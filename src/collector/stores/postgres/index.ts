@@ -86,6 +86,25 @@ export function postgresStore(url: string, pg: PgDriver): Store {
     }
   }
 
+  /**
+   * Adds rows on a connection in a transaction: one statement per table, rows merged by key (one
+   * statement may not update a row twice) and sorted, so that concurrent writers take row locks
+   * in the same order: no deadlocks.
+   */
+  const upsert = async (client: PgClient, rows: readonly Row[]) => {
+    const merged = new Map<string, Row>()
+    for (const row of rows) mergeRow(merged, { ...row, site: storable(row.site), dims: Object.fromEntries(Object.entries(row.dims).map(([d, v]) => [d, storable(v)])) })
+    const byTable = new Map<Table, Row[]>()
+    for (const key of [...merged.keys()].sort()) {
+      const row = merged.get(key)!
+      if (!byTable.has(row.table)) byTable.set(row.table, [])
+      byTable.get(row.table)!.push(row)
+    }
+    for (const [table, tableRows] of byTable) {
+      await client.query({ name: `quietcount_upsert_many_${table}`, text: upsertMany(table), values: columnsOf(tableRows) })
+    }
+  }
+
   return {
     async migrate(options = {}) {
       await transaction(async (client) => {
@@ -106,21 +125,21 @@ export function postgresStore(url: string, pg: PgDriver): Store {
       }, true)
     },
     async write(rows) {
-      if (!rows.length) return
-      // One statement per table, rows merged by key (one statement may not update a row twice)
-      // and sorted, so that concurrent writers take row locks in the same order: no deadlocks.
-      const merged = new Map<string, Row>()
-      for (const row of rows) mergeRow(merged, { ...row, site: storable(row.site), dims: Object.fromEntries(Object.entries(row.dims).map(([d, v]) => [d, storable(v)])) })
-      const byTable = new Map<Table, Row[]>()
-      for (const key of [...merged.keys()].sort()) {
-        const row = merged.get(key)!
-        if (!byTable.has(row.table)) byTable.set(row.table, [])
-        byTable.get(row.table)!.push(row)
-      }
+      if (rows.length) await transaction((client) => upsert(client, rows))
+    },
+    async replay(spool, batches) {
       await transaction(async (client) => {
-        for (const [table, tableRows] of byTable) {
-          await client.query({ name: `quietcount_upsert_many_${table}`, text: upsertMany(table), values: columnsOf(tableRows) })
-        }
+        // The row lock waits for a replay of the same spool still committing (its answer lost):
+        // what it took is then seen, and not taken again.
+        await client.query({ text: 'INSERT INTO quietcount_replays (spool, through) VALUES ($1, 0) ON CONFLICT (spool) DO NOTHING', values: [spool] })
+        const [taken] = (await client.query({ text: 'SELECT through FROM quietcount_replays WHERE spool = $1 FOR UPDATE', values: [spool] })).rows
+        const fresh = batches.filter((batch) => batch.seq > Number(taken!.through))
+        if (!fresh.length) return
+        await upsert(
+          client,
+          fresh.flatMap((batch) => batch.rows),
+        )
+        await client.query({ text: 'UPDATE quietcount_replays SET through = $2 WHERE spool = $1', values: [spool, fresh.at(-1)!.seq] })
       })
     },
     async query(queries) {

@@ -41,6 +41,17 @@ const upsertValues = (row: Row) => {
   return [row.site, row.time, ...dimensions.map((d) => row.dims[d] ?? ''), ...counters.map((c) => row.counts[c] ?? 0)]
 }
 
+/** One upsert statement per table, run for each of its rows (in one transaction, as every batch). */
+function upsertSteps(rows: readonly Row[]): Step[] {
+  const byTable = new Map<Table, unknown[][]>()
+  for (const row of rows) {
+    const values = byTable.get(row.table) ?? []
+    values.push(upsertValues(row))
+    byTable.set(row.table, values)
+  }
+  return [...byTable].map(([table, each]) => ({ sql: UPSERTS[table], values: [], each }))
+}
+
 /**
  * The default store: one SQLite file (better-sqlite3), in WAL mode with synchronous=FULL, so a
  * committed write survives a crash or power loss before its beacons are acknowledged. Writes and
@@ -89,14 +100,18 @@ export function sqliteStore(file: string): Store {
       await run
     },
     async write(rows) {
-      // One upsert statement per table, run for each of its rows, all in one transaction.
-      const byTable = new Map<Table, unknown[][]>()
-      for (const row of rows) {
-        const values = byTable.get(row.table) ?? []
-        values.push(upsertValues(row))
-        byTable.set(row.table, values)
-      }
-      await writes.run([...byTable].map(([table, each]) => ({ sql: UPSERTS[table], values: [], each })))
+      await writes.run(upsertSteps(rows))
+    },
+    async replay(spool, batches) {
+      // One replayer per spool, and a failed batch here is rolled back whole: what the store
+      // took is known before it runs.
+      const taken = (db.prepare('SELECT through FROM quietcount_replays WHERE spool = ?').pluck().get(spool) as number | undefined) ?? 0
+      const fresh = batches.filter((batch) => batch.seq > taken)
+      if (!fresh.length) return
+      await writes.run([
+        ...upsertSteps(fresh.flatMap((batch) => batch.rows)),
+        { sql: 'INSERT INTO quietcount_replays (spool, through) VALUES (?, ?) ON CONFLICT (spool) DO UPDATE SET through = excluded.through', values: [spool, fresh.at(-1)!.seq] },
+      ])
     },
     async query(queries) {
       queries.forEach(checkQuery)
