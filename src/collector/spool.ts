@@ -11,7 +11,7 @@ import type { SpooledBatch } from './stores/store.js'
  * order once the store is back (Store.replay, which takes each batch once). What it holds are
  * the rows the store would hold, already counted and merged: no address, no user agent.
  *
- * The file is a header line (`{"spool":"quietcount","key":…,"seq":…}`) and one JSON line per
+ * The file is a header line (`{"spool":"quietcount","key":…,"seq":…,"store":…}`) and one JSON line per
  * batch (`{"seq":n,"rows":[…]}`), each row an array: table, site, time, then its table's
  * dimensions and counters in TABLES order (a third of the bytes of the row objects). A line cut short by a crash was never acknowledged: it is
  * dropped when the spool is opened again. Once every batch is replayed the file is emptied,
@@ -34,6 +34,11 @@ export interface Spool {
 }
 
 export interface SpoolOptions {
+  /**
+   * The store the batches are for, as the header says (a URL without its password): a spool
+   * holding batches for another store is refused rather than replayed into the wrong one.
+   */
+  store?: string
   /** The most bytes the file may hold (default 256 MiB); past it a commit the store did not take is refused. */
   maxBytes?: number
 }
@@ -70,14 +75,19 @@ function unpacked([table, site, time, ...values]: Packed): Row {
  * id) so that two collectors never share one. Throws with the reason when the file is not a
  * spool, is corrupt before its last line, or is held by a running process.
  */
-export async function openSpool(file: string, { maxBytes = DEFAULT_SPOOL_BYTES }: SpoolOptions = {}): Promise<Spool> {
+export async function openSpool(file: string, { maxBytes = DEFAULT_SPOOL_BYTES, store = '' }: SpoolOptions = {}): Promise<Spool> {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 4096) throw new Error(`spool maxBytes must be a whole number of bytes, at least 4096 (got ${String(maxBytes)})`)
   const lock = `${file}.lock`
   takeLock(lock, file)
   try {
-    const { key, base, held, end } = load(file)
+    const loaded = load(file, store)
+    if (loaded.held.length && loaded.store !== store) {
+      throw new Error(
+        `spool ${file} holds ${loaded.held.length} batches for the store ${JSON.stringify(loaded.store)}, not ${JSON.stringify(store)}: serve that store to replay them, or move the file away`,
+      )
+    }
     const handle = await open(file, 'r+')
-    return spoolOn(file, lock, handle, { key, base, held, end, maxBytes })
+    return spoolOn(file, lock, handle, { ...loaded, store, maxBytes })
   } catch (error) {
     unlinkSync(lock)
     throw error
@@ -127,10 +137,10 @@ function replaceFile(file: string, text: string) {
   }
 }
 
-const headerLine = (key: string, seq: number) => `${JSON.stringify({ spool: HEADER, key, seq })}\n`
+const headerLine = (key: string, seq: number, store: string) => `${JSON.stringify({ spool: HEADER, key, seq, store })}\n`
 
 /** Reads the file: its key, the seq before its first batch, the batches and where the good part ends. */
-function load(file: string): { key: string; base: number; held: Held[]; end: number } {
+function load(file: string, store: string): { key: string; base: number; held: Held[]; end: number; store: string } {
   let text: Buffer
   try {
     text = readFileSync(file)
@@ -140,11 +150,11 @@ function load(file: string): { key: string; base: number; held: Held[]; end: num
   }
   if (!text.length) {
     const key = randomBytes(8).toString('hex')
-    replaceFile(file, headerLine(key, 0))
-    return { key, base: 0, held: [], end: Buffer.byteLength(headerLine(key, 0)) }
+    replaceFile(file, headerLine(key, 0, store))
+    return { key, base: 0, held: [], end: Buffer.byteLength(headerLine(key, 0, store)), store }
   }
   const firstEnd = text.indexOf(10)
-  let header: { spool?: unknown; key?: unknown; seq?: unknown } = {}
+  let header: { spool?: unknown; key?: unknown; seq?: unknown; store?: unknown } = {}
   try {
     header = JSON.parse(text.subarray(0, firstEnd < 0 ? text.length : firstEnd).toString('utf8'))
   } catch {}
@@ -171,11 +181,11 @@ function load(file: string): { key: string; base: number; held: Held[]; end: num
     last++
     offset = newline + 1
   }
-  return { key: header.key, base: header.seq as number, held, end: offset }
+  return { key: header.key, base: header.seq as number, held, end: offset, store: typeof header.store === 'string' ? header.store : '' }
 }
 
-function spoolOn(file: string, lock: string, handle: FileHandle, state: { key: string; base: number; held: Held[]; end: number; maxBytes: number }): Spool {
-  const { key, maxBytes } = state
+function spoolOn(file: string, lock: string, handle: FileHandle, state: { key: string; base: number; held: Held[]; end: number; store: string; maxBytes: number }): Spool {
+  const { key, store, maxBytes } = state
   let { held, end } = state
   let fh = handle
   let last = held.at(-1)?.seq ?? state.base
@@ -214,10 +224,10 @@ function spoolOn(file: string, lock: string, handle: FileHandle, state: { key: s
       held = held.filter((batch) => batch.seq > seq)
       if (held.length) return
       // Nothing waits: the file starts again from its header, with the last seq the store took.
-      replaceFile(file, headerLine(key, last))
+      replaceFile(file, headerLine(key, last, store))
       await fh.close()
       fh = await open(file, 'r+')
-      end = Buffer.byteLength(headerLine(key, last))
+      end = Buffer.byteLength(headerLine(key, last, store))
     },
     async close() {
       await fh.close()

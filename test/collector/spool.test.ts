@@ -83,6 +83,21 @@ describe('spool', () => {
     expect(existsSync(`${file}.lock`)).toBe(false)
   })
 
+  it('refuses to replay batches into another store than the one they were taken for, and follows the store once empty', async () => {
+    const file = fresh()
+    const spool = await openSpool(file, { store: 'postgres://db-a/counts' })
+    await spool.append([row('/a')])
+    await spool.close()
+    await expect(openSpool(file, { store: 'postgres://db-b/counts' })).rejects.toThrow(
+      `spool ${file} holds 1 batches for the store "postgres://db-a/counts", not "postgres://db-b/counts": serve that store to replay them, or move the file away`,
+    )
+    const again = await openSpool(file, { store: 'postgres://db-a/counts' })
+    await again.drop(1)
+    await again.close()
+    const other = await openSpool(file, { store: 'postgres://db-b/counts' })
+    await other.close()
+  })
+
   it('is held by one process at a time, and taken over from one that died', async () => {
     const file = fresh()
     const spool = await openSpool(file)

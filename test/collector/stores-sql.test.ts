@@ -597,6 +597,7 @@ describe('unknown names are refused before any SQL is sent', () => {
             return { rows: [] }
           },
           release: () => {},
+          on: () => {},
         }
       }
       async query(text: string) {

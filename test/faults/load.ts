@@ -7,6 +7,8 @@
 export interface Load {
   sent: number
   acknowledged: number
+  /** The numbers passed to `body` of the beacons acknowledged, in the order of their answers. */
+  acknowledgedBeacons: number[]
   /** Answers other than 204, by status (503: the group commit was full). */
   refused: Map<number, number>
   /** Stops sending and resolves once every loop has its last answer or error. */
@@ -16,23 +18,26 @@ export interface Load {
 export const BEACON = JSON.stringify({ v: 1, site: 'faults.test', tz: 'UTC', lang: 'en', screen: 'desktop', pages: [{ path: '/', flags: 0, views: 1, seconds: 0, scroll: 0 }] })
 
 /** Beacons on a new path each (letters: the scrubber would turn digits into a placeholder), so that each adds rows. */
-export const distinctBeacon = (n: number) => BEACON.replace('"path":"/"', `"path":"/${n.toString(26).replace(/./g, (d) => String.fromCharCode(97 + Number.parseInt(d, 26)))}"`)
+export const distinctPath = (n: number) => `/${n.toString(26).replace(/./g, (d) => String.fromCharCode(97 + Number.parseInt(d, 26)))}`
+export const distinctBeacon = (n: number) => BEACON.replace('"path":"/"', `"path":"${distinctPath(n)}"`)
 
 export function startLoad(url: string, connections = 32, body: (n: number) => string = () => BEACON): Load {
   let running = true
-  const load: Load = { sent: 0, acknowledged: 0, refused: new Map(), stop: async () => {} }
+  const load: Load = { sent: 0, acknowledged: 0, acknowledgedBeacons: [], refused: new Map(), stop: async () => {} }
   const loop = async () => {
     while (running) {
-      load.sent++
+      const n = ++load.sent
       try {
         const response = await fetch(`${url}/api/collect`, {
           method: 'POST',
           headers: { 'content-type': 'text/plain', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' },
-          body: body(load.sent),
+          body: body(n),
         })
         await response.arrayBuffer()
-        if (response.status === 204) load.acknowledged++
-        else load.refused.set(response.status, (load.refused.get(response.status) ?? 0) + 1)
+        if (response.status === 204) {
+          load.acknowledged++
+          load.acknowledgedBeacons.push(n)
+        } else load.refused.set(response.status, (load.refused.get(response.status) ?? 0) + 1)
       } catch {
         // The collector went away with this beacon in flight.
         return

@@ -12,6 +12,17 @@ import { hasDemoData, seedDemoSites } from '../demo-data.js'
 /** How long a stop may take to commit what waits before the process exits anyway. */
 const SHUTDOWN_MS = 10_000
 
+/** A store URL as a spool's header names it: without its password. */
+function withoutPassword(url: string) {
+  try {
+    const parsed = new URL(url)
+    parsed.password = ''
+    return parsed.href
+  } catch {
+    return url
+  }
+}
+
 /** Closes what was opened when starting fails, and throws on. */
 const closing =
   (store: Store, spool?: Spool) =>
@@ -64,7 +75,7 @@ the dashboard at / and /share/:id.
       registry.write(withSite(registry.read(), { id: 'example.test', origins: [], timezone: localTimeZone(), shares: [] }))
     }
     const store = await openMigrated(String(v.store), registry)
-    const spool = spoolFile === 'off' ? undefined : await openSpool(spoolFile, { maxBytes: spoolMiB * 1024 * 1024 }).catch(closing(store))
+    const spool = spoolFile === 'off' ? undefined : await openSpool(spoolFile, { maxBytes: spoolMiB * 1024 * 1024, store: withoutPassword(String(v.store)) }).catch(closing(store))
     if (spool?.size().batches) console.log(`quietcount serve: replaying ${spool.size().batches} batches left in the spool ${spool.file}`)
     let token: string | undefined
     if (v.examples) {

@@ -20,6 +20,7 @@ export interface PgPool {
 export interface PgClient {
   query(config: { name?: string; text: string; values?: unknown[] }): Promise<PgResult>
   release(error?: Error | boolean): void
+  on(event: 'error', listener: (error: Error) => void): unknown
 }
 interface PgResult {
   rows: Record<string, unknown>[]
@@ -61,14 +62,24 @@ export function postgresStore(url: string, pg: PgDriver): Store {
 
   /** A connection from the pool; migrate() creates the URL's database first if it is missing. */
   const connect = async (create: boolean) => {
+    let client: PgClient
     try {
-      return await pool.connect()
+      client = await pool.connect()
     } catch (error) {
       if (!create || (error as { code?: string }).code !== '3D000') throw error // 3D000: invalid_catalog_name
       await createDatabase(url, pg)
-      return await pool.connect()
+      client = await pool.connect()
     }
+    // The pool listens to its idle connections only: a server that stops ends a checked-out one
+    // with an 'error' event that would crash the process. Its query fails as well, which is
+    // where the failure is handled.
+    if (!listened.has(client)) {
+      listened.add(client)
+      client.on('error', () => {})
+    }
+    return client
   }
+  const listened = new WeakSet<PgClient>()
 
   /** BEGIN … COMMIT on one connection; ROLLBACK and discard the connection on failure. */
   const transaction = async <T>(work: (client: PgClient) => Promise<T>, create = false): Promise<T> => {
