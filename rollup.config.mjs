@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import typescriptPlugin from '@rollup/plugin-typescript'
@@ -74,11 +74,11 @@ const transpiled = new Map()
  * A `<script>` entry in every variant: one minified IIFE each, js-cookie inlined. `dist/BASE.js`
  * is the core; `dist/BASE.outbound.downloads.js` and so on have the features they name.
  */
-const script = (input, base) =>
+const script = (input, base, besideCore = []) =>
   VARIANTS.map((features) => ({
     input,
     output: { file: `dist/${[base, ...features.map(([name]) => name)].join('.')}.js`, format: 'iife', sourcemap: true },
-    plugins: [nodeResolve(), withFeatures(features), transpile(), minify()],
+    plugins: [nodeResolve(), withFeatures(features), transpile(), minify(), ...(features.length ? [] : besideCore)],
   }))
 
 /** Emits files next to a bundle: the dashboard's page, and its stylesheet after uPlot's. */
@@ -89,10 +89,21 @@ const assets = (files) => ({
   },
 })
 
-export default [
+/** The consent manager's fetched languages, beside the scripts: dist/lang/de.json, minified. */
+const LANGUAGES = 'src/browser/consent/languages'
+const languages = () => ({
+  name: 'languages',
+  generateBundle() {
+    for (const file of readdirSync(LANGUAGES)) {
+      this.emitFile({ type: 'asset', fileName: `lang/${file}`, source: JSON.stringify(JSON.parse(readFileSync(join(LANGUAGES, file), 'utf8'))) })
+    }
+  },
+})
+
+const builds = [
   ...script('src/browser/script.ts', 'quietcount-tracker'),
   // The tracker behind QuietCount's consent manager.
-  ...script('src/browser/script-with-consent.ts', 'quietcount'),
+  ...script('src/browser/script-with-consent.ts', 'quietcount', [languages()]),
   {
     // The npm build: readable ESM with js-cookie left as a dependency, for the app's bundler.
     input: { index: 'src/browser/index.ts', protocol: 'src/shared/index.ts' },
@@ -114,3 +125,10 @@ export default [
     ],
   },
 ]
+
+/**
+ * `--environment PART:i/n` builds every n-th of them from the i-th, so that scripts/build.mjs can
+ * run the parts side by side (the 32 minified script variants are most of the build's time).
+ */
+const [part, parts] = (process.env.PART ?? '0/1').split('/').map(Number)
+export default builds.filter((_, i) => i % parts === part)

@@ -32,6 +32,8 @@ const consent = createConsent({
   collector: config.collector as string,
   ignoreGpc: !!config.ignoreGpc,
   ignoreDnt: !!config.ignoreDnt,
+  // The EU languages beside this file: dist/lang/de.json for dist/quietcount.js.
+  ...(script?.src && { languageUrl: (code: string) => new URL(`lang/${code}.json`, script.src).href }),
 })
 const tracker = createTracker(config as unknown as TrackerConfig)
 const tell = () => tracker.consent(consent.granted('analytics'))

@@ -68,15 +68,35 @@ export const es: Strings = {
 }
 
 /**
+ * The EU's other official languages: each is a file of its own (languages/CODE.json, built to
+ * dist/lang/CODE.json), fetched only for a page that asks for it (ConsentConfig.languageUrl).
+ */
+export const FETCHED = 'bg cs da de el et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv'.split(' ')
+
+/**
  * The language to show: `wanted` when given (it must exist), else the first of `<html lang>` and
  * the browser's languages that exists, else English. Matched on the primary subtag (`es-MX` → `es`).
+ * A code of `fetchable` that is not in hand comes with no strings: they are to be fetched.
  */
-export function pickLanguage(languages: Readonly<Record<string, Strings>>, wanted?: string): [string, Strings] {
-  if (wanted && !languages[wanted]) throw new Error(`quietcount: lang "${wanted}" must be one of ${Object.keys(languages).join(', ')} (add it under languages)`)
+export function pickLanguage(languages: Readonly<Record<string, Strings>>, wanted?: string, fetchable: readonly string[] = []): [string, Strings?] {
+  const known = (code: string) => languages[code] || fetchable.includes(code)
+  if (wanted && !known(wanted)) throw new Error(`quietcount: lang "${wanted}" must be one of ${[...Object.keys(languages), ...fetchable].join(', ')} (add it under languages)`)
   for (const tag of [wanted, document.documentElement.lang, ...navigator.languages]) {
     const code = tag?.split('-')[0]?.toLowerCase()
-    const strings = code && languages[code]
-    if (strings) return [code, strings]
+    if (code && known(code)) return [code, languages[code]]
   }
   return ['en', languages.en ?? en]
+}
+
+/**
+ * A language file's strings, or why not: fetched (the page's `connect-src` must allow the URL, as
+ * `default-src 'self'` does for a file beside the script), each string of English present.
+ * Gives up after 3 s: the banner then shows in English rather than never.
+ */
+export async function fetchStrings(url: string): Promise<Strings> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(3e3) })
+  if (!response.ok) throw `${url} ${response.status}`
+  const strings = (await response.json()) as Strings
+  for (const key in en) if (typeof strings[key as keyof Strings] !== 'string') throw `${url} has no ${key}`
+  return strings
 }

@@ -6,7 +6,7 @@ import { type CookieMatch, clearCookies } from './clear.js'
 import { countDecision } from './counts.js'
 import { createScriptGate, gateFrames } from './gating.js'
 import { consentMode } from './gcm.js'
-import { en, es, pickLanguage, type Strings } from './i18n.js'
+import { en, es, FETCHED, fetchStrings, pickLanguage, type Strings } from './i18n.js'
 import { optOutSignal, type SignalOptions } from './signals.js'
 import { type Choice, consentCookie, readChoice, writeChoice } from './state.js'
 import { createUi, type Ui } from './ui.js'
@@ -35,6 +35,12 @@ export interface ConsentConfig extends SignalOptions {
   lang?: string
   /** More languages, or replacements, by code: `{ fr: { title: …, … } }`. */
   languages?: Readonly<Record<string, Strings>>
+  /**
+   * Where to fetch the EU languages not in hand (`bg`, `cs`, … `sv`) from, e.g.
+   * `(code) => `/assets/quietcount/lang/${code}.json``; the script build fetches them from its own
+   * folder. Until the file arrives nothing is shown; if it fails, the banner shows in English.
+   */
+  languageUrl?: (code: string) => string
   /** Address of the privacy policy, linked from the banner and the dialog. */
   policy?: string
   /** Show a floating button that reopens the preferences once the visitor has chosen. */
@@ -94,7 +100,17 @@ export function createConsent(config: ConsentConfig = {}): Consent {
     return { granted: (c) => c === 'necessary', decided: () => false, on: () => inert, acceptAll: inert, rejectAll: inert, set: inert, showPreferences: inert }
   }
 
-  const [lang, strings] = pickLanguage({ en, es, ...config.languages }, config.lang)
+  let [lang, strings] = pickLanguage({ en, es, ...config.languages }, config.lang, config.languageUrl ? FETCHED : [])
+  const fetched =
+    !strings &&
+    fetchStrings(config.languageUrl!(lang)).then(
+      (loaded) => void (strings = loaded),
+      (why) => {
+        console.warn(`quietcount: consent language ${lang}: ${why}; showing en`)
+        strings = en
+        lang = 'en'
+      },
+    )
   const cookie = consentCookie(ids.length, revision, Math.floor(months * 30.5))
   const jar = createCookieJar([cookie], () => true)
   const signal = optOutSignal(config)
@@ -114,7 +130,7 @@ export function createConsent(config: ConsentConfig = {}): Consent {
   }
   const labelOf = (id: string) => {
     const category = declared.find((c) => c.id === id)
-    return text(category?.label, lang, id === 'analytics' ? strings.analytics : id)
+    return text(category?.label, lang, id === 'analytics' ? strings!.analytics : id)
   }
 
   const decide = (next: boolean | Readonly<Choice>) => {
@@ -137,13 +153,13 @@ export function createConsent(config: ConsentConfig = {}): Consent {
   const start = () => {
     ui = createUi({
       lang,
-      strings,
+      strings: strings!,
       signal,
       policy: config.policy,
       categories: declared.map(({ id, description }) => ({
         id,
         label: labelOf(id),
-        text: text(description, lang, id === 'analytics' ? strings.analyticsText : ''),
+        text: text(description, lang, id === 'analytics' ? strings!.analyticsText : ''),
       })),
       current,
       decide,
@@ -153,8 +169,10 @@ export function createConsent(config: ConsentConfig = {}): Consent {
     ui.reopen(!!config.button && (!!choice || signal))
     apply()
   }
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)
-  else start()
+  // A language being fetched: nothing is shown until it is here (no English to replace).
+  const begin = () => (fetched ? void fetched.then(start) : start())
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', begin)
+  else begin()
 
   return {
     granted,
