@@ -49,7 +49,8 @@ const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503
 export function createCollector(options: CollectorOptions) {
   const { store, registry } = options
   const commits = groupCommit(store, options.groupCommit)
-  let lastFailure: unknown
+  // The last commit failure logged, and when: one line per commit would flood the log in an outage.
+  let lastLogged = { failure: undefined as unknown, message: '', at: 0 }
   let closing = false
   const allow = options.rateLimit === false ? () => true : rateLimiter(options.rateLimit)
   const realtime = realtimeCounter()
@@ -129,9 +130,13 @@ export function createCollector(options: CollectorOptions) {
       } catch (failure) {
         // The store refused or could not be reached: the beacon was not counted (SQLite and
         // PostgreSQL roll the whole commit back) and is not acknowledged.
-        // Every beacon of a failed commit gets the same error: it is logged once.
-        if (failure !== lastFailure) console.error(`quietcount: a commit failed: ${failure instanceof Error ? failure.message : String(failure)}`)
-        lastFailure = failure
+        // Every beacon of a failed commit gets the same error: it is logged once, and the same
+        // message again at most every 10 s.
+        const message = failure instanceof Error ? failure.message : String(failure)
+        if (failure !== lastLogged.failure && (message !== lastLogged.message || Date.now() - lastLogged.at > 10_000)) {
+          console.error(`quietcount: a commit failed: ${message}`)
+          lastLogged = { failure, message, at: Date.now() }
+        }
         c.header('retry-after', '5')
         return error(c, 503, 'store', 'the store did not take the counts (it may be unavailable); nothing was acknowledged, send again later')
       }
