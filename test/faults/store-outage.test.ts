@@ -99,6 +99,8 @@ describe(`a store stopped for ${OUTAGE_MS / 1000} s under load, then started aga
         await load.stop()
         const afterOutage = load.acknowledged - up
         await drained(spool, 60_000)
+        // Said once the last replay's file work is done, just after the spool is emptied.
+        await expect.poll(() => errors, { timeout: 5_000 }).toMatch(/the store is back; replaying the spool/)
         await serve.stop()
         expect(serve.server.exitCode, errors).toBe(0)
         expect(errors).toMatch(/the store is away \(.*\); commits go to the spool .* until it is back/)
