@@ -8,7 +8,7 @@ import { type DashboardLoad, measureDashboardLoad } from './dashboard-load.js'
 import { type ImportBench, importMarkdown, measureImports } from './import.js'
 import { type IngestRow, measureIngest } from './ingest.js'
 import { machine, round } from './machine.js'
-import { measurePageCost } from './page-cost.js'
+import { measurePageCost, type PageCost } from './page-cost.js'
 import { PAGES, SCALES, type Scale, type Seeded, seedYear, timeView, viewRequests } from './query.js'
 import { measureResponsiveness, type Responsiveness } from './responsiveness.js'
 import { measureSizes } from './size.js'
@@ -18,14 +18,14 @@ import { type StoreKind, type TierSizes, tierSizes } from './storage.js'
  * `npm run bench` (about 10 minutes) and `npm run bench -- --quick` (under 2): every benchmark in
  * one run, printed as it goes and written to bench/RESULTS.md and bench/results.json. Figures are
  * compared as ratios measured in this same run; nothing here fails on a timing.
- * `-- --only import` or `-- --only ingest` (or both) runs those sections alone (with their
- * servers) and puts their figures into the last run's results.json and RESULTS.md, leaving the
- * other sections as they were.
+ * `-- --only import`, `-- --only ingest` or `-- --only page` (or several, comma-separated) runs
+ * those sections alone (with their servers) and puts their figures into the last run's
+ * results.json and RESULTS.md, leaving the other sections as they were.
  */
 
 const quick = process.argv.includes('--quick')
-/** Sections that can run alone: the others feed one another (page cost needs the sizes' Plausible bundle, storage and responsiveness the query stores). */
-const ALONE = ['import', 'ingest']
+/** Sections that can run alone: the others feed one another (storage and responsiveness need the query stores). `page` also measures the sizes, whose Plausible bundle it loads. */
+const ALONE = ['import', 'ingest', 'page']
 const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : undefined
 if (only && (!only.length || only.some((section) => !ALONE.includes(section)))) {
   console.error(`[bench] --only takes a section that runs alone: ${ALONE.join(', ')} (given: ${only.join(',') || 'none'})`)
@@ -131,7 +131,13 @@ const importSection = () =>
 
 if (only) {
   try {
-    const measured: { imports?: ImportBench; ingest?: IngestRow[]; ingestAt?: string } = {}
+    const measured: { imports?: ImportBench; ingest?: IngestRow[]; ingestAt?: string; sizes?: Awaited<ReturnType<typeof measureSizes>>['rows']; pages?: PageCost[] } = {}
+    if (only.includes('page')) {
+      const sizes = await measureSizes()
+      measured.sizes = sizes.rows
+      measured.pages = await measurePageCost(plan.loads, sizes.plausible)
+      for (const p of measured.pages) log(`page ${p.variant}: script ${p.scriptMs} ms, long tasks ${p.longTaskMs} ms, banner ${p.bannerMs ?? '-'} ms, ${p.bytes} B`)
+    }
     if (only.includes('ingest')) {
       measured.ingest = await measureIngest(storeUrls, plan.ingestSeconds, plan.connections)
       measured.ingestAt = new Date().toISOString()
