@@ -80,7 +80,9 @@ for (const underTest of storesUnderTest()) {
       ] as const)
         expect(tables[table]!.columns.sort()).toEqual(['site', period, 'dimension', 'parent', 'value', ...counters(table)].sort())
       expect(tables.detail_cutoffs!.columns.sort()).toEqual(['hour', 'site'])
-      expect(Object.keys(tables).sort()).toEqual([...Object.keys(TABLES), 'detail_cutoffs', 'quietcount_migrations'].sort())
+      // What each spool's replay took: a spool's key and a batch number, nothing of a visit.
+      expect(tables.quietcount_replays!.columns.sort()).toEqual(['spool', ...(underTest.name === 'clickhouse' ? ['counts_table'] : []), 'through'].sort())
+      expect(Object.keys(tables).sort()).toEqual([...Object.keys(TABLES), 'detail_cutoffs', 'quietcount_migrations', 'quietcount_replays'].sort())
     })
 
     it('holds in no row the attributes of one page view together', () => {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 // The package as npm users get it: the exports map, the types, and an import in plain Node
@@ -10,8 +11,18 @@ const node = (code: string) => execFileSync(process.execPath, ['--input-type=mod
 describe('package', () => {
   it('points every export at a file that the build produced', () => {
     for (const [entry, target] of Object.entries<string | Record<string, string>>(pkg.exports)) {
-      for (const file of typeof target === 'string' ? [target] : Object.values(target)) expect(existsSync(file), `${entry} -> ${file}`).toBe(true)
+      for (const file of typeof target === 'string' ? [target] : Object.values(target)) {
+        // A pattern (`./dist/lang/*.json`) must match built files: its folder holds some of that ending.
+        if (file.includes('*')) {
+          const [folder, ending] = [dirname(file), basename(file).replace('*', '')]
+          expect(existsSync(folder) && readdirSync(folder).some((name) => name.endsWith(ending)), `${entry} -> ${file}`).toBe(true)
+        } else expect(existsSync(file), `${entry} -> ${file}`).toBe(true)
+      }
     }
+  })
+
+  it('resolves a consent language file through the exports map', () => {
+    expect(node(`import de from 'quietcount/lang/de.json' with { type: 'json' }; console.log(de.accept)`)).toBe('Alle akzeptieren')
   })
 
   it('imports by name in Node, and the tracker is inert where there is no document', () => {
