@@ -269,7 +269,11 @@ export function createTracker(config: TrackerConfig): Tracker {
     if (HASH && hash) listen(window, 'hashchange', navigated)
     // A prerendered page may never be seen: count it when (if) the visitor activates it.
     if ((document as { prerendering?: boolean }).prerendering) listen(document, 'prerenderingchange', pageview)
-    else pageview()
+    // While the page still loads (a deferred script runs before it is complete), the first page
+    // view waits for a task of its own: the script's task and the page's first layout then stay
+    // short (no long task), and nothing is sent any sooner for it anyway (flushDelay).
+    else if (document.readyState === 'complete') pageview()
+    else setTimeout(pageview)
   }
 
   return {

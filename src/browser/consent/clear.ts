@@ -8,6 +8,8 @@ export type CookieMatch = string | RegExp
  * other than `/` are invisible here unless the page is under it, and so are HttpOnly ones.
  */
 export function clearCookies(matches: readonly CookieMatch[]): void {
+  // Reading document.cookie is a round trip to the browser's cookie store: not for nothing.
+  if (!matches.length) return
   const parts = location.hostname.split('.')
   for (const pair of document.cookie.split('; ')) {
     const name = pair.split('=')[0]!

@@ -123,7 +123,7 @@ export function createConsent(config: ConsentConfig = {}): Consent {
   const runScripts = createScriptGate(granted)
   /** Makes the page match the choice: cookies of refused categories gone, granted content running. */
   const apply = () => {
-    for (const category of declared) if (!granted(category.id)) clearCookies(category.cookies ?? [])
+    clearCookies(declared.flatMap((category) => (granted(category.id) ? [] : (category.cookies ?? []))))
     if (!ui) return
     gateFrames(granted, (needed) => ui!.placeholder(needed.map((id) => labelOf(id)).join(', '), () => set(Object.fromEntries(needed.map((id) => [id, true])))))
     void runScripts()
@@ -171,8 +171,11 @@ export function createConsent(config: ConsentConfig = {}): Consent {
   }
   // A language being fetched: nothing is shown until it is here (no English to replace).
   const begin = () => (fetched ? void fetched.then(start) : start())
+  // While the page still loads, in a task of its own: the banner is then laid out on its own
+  // rather than with the whole page in the script's task (no long task).
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', begin)
-  else begin()
+  else if (document.readyState === 'complete') begin()
+  else setTimeout(begin)
 
   return {
     granted,
