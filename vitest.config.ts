@@ -7,6 +7,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/browser/setup.ts', 'test/services/setup.ts'],
+    // Most test files wait on servers, browsers and child processes rather than compute: three
+    // at a time on a 2-core machine (vitest's default would be one) keeps CI near 7 minutes.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ['default'],
