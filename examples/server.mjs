@@ -27,8 +27,17 @@ const MOUNTS = [
 // Pages of the example site that have no file of their own.
 const ROUTES = { '/': 'index.html', '/example': 'index.html', '/join': 'join.html', '/files/report.pdf': 'report.pdf' }
 
-/** Starts the example site; `port` 0 picks a free one. */
-export function startServer({ port = 0, host = '127.0.0.1', quiet = false } = {}) {
+/** A page's script tags pointed at the core (`core`) or the fullest (`fullest`) build variant of their script. */
+const SCRIPT_SRC = /\/dist\/(quietcount(?:-tracker)?)(?:\.(?:outbound|downloads|hash|not-found))*\.js"/g
+const VARIANT_SUFFIX = { core: '', fullest: '.outbound.downloads.hash.not-found' }
+
+/**
+ * Starts the example site; `port` 0 picks a free one. `scripts: 'core' | 'fullest'` serves every
+ * page with that build variant of its script instead of the one it names (the browser tests run
+ * their scenarios on both).
+ * @param {{ port?: number, host?: string, quiet?: boolean, scripts?: 'core' | 'fullest' }} [options]
+ */
+export function startServer({ port = 0, host = '127.0.0.1', quiet = false, scripts = undefined } = {}) {
   const beacons = []
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
@@ -61,7 +70,8 @@ export function startServer({ port = 0, host = '127.0.0.1', quiet = false } = {}
     if (!file.startsWith(join(root, mount[1]))) return res.writeHead(403).end()
     try {
       const spa = url.pathname.startsWith('/app/') ? join(root, 'examples/spa.html') : null
-      const content = await readFile(spa ?? file)
+      let content = await readFile(spa ?? file)
+      if (scripts && extname(spa ?? file) === '.html') content = Buffer.from(content.toString().replace(SCRIPT_SRC, (_, base) => `/dist/${base}${VARIANT_SUFFIX[scripts]}.js"`))
       const headers = { 'content-type': TYPES[extname(spa ?? file)] ?? 'application/octet-stream' }
       // The consent example runs under a strict policy: no inline style, no eval, no inline script
       // but its one gated script, allowed by hash.

@@ -39,12 +39,15 @@ export interface Site {
   page(path: string, options?: { gpc?: boolean; webdriver?: boolean }): Promise<Page>
 }
 
-/** Starts the example site and Chromium once for a test file. */
-export function useSite(): Site {
+/**
+ * Starts the example site and Chromium once for a test file (or a describe block). `scripts`
+ * serves every page with the core or the fullest build variant of its script.
+ */
+export function useSite({ scripts }: { scripts?: 'core' | 'fullest' } = {}): Site {
   const site = { bodies: [] as string[] } as Site
   let close: () => Promise<unknown>
   beforeAll(async () => {
-    const server = await startServer({ quiet: true })
+    const server = await startServer({ quiet: true, scripts })
     close = server.close
     site.url = server.url
     site.beacons = server.beacons
