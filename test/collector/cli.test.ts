@@ -99,6 +99,7 @@ describe('quietcount CLI', () => {
     expect(err).toContain('--from: is required when to is given')
   })
 
+  // Some twenty CLI runs, each a new Node process: longer than one test usually takes.
   it('manages sites, tokens and share links; stores only token hashes', () => {
     expect(run('sites', 'add', 'shop.test', '--origin', 'https://shop.test', '--timezone', 'Europe/Madrid', '--param', 'page').code).toBe(0)
     expect(run('sites', 'add', 'shop.test').err).toContain('exists already')
@@ -123,7 +124,7 @@ describe('quietcount CLI', () => {
     expect(run('sites', 'list').out).toContain('shop.test\tAmerica/Bogota\thttps://shop.test\t1 share link(s)\tdetail 90 days')
     expect(run('sites', 'remove', 'shop.test').code).toBe(0)
     expect(run('sites', 'list').out).not.toContain('shop.test')
-  })
+  }, 90_000)
 
   it('keeps marginals for a number of months, or for ever, and says what a change does', () => {
     const added = run('sites', 'add', 'months.test', '--timezone', 'Europe/Madrid', '--marginal-months', '25')
