@@ -63,6 +63,15 @@ async function ownServer(name: string, start: () => Promise<Server>): Promise<Se
   }
 }
 
+/** A server of its own, a database on it, a spool file, and the `serve` flags for them; undefined when skipped. */
+async function collectorOn(name: string, start: () => Promise<Server>, test: string) {
+  const server = await ownServer(name, start)
+  if (!server) return undefined
+  const url = server.url.replace('{db}', `qc_${test}_${process.pid}`)
+  const spool = join(dir, `${name}-${test}.spool`)
+  return { server, url, spool, args: ['--rate-limit', '0', '--store', url, '--config', config, '--spool', spool] }
+}
+
 /** Checks the store against what the load saw: every acknowledged beacon's path once, no path twice, nothing beyond what was sent. */
 async function storedExactlyOnce(url: string, load: { acknowledgedBeacons: number[]; sent: number }) {
   const stored = await viewsByPath(url)
@@ -78,11 +87,10 @@ describe(`a store stopped for ${OUTAGE_MS / 1000} s under load, then started aga
   it.concurrent.each(kinds)(
     '$name: no crash, no acknowledged beacon lost, none counted twice, ingest resumes without a restart',
     async ({ name, start }) => {
-      const server = await ownServer(name, start)
-      if (!server) return
-      const url = server.url.replace('{db}', `qc_outage_${process.pid}`)
-      const spool = join(dir, `${name}.spool`)
-      const serve = await startServe(['--rate-limit', '0', '--store', url, '--config', config, '--spool', spool], { cwd: dir })
+      const setUp = await collectorOn(name, start, 'outage')
+      if (!setUp) return
+      const { server, url, spool, args } = setUp
+      const serve = await startServe(args, { cwd: dir })
       let errors = ''
       serve.server.stderr!.on('data', (chunk: Buffer) => (errors += chunk))
       const load = startLoad(serve.url, 8, distinctBeacon)
@@ -126,11 +134,9 @@ describe(`a store stopped for ${OUTAGE_MS / 1000} s under load, then started aga
   it.concurrent.each(kinds)(
     '$name: a collector killed while the store is away replays its spool when started again, each beacon once',
     async ({ name, start }) => {
-      const server = await ownServer(name, start)
-      if (!server) return
-      const url = server.url.replace('{db}', `qc_killed_${process.pid}`)
-      const spool = join(dir, `${name}-killed.spool`)
-      const args = ['--rate-limit', '0', '--store', url, '--config', config, '--spool', spool]
+      const setUp = await collectorOn(name, start, 'killed')
+      if (!setUp) return
+      const { server, url, spool, args } = setUp
       const serve = await startServe(args, { cwd: dir })
       const load = startLoad(serve.url, 8, distinctBeacon)
       await pause(1_000)
