@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ParseArgsConfig } from 'node:util'
-import type { RegistryFile } from '../collector/registry.js'
+import { type RegistryFile, withSharesMigrated } from '../collector/registry.js'
+import { DEFAULT_EPSILON, DEFAULT_PANELS } from '../collector/sites.js'
 import { openStore } from '../collector/stores/open.js'
 import type { Store } from '../collector/stores/store.js'
 
@@ -55,8 +56,19 @@ export function siteNamed(registry: RegistryFile, id: unknown) {
   return site
 }
 
-/** Opens a store and brings its schema up to date, with the sites' time zones for an upgrade that needs them. */
+/**
+ * Opens a store and brings its schema up to date, with the sites' time zones for an upgrade that
+ * needs them; share links of older versions (k-anonymity) become differentially private ones.
+ */
 export async function openMigrated(url: string, registry: RegistryFile): Promise<Store> {
+  const shares = withSharesMigrated(registry.read())
+  if (shares.converted) {
+    registry.write(shares.registry)
+    // On stderr: a command's output (report --format json) stays what it was asked for.
+    console.error(
+      `quietcount: ${shares.converted} share link(s) of k-anonymity, which differencing breaks, are now differentially private (ε = ${DEFAULT_EPSILON}, panels ${DEFAULT_PANELS.join(', ')}); their addresses stay the same (quietcount share list)`,
+    )
+  }
   const store = await openStore(url)
   try {
     await store.migrate({ timezoneOf: (id) => registry.read().sites.find((s) => s.id === id)?.timezone ?? 'UTC' })

@@ -9,9 +9,11 @@ import { readBody } from './read-body.js'
 import { realtimeCounter } from './realtime.js'
 import type { RegistryFile } from './registry.js'
 import { expireDetail, expireMarginals } from './retention.js'
-import { detailDaysOf, mayRead, type Site, tokenScope } from './sites.js'
+import { detailDaysOf, isLegacyShare, mayRead, type Site, tokenScope } from './sites.js'
 import { refuseUnderK } from './stats/k-anonymity.js'
 import { parseStatsQuery } from './stats/parse-query.js'
+import { runPublicStats } from './stats/public/answer.js'
+import { parsePublicQuery } from './stats/public/query.js'
 import { runStats } from './stats/run.js'
 import type { Store } from './stores/store.js'
 
@@ -31,7 +33,7 @@ export interface CollectorOptions {
   expireEveryMs?: number
 }
 
-const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503, field: string, rule: string, message = `${field}: ${rule}`) =>
+const error = (c: Context, status: 400 | 401 | 403 | 404 | 410 | 413 | 415 | 429 | 503, field: string, rule: string, message = `${field}: ${rule}`) =>
   c.json({ field, rule, message }, status)
 
 /**
@@ -40,7 +42,7 @@ const error = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503
  *
  * Routes: `POST /api/collect` (beacons, text/plain or application/json), `GET /api/stats`,
  * `GET /api/realtime` and `GET /api/sites` (bearer token of the site or the admin),
- * `GET /api/share/:id` (public share links, k-anonymised), `GET /healthz`.
+ * `GET /api/share/:id` (public share links, differentially private), `GET /healthz`.
  *
  * @example
  * const collector = createCollector({ store: sqliteStore('quietcount.db'), registry: registryFile('quietcount.json') })
@@ -150,9 +152,9 @@ export function createCollector(options: CollectorOptions) {
     return c.body(null, 204, headers)
   })
 
-  const stats = async (c: Context, site: Site, minimumK: number) => {
+  const stats = async (c: Context, site: Site) => {
     const params = new URL(c.req.url).searchParams
-    const parsed = parseStatsQuery(params, site, Date.now(), minimumK)
+    const parsed = parseStatsQuery(params, site, Date.now())
     if (!parsed.ok) return c.json(parsed.error, 400)
     const refused = await refuseUnderK(store, parsed.query)
     if (refused) return c.json(refused, 403)
@@ -172,7 +174,7 @@ export function createCollector(options: CollectorOptions) {
 
   app.get('/api/stats', async (c) => {
     const site = readable(c)
-    return site instanceof Response ? site : stats(c, site, 0)
+    return site instanceof Response ? site : stats(c, site)
   })
 
   // Page views and visits started in the last five minutes, from memory (see realtime.ts).
@@ -190,11 +192,18 @@ export function createCollector(options: CollectorOptions) {
     return c.json({ sites: readableSites.map((s) => ({ id: s.id, timezone: s.timezone })) }, 200, { 'cache-control': 'no-store' })
   })
 
+  // A share link answers from noisy cells only (stats/public/): exact figures never leave here without a token.
   app.get('/api/share/:id', async (c) => {
     const id = c.req.param('id')
     const site = registry.read().sites.find((s) => s.shares.some((share) => share.id === id))
-    if (!site) return error(c, 404, 'share', 'is not a share link of this collector')
-    return stats(c, site, site.shares.find((share) => share.id === id)!.k)
+    const link = site?.shares.find((share) => share.id === id)
+    if (!site || !link) return error(c, 404, 'share', 'this address is not a share link of this collector (it may have been revoked)')
+    if (isLegacyShare(link)) {
+      return error(c, 410, 'share', 'this link was made for k-anonymity, which QuietCount no longer serves; its owner turns it into a private link with quietcount migrate')
+    }
+    const parsed = parsePublicQuery(new URL(c.req.url).searchParams, site, link)
+    if (!parsed.ok) return c.json(parsed.error, 400)
+    return c.json(await runPublicStats(store, parsed.query), 200, { 'cache-control': 'no-store' })
   })
 
   app.get('/healthz', async (c) => {

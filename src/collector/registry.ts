@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { type FSWatcher, readFileSync, renameSync, statSync, watch, writeFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
-import { hashToken, newSecret, type Registry, type Site, type SiteImport, siteProblem } from './sites.js'
+import { DEFAULT_EPSILON, DEFAULT_PANELS, hashToken, isLegacyShare, newSecret, type Registry, type ShareLink, type Site, type SiteImport, siteProblem } from './sites.js'
 
 /**
  * The registry file (sites and tokens, default `quietcount.json`): read once, and read again only
@@ -135,10 +136,28 @@ export function withoutToken(registry: Registry, token: string): Registry | unde
   return { ...registry, tokens: registry.tokens.filter((t) => t.hash !== hash) }
 }
 
-/** A new share link of `site` with its k, and the registry that holds it. */
-export function withShare(registry: Registry, site: Site, k: number): { registry: Registry; link: string } {
-  const share = { id: newSecret(), k }
-  return { registry: withSite(registry, { ...site, shares: [...site.shares, share] }), link: share.id }
+/** A new share link of `site`, and the registry that holds it. Its seed is the secret its noise comes from. */
+export function withShare(registry: Registry, site: Site, chosen: Pick<ShareLink, 'epsilon' | 'panels'>, id = newSecret()): { registry: Registry; link: ShareLink } {
+  const link: ShareLink = { id, epsilon: chosen.epsilon, seed: randomBytes(32).toString('base64url'), panels: chosen.panels, created: new Date().toISOString() }
+  return { registry: withSite(registry, { ...site, shares: [...site.shares.filter((s) => s.id !== id), link] }), link }
+}
+
+/**
+ * The registry with every k-anonymity share link of older versions turned into a differentially
+ * private one of the same address, with the default ε and panels, and how many were. Their k is
+ * dropped: differencing broke it (docs/privacy.md, "Share links").
+ */
+export function withSharesMigrated(registry: Registry): { registry: Registry; converted: number } {
+  let converted = 0
+  for (const site of registry.sites) {
+    for (const share of site.shares) {
+      if (!isLegacyShare(share)) continue
+      const current = registry.sites.find((s) => s.id === site.id)!
+      registry = withShare(registry, current, { epsilon: DEFAULT_EPSILON, panels: DEFAULT_PANELS }, share.id).registry
+      converted++
+    }
+  }
+  return { registry, converted }
 }
 
 /** The registry without the share link `link` of `site`. */

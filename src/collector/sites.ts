@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { BREAKDOWN_NAMES, type BreakdownName } from '../shared/dimensions.js'
 import { PARAM_NAME, SITE_ID } from '../shared/protocol.js'
 import { isTimeZone } from './time-zone.js'
 
@@ -18,8 +19,8 @@ export interface Site {
    * campaign fields and never part of a path). Any other parameter a beacon carries is dropped.
    */
   params?: string[]
-  /** Public read-only share links: an unguessable id and the k of k-anonymity applied. */
-  shares: { id: string; k: number }[]
+  /** Public read-only share links (differentially private; older registries may hold k-anonymity links until migrated). */
+  shares: (ShareLink | LegacyShare)[]
   /**
    * Days of the detail tier (whole tuples, any combination of filters) the site keeps, today
    * included: 0 (marginals only) to MAX_DETAIL_DAYS; DEFAULT_DETAIL_DAYS when absent.
@@ -32,6 +33,61 @@ export interface Site {
   marginalMonths?: number
   /** Counts imported from another tool (quietcount import), read beside the site's own. */
   imports?: SiteImport[]
+}
+
+/**
+ * A public, read-only view of a site's stats without a token, made differentially private
+ * (src/collector/stats/public/, docs/privacy.md "Share links").
+ */
+export interface ShareLink {
+  /** Unguessable but public: it is the link's address. */
+  id: string
+  /** The privacy loss one counted record (a page view, an event, a consent decision) may suffer from everything the link answers: 0.01 to 10, in hundredths. */
+  epsilon: number
+  /** The secret the link's noise is drawn from: 32 random bytes, base64url. Never shown. */
+  seed: string
+  /** The breakdowns the link shows: each costs privacy, so a link shows only these. */
+  panels: BreakdownName[]
+  created: string
+}
+
+/** A share link of row-by-row k-anonymity, which differencing broke: migrateShares() turns it into a ShareLink. */
+export interface LegacyShare {
+  id: string
+  k: number
+}
+
+export const isLegacyShare = (share: ShareLink | LegacyShare): share is LegacyShare => !('seed' in share)
+
+/** The panels of a share link unless its maker chose others: what a site's visitors are most asked about. */
+export const DEFAULT_PANELS: BreakdownName[] = ['page', 'entry_page', 'referrer', 'country', 'device', 'event']
+export const DEFAULT_EPSILON = 1
+export const MAX_EPSILON = 10
+
+/** Why `epsilon` cannot be a link's ε, or undefined. */
+export const epsilonProblem = (epsilon: number) =>
+  Number.isFinite(epsilon) && epsilon >= 0.01 && epsilon <= MAX_EPSILON && Math.abs(Math.round(epsilon * 100) - epsilon * 100) < 1e-9
+    ? undefined
+    : `must be a number from 0.01 to ${MAX_EPSILON} with at most two decimals`
+
+/** Why `panels` cannot be a link's panels, or undefined. */
+export const panelsProblem = (panels: readonly string[]) =>
+  panels.length && panels.every((p) => (BREAKDOWN_NAMES as string[]).includes(p)) && new Set(panels).size === panels.length
+    ? undefined
+    : `must name one or more of ${BREAKDOWN_NAMES.join(', ')}, each once`
+
+const SHARE_ID = /^[A-Za-z0-9_-]{16,64}$/
+const SEED = /^[A-Za-z0-9_-]{43}$/
+
+function shareProblem(share: ShareLink | LegacyShare, site: string): string | undefined {
+  const where = `share link ${JSON.stringify(share?.id)} of ${site}`
+  if (typeof share !== 'object' || share === null || !SHARE_ID.test(share.id)) return `${where} must have an id of 16 to 64 letters, digits, - and _`
+  if (isLegacyShare(share)) return Number.isInteger(share.k) && share.k >= 1 ? undefined : `${where}: k must be a whole number from 1`
+  const epsilon = epsilonProblem(share.epsilon)
+  if (epsilon) return `${where}: epsilon ${epsilon} (got ${JSON.stringify(share.epsilon)})`
+  if (!SEED.test(share.seed)) return `${where}: seed must be 32 bytes in base64url, as quietcount share create writes it`
+  const panels = panelsProblem(Array.isArray(share.panels) ? share.panels : [])
+  if (panels) return `${where}: panels ${panels} (got ${JSON.stringify(share.panels)})`
 }
 
 /** An import's record in the registry; its rows are in the store under importKey(site, id). */
@@ -99,6 +155,10 @@ export function siteProblem(site: Site): string | undefined {
   }
   if (site.marginalMonths !== undefined && !(Number.isInteger(site.marginalMonths) && site.marginalMonths >= 1 && site.marginalMonths <= MAX_MARGINAL_MONTHS)) {
     return `marginal window ${JSON.stringify(site.marginalMonths)} of ${site.id} must be a whole number of months from 1 to ${MAX_MARGINAL_MONTHS}, or absent to keep marginals for ever`
+  }
+  for (const share of site.shares) {
+    const problem = shareProblem(share, site.id)
+    if (problem) return problem
   }
   for (const imported of site.imports ?? []) {
     if (!IMPORT_ID.test(imported?.id)) return `import ${JSON.stringify(imported?.id)} of ${site.id} must be named source-YYYYMMDD-YYYYMMDD, as quietcount import names it`

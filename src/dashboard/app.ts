@@ -9,7 +9,8 @@ import { type PrefetchWindow, viewQuery as query, send, shareLink as share, stat
  * comes from data is set as text (textContent, option.text), never parsed as HTML. The view
  * (site, range, filters) lives in the URL so it can be bookmarked; the token lives in
  * sessionStorage, never in a URL. Under /share/<link> it reads the public share API instead,
- * without a token, where the collector applies k-anonymity.
+ * without a token: complete days only, the link's panels, and figures the collector made
+ * approximate (differential privacy), which the page says with their typical error.
  */
 
 const PERIODS: [string, string][] = [
@@ -132,14 +133,29 @@ async function render() {
   asked ??= ask()
   try {
     const result = await asked.main
-    const panels = el('div', { class: 'panels' }, ...PANELS.map(([breakdown, title, filter]) => panel(asked!.breakdowns, breakdown, title, filter)))
-    app.replaceChildren(header(sites), filterBar(), imported(result), topLine(result), realtime(), chart(result), panels)
+    // A share link shows its own panels only.
+    const shown = PANELS.filter(([breakdown]) => !result.public || (result.public.panels as string[]).includes(breakdown))
+    const panels = el('div', { class: 'panels' }, ...shown.map(([breakdown, title, filter]) => panel(asked!.breakdowns, breakdown, title, filter)))
+    app.replaceChildren(header(sites, result.site), filterBar(), approximate(result), imported(result), topLine(result), realtime(), chart(result), panels)
   } catch (error) {
     app.replaceChildren(header(sites), filterBar(), el('p', { class: 'error', role: 'alert' }, (error as Error).message))
   }
 }
 
-function header(sites: { id: string }[]) {
+/** On a share link: that the figures are approximate, and by how much. */
+function approximate(result: StatsResult) {
+  const view = result.public
+  if (!view) return document.createTextNode('')
+  const figure = (n: number) => Math.round(n).toLocaleString('en')
+  return el(
+    'p',
+    { class: 'approximate', role: 'note' },
+    `Figures are approximate, to protect each visitor's privacy: a day's page views are within about ±${figure(view.error.day.pages)} (one standard deviation), ` +
+      `this range's total within ±${figure(view.error.range.pages)}. Pages, referrers and other lists show only values counted at least about ${figure(view.threshold.pages)} times in this range.`,
+  )
+}
+
+function header(sites: { id: string }[], shared?: string) {
   const current = view()
   const controls = el('div', { class: 'controls' })
   if (!share) {
@@ -152,7 +168,9 @@ function header(sites: { id: string }[]) {
     )
     controls.append(el('label', { for: 'site' }, 'Site'), picker)
   }
-  const period = el('select', { id: 'period' }, ...PERIODS.map(([value, label]) => new Option(label, value, false, value === (current.get('period') ?? '7d'))))
+  // A share link shows complete days: no "Today".
+  const periods = share ? PERIODS.filter(([value]) => value !== 'today') : PERIODS
+  const period = el('select', { id: 'period' }, ...periods.map(([value, label]) => new Option(label, value, false, value === (current.get('period') ?? '7d'))))
   period.addEventListener('change', () => {
     if (period.value !== 'custom') {
       return navigate((p) => {
@@ -162,17 +180,21 @@ function header(sites: { id: string }[]) {
       })
     }
     const today = new Date().toISOString().slice(0, 10)
+    // A share link takes whole months that have ended: the last one to begin with.
+    const lastMonth = monthEnd(new Date(Date.now() - Number(today.slice(8, 10)) * 86_400_000).toISOString().slice(0, 7))
     navigate((p) => {
       p.set('period', 'custom')
-      p.set('from', p.get('from') ?? today)
-      p.set('to', p.get('to') ?? today)
+      p.set('from', p.get('from') ?? (share ? `${lastMonth.slice(0, 7)}-01` : today))
+      p.set('to', p.get('to') ?? (share ? lastMonth : today))
     })
   })
   controls.append(el('label', { for: 'period' }, 'Date range'), period)
   if (current.get('period') === 'custom') {
     for (const key of ['from', 'to']) {
-      const input = el('input', { id: key, type: 'date', value: current.get(key) ?? '' })
-      input.addEventListener('change', () => input.value && navigate((p) => p.set(key, input.value)))
+      const value = current.get(key) ?? ''
+      const input = el('input', { id: key, type: share ? 'month' : 'date', value: share ? value.slice(0, 7) : value })
+      const picked = () => (!share ? input.value : key === 'from' ? `${input.value}-01` : monthEnd(input.value))
+      input.addEventListener('change', () => input.value && navigate((p) => p.set(key, picked())))
       controls.append(el('label', { for: key }, key === 'from' ? 'From' : 'To'), input)
     }
   }
@@ -184,8 +206,11 @@ function header(sites: { id: string }[]) {
     })
     controls.append(out)
   }
-  return el('header', {}, el('h1', {}, share ? 'QuietCount: shared dashboard' : 'QuietCount'), controls)
+  return el('header', {}, el('h1', {}, share ? `${shared ?? 'QuietCount'}: shared statistics` : 'QuietCount'), controls)
 }
+
+/** The last day of a month `YYYY-MM`. */
+const monthEnd = (month: string) => new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10)
 
 function filterBar() {
   const filters = view().getAll('filter')
@@ -219,6 +244,8 @@ function topLine(result: StatsResult) {
   const list = el('dl', { class: 'top-line' })
   for (const [key, label, format] of METRICS) {
     const value = result.metrics[key]
+    // A share link leaves out what noise cannot hide (engagement).
+    if (value === undefined) continue
     const previous = result.previous?.metrics?.[key]
     const change = previous ? Math.round(((value - previous) / previous) * 100) : undefined
     list.append(
@@ -360,7 +387,7 @@ function table(breakdown: string, rows: BreakdownRow[], filter?: string) {
       const button = el('button', { type: 'button', class: 'row-filter', title: `Filter by ${filter} ${row.value || '(none)'}` }, text)
       button.addEventListener('click', () =>
         navigate((p) => {
-          // A share link takes one filter (k-anonymity); a signed-in view combines them.
+          // A share link takes one filter (its figures are one dimension at a time); a signed-in view combines them.
           const others = share ? [] : p.getAll('filter').filter((f) => !f.startsWith(`${filter}:`))
           p.delete('filter')
           for (const f of [...others, `${filter}:${row.value}`]) p.append('filter', f)

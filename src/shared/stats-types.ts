@@ -12,15 +12,18 @@ export const INCLUDES = ['metrics', 'timeseries'] as const
 export interface Metrics {
   /** Daily unique visitors, summed over the days of the range (visitor-days). */
   visitors: number
-  /** Monthly unique visitors, summed over the months of the range: exact for whole months. */
-  monthly_visitors: number
+  /** Monthly unique visitors, summed over the months of the range: exact for whole months. Absent on share links. */
+  monthly_visitors?: number
   visits: number
   pageviews: number
   views_per_visit: number
-  /** Visible seconds per page view. */
-  avg_engagement_seconds: number
-  /** Maximum scroll depth per page view, percent. */
-  avg_scroll: number
+  /**
+   * Visible seconds per page view. Absent on share links: one page view can add up to a day of
+   * seconds, so no noise small enough to be useful would hide it.
+   */
+  avg_engagement_seconds?: number
+  /** Maximum scroll depth per page view, percent. Absent on share links, as engagement. */
+  avg_scroll?: number
   events: number
 }
 
@@ -69,7 +72,8 @@ export interface StatsResult {
   to: string
   interval: Interval
   filters: Partial<Record<FilterName, string>>
-  detail: DetailWindow
+  /** Absent on share links, which read no detail. */
+  detail?: DetailWindow
   metrics?: Metrics
   previous?: { from: string; to: string; metrics?: Metrics }
   timeseries?: Bucket[]
@@ -78,6 +82,32 @@ export interface StatsResult {
   unavailable?: { metrics?: string; previous?: string; timeseries?: string }
   /** Imports whose days meet the range: their figures are part of the answer. */
   imported?: ImportedRange[]
+  /** On a share link's answers only: how its figures were made approximate. */
+  public?: PublicView
+}
+
+/** Figures per kind of record: page views (with their visits and visitors), events, consent decisions. */
+export interface KindFigures {
+  pages: number
+  events: number
+  consents: number
+}
+
+/**
+ * How a share link's answer was made differentially private (docs/privacy.md, "Share links"):
+ * every figure is a sum of noisy daily counts, and what that costs in accuracy.
+ */
+export interface PublicView {
+  /** The most that everything the link answers can reveal about one page view, event or consent decision. */
+  epsilon: number
+  /** The chance, per record, that a value counted by that record alone is ever listed. */
+  delta: number
+  /** The breakdowns the link shows. */
+  panels: BreakdownName[]
+  /** One standard deviation of the noise: on one day's figure, and on a figure of the whole range. */
+  error: { day: KindFigures; range: KindFigures }
+  /** Rows of pages, referrers and other open lists need at least this many (noisy) in this range to be listed. */
+  threshold: KindFigures
 }
 
 /** Days of an answer whose counts were imported from another tool, and the breakdowns it had nothing for. */

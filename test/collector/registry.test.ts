@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { registryFile, withoutShare, withoutSite, withoutToken, withShare, withSite, withToken } from '../../src/collector/registry.js'
-import { hashToken, mayRead, type Site, siteProblem, tokenScope } from '../../src/collector/sites.js'
+import { registryFile, withoutShare, withoutSite, withoutToken, withShare, withSharesMigrated, withSite, withToken } from '../../src/collector/registry.js'
+import { DEFAULT_PANELS, hashToken, mayRead, type Site, siteProblem, tokenScope } from '../../src/collector/sites.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'qc-registry-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -80,10 +80,34 @@ describe('registry edits', () => {
     expect(withoutToken(kept.registry, 'not-a-token')).toBeUndefined()
   })
 
-  it('add and revoke share links', () => {
-    const { registry, link } = withShare({ sites: [SITE], tokens: [] }, SITE, 5)
-    expect(registry.sites[0]!.shares).toEqual([{ id: link, k: 5 }])
-    expect(withoutShare(registry, registry.sites[0]!, link).sites[0]!.shares).toEqual([])
+  it('add and revoke share links, each with a secret seed of its own', () => {
+    const { registry, link } = withShare({ sites: [SITE], tokens: [] }, SITE, { epsilon: 0.5, panels: ['page', 'country'] })
+    expect(registry.sites[0]!.shares).toEqual([{ id: link.id, epsilon: 0.5, seed: expect.stringMatching(/^[\w-]{43}$/), panels: ['page', 'country'], created: expect.any(String) }])
+    expect(siteProblem(registry.sites[0]!)).toBeUndefined()
+    const second = withShare(registry, registry.sites[0]!, { epsilon: 0.5, panels: ['page'] })
+    expect(second.link.seed).not.toBe(link.seed)
+    expect(withoutShare(registry, registry.sites[0]!, link.id).sites[0]!.shares).toEqual([])
+  })
+
+  it('turn k-anonymity links of older versions into private links of the same address, once', () => {
+    const legacy = { ...SITE, shares: [{ id: 'legacy-link-0123456789', k: 5 }] }
+    expect(siteProblem(legacy)).toBeUndefined()
+    const { registry, converted } = withSharesMigrated({ sites: [legacy, SITE], tokens: [] })
+    expect(converted).toBe(1)
+    expect(registry.sites[0]!.shares).toEqual([{ id: 'legacy-link-0123456789', epsilon: 1, seed: expect.any(String), panels: DEFAULT_PANELS, created: expect.any(String) }])
+    expect(withSharesMigrated(registry)).toEqual({ registry, converted: 0 })
+  })
+
+  it.each([
+    [{ id: 'short', epsilon: 1, seed: 'x'.repeat(43), panels: ['page'] }, 'must have an id of 16 to 64 letters'],
+    [{ id: 'a'.repeat(32), epsilon: 0, seed: 'x'.repeat(43), panels: ['page'] }, 'epsilon must be a number from 0.01 to 10 with at most two decimals (got 0)'],
+    [{ id: 'a'.repeat(32), epsilon: 0.123, seed: 'x'.repeat(43), panels: ['page'] }, 'epsilon must be a number from 0.01 to 10 with at most two decimals (got 0.123)'],
+    [{ id: 'a'.repeat(32), epsilon: 1, seed: 'short', panels: ['page'] }, 'seed must be 32 bytes in base64url'],
+    [{ id: 'a'.repeat(32), epsilon: 1, seed: 'x'.repeat(43), panels: [] }, 'panels must name one or more of'],
+    [{ id: 'a'.repeat(32), epsilon: 1, seed: 'x'.repeat(43), panels: ['page', 'page'] }, 'each once'],
+    [{ id: 'a'.repeat(32), epsilon: 1, seed: 'x'.repeat(43), panels: ['visitors'] }, 'panels must name one or more of'],
+  ])('refuse a share link %j, saying why', (link, why) => {
+    expect(siteProblem({ ...SITE, shares: [link as never] })).toContain(why)
   })
 })
 

@@ -42,13 +42,7 @@ const KNOWN = ['site', 'period', 'from', 'to', 'interval', 'include', 'breakdown
  * (repeatable), `filter=dimension:value` (repeatable), `compare=previous`, `limit`, `k`. Returns
  * the first problem, naming the parameter and the allowed form.
  */
-export function parseStatsQuery(
-  params: URLSearchParams,
-  site: Site,
-  now = Date.now(),
-  /** The least k allowed (public share links set theirs); `k` may only raise it. */
-  minimumK = 0,
-): ParsedQuery {
+export function parseStatsQuery(params: URLSearchParams, site: Site, now = Date.now()): ParsedQuery {
   const fail = (field: string, rule: string, value?: string): ParsedQuery => ({
     ok: false,
     error: { field, rule, message: `${field}: ${rule}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}` },
@@ -108,9 +102,8 @@ export function parseStatsQuery(
   }
   const limit = number('limit', 50, 1, 1000)
   if (typeof limit !== 'number') return limit
-  const asked = number('k', 0, 0, 1000)
-  if (typeof asked !== 'number') return asked
-  const k = Math.max(asked, minimumK)
+  const k = number('k', 0, 0, 1000)
+  if (typeof k !== 'number') return k
   // Two filters could single out a group smaller than k that no single row shows (see refuseUnderK).
   if (k > 0 && Object.keys(filters).length > 1) return fail('filter', `at most one filter is allowed under k-anonymity (k = ${k})`, params.getAll('filter').join('&'))
   return {
