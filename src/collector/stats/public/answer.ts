@@ -63,6 +63,12 @@ const noisy = (c: Context, exact: AggregateRow | undefined, series: Series, from
 /** The days [from, to) of a range, as day numbers. */
 const daysOf = (range: DateRange) => ({ from: dayNumber(range.from), to: dayNumber(range.to) + 1 })
 
+/** How many cells a figure of the query's range sums: a day of the site's own, and a day of each import that covers it. */
+const cellsOf = (c: Pick<Context, 'sources' | 'query'>) => {
+  const { from, to } = daysOf(c.query)
+  return c.sources.reduce((sum, s) => sum + Math.max(0, Math.min(to, s.to) - Math.max(from, s.from)), 0)
+}
+
 export async function runPublicStats(store: Store, query: PublicQuery): Promise<StatsResult> {
   const release = releaseOf(query.link, RANGES_PER_DAY)
   const { site } = query
@@ -89,7 +95,7 @@ export async function runPublicStats(store: Store, query: PublicQuery): Promise<
   const breakdowns = query.breakdowns.map((name) => [name, breakdownOf(c, name)] as const)
   await batch.run()
 
-  const days = daysBetween(query.from, query.to)
+  const cells = cellsOf(c)
   const perKind = (figure: (kind: RecordKind) => number) => Object.fromEntries(KINDS.map((kind) => [kind, figure(kind)])) as unknown as KindFigures
   const result: StatsResult = {
     site,
@@ -102,8 +108,8 @@ export async function runPublicStats(store: Store, query: PublicQuery): Promise<
       epsilon: release.epsilon,
       delta: DELTA,
       panels: query.link.panels,
-      error: { day: perKind((kind) => round1(errorOf(release, kind, 1))), range: perKind((kind) => round1(errorOf(release, kind, days))) },
-      threshold: perKind((kind) => thresholdOf(release, kind, days)),
+      error: { day: perKind((kind) => round1(errorOf(release, kind, 1))), range: perKind((kind) => round1(errorOf(release, kind, cells))) },
+      threshold: perKind((kind) => thresholdOf(release, kind, cells)),
     },
   }
   const imported = imports.filter((i) => i.from <= query.to && i.to >= query.from)
@@ -228,13 +234,13 @@ function breakdownOf(c: Context, name: BreakdownName): () => BreakdownResult {
 /** The rows of a breakdown: each value's noisy weight, those listed, heaviest first, with their noisy figures. */
 function ranked(c: Context, spec: BreakdownSpec, kind: 'pages' | 'events', exact: AggregateRow[], listing: Listing): BreakdownRow[] {
   const { from, to } = daysOf(c.query)
-  const days = to - from
+  const cells = cellsOf(c)
   const family = spec.dimension
   const candidates =
     listing.mode === 'open'
       ? exact.map((row) => ({ parent: row.parent === undefined ? '' : String(row.parent), value: String(row.value), row }))
       : listing.values.map((value) => ({ parent: '', value, row: exact.find((r) => String(r.value) === value) }))
-  const cut = listing.mode === 'open' ? thresholdOf(c.release, kind, days) : listing.mode === 'closed' ? listedFrom(c.release, kind, days) : Number.NEGATIVE_INFINITY
+  const cut = listing.mode === 'open' ? thresholdOf(c.release, kind, cells) : listing.mode === 'closed' ? listedFrom(c.release, kind, cells) : Number.NEGATIVE_INFINITY
   const figure = (candidate: (typeof candidates)[number], counter: string) =>
     noisy(c, candidate.row, { family, parent: candidate.parent, value: candidate.value, counter }, from, to)
   const weighed = candidates.map((candidate) => ({ candidate, weight: Math.max(...weightCounters(spec.weight).map((counter) => figure(candidate, counter))) }))
@@ -266,12 +272,12 @@ function consentOf(c: Context): () => BreakdownResult {
   return () => {
     const counts = CONSENT_DECISIONS.map((value) => ({ value, count: shown(decided('decision', value, decisions())) }))
     const all = counts.reduce((sum, row) => sum + row.count, 0)
-    const cut = listedFrom(c.release, 'consents', to - from)
+    const cut = listedFrom(c.release, 'consents', cellsOf(c))
     const rows = counts
       .filter((row) => row.count >= cut)
       .sort((a, b) => b.count - a.count || byCodePoint(a.value, b.value))
       .map((row) => ({ ...row, rate: all ? Math.round((row.count / all) * 10_000) / 10_000 : 0 }))
-    const threshold = thresholdOf(c.release, 'consents', to - from)
+    const threshold = thresholdOf(c.release, 'consents', cellsOf(c))
     const names = [...new Set(categories().map((r) => String(r.value).split(':')[0]!))]
     const offered = names
       .map((category) => {

@@ -126,7 +126,7 @@ export function variance(scale: Scale): number {
 }
 
 /**
- * A bound on P(N₁ + … + N_days ≥ a) for independent draws: Chernoff's, the infimum over λ of
+ * A bound on P(N₁ + … + N_days ≥ a) for independent draws (exact for one): Chernoff's, the infimum over λ of
  * exp(days·ln M(λ) − λa), where M is the distribution's moment generating function,
  * M(λ) = (1 − p)² / ((1 − p·e^λ)(1 − p·e^−λ)) for 0 < λ < −ln p. The exponent is convex in λ,
  * so a ternary search finds its minimum. Floating point is fine here: this is a bound used to
@@ -134,6 +134,8 @@ export function variance(scale: Scale): number {
  */
 export function tailBound(scale: Scale, days: number, a: number): number {
   const p = ratio(scale)
+  // One draw's tail is known exactly: P(N ≥ a) = p^a / (1 + p) for a ≥ 1.
+  if (days === 1 && a >= 1) return p ** a / (1 + p)
   const top = -Math.log(p)
   const exponent = (l: number) => days * (2 * Math.log(1 - p) - Math.log(1 - p * Math.exp(l)) - Math.log(1 - p * Math.exp(-l))) - l * a
   let lo = 0

@@ -107,18 +107,18 @@ const quantile = (scale: Scale, days: number, delta: number) => {
 }
 
 /**
- * The least noisy weight a row of an open family needs over `days` days to be shown: a value
- * counted once is 1 plus the noise of `days` cells, which reaches it with probability at most
- * the release's δ per test.
+ * The least noisy weight a row of an open family needs to be shown when it sums `cells` cells (a
+ * range's days, and the days of imports in it): a value counted once is 1 plus the noise of those
+ * cells, which reaches it with probability at most the release's δ per test.
  */
-export const thresholdOf = (release: Release, kind: RecordKind, days: number) => quantile(release.scale[kind], days, release.deltaPerTest) + 1
+export const thresholdOf = (release: Release, kind: RecordKind, cells: number) => quantile(release.scale[kind], cells, release.deltaPerTest) + 1
 
 /**
  * The least noisy weight a row of a closed family needs to be listed. Any cut is safe there (the
  * values are known beforehand); this one keeps a value nobody was counted for off the list
  * (at most one chance in 10,000 per value).
  */
-export const listedFrom = (release: Release, kind: RecordKind, days: number) => quantile(release.scale[kind], days, 1e-4)
+export const listedFrom = (release: Release, kind: RecordKind, cells: number) => quantile(release.scale[kind], cells, 1e-4)
 
-/** One standard deviation of the noise on a figure of `days` days. */
-export const errorOf = (release: Release, kind: RecordKind, days: number) => Math.sqrt(days * variance(release.scale[kind]))
+/** One standard deviation of the noise on a figure that sums `cells` cells. */
+export const errorOf = (release: Release, kind: RecordKind, cells: number) => Math.sqrt(cells * variance(release.scale[kind]))
