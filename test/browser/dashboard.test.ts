@@ -27,7 +27,7 @@ describeBrowser('dashboard', () => {
 
   beforeAll(async () => {
     token = /token for the dashboard \(shown once\): (\S+)/.exec(run('demo', '--seed', '7', '--days', '120'))![1]!
-    shareLink = run('share', 'create', 'demo-civic.test', '--k', '1000').trim().replace('/api/share/', '/share/')
+    shareLink = /^\/share\/[\w-]+/.exec(run('share', 'create', 'demo-civic.test', '--panels', 'page,country,device'))![0]
     server = serveCli([], env, dir)
     url = await server.url
     browser = await launchVisitorBrowser()
@@ -190,16 +190,29 @@ describeBrowser('dashboard', () => {
     await page.context().close()
   })
 
-  it('opens a share link without a token: the same totals, rows below k folded', async () => {
+  it('opens a share link without a token: the site named, its noisy figures with their error, its panels only, complete days', async () => {
     const { page } = await open(`${shareLink}?period=30d`)
-    const shared = report('--site', 'demo-civic.test', '--period', '30d', '--k', '1000', '--breakdown', 'page', '--limit', '10')
-    await expect.poll(() => metric(page, 'visitors')).toBe(shown(shared.metrics!.visitors))
+    const api = (await (await fetch(`${url}/api${shareLink}?period=30d&breakdown=page`)).json()) as StatsResult
+    await expect.poll(() => metric(page, 'visitors')).toBe(shown(api.metrics!.visitors))
+    // The page shows the link's figures; they are the owner's exact ones plus noise of the stated size.
+    const exact = report('--site', 'demo-civic.test', '--from', api.from, '--to', api.to)
+    expect(Math.abs(api.metrics!.pageviews - exact.metrics!.pageviews)).toBeLessThan(6 * api.public!.error.range.pages)
+    expect(await page.locator('h1').innerText()).toBe('demo-civic.test: shared statistics')
+    const note = await page.locator('p.approximate').innerText()
+    expect(note).toContain(`within about ±${Math.round(api.public!.error.day.pages).toLocaleString('en')}`)
+    expect(note).toContain(`at least about ${api.public!.threshold.pages.toLocaleString('en')} times`)
+    expect(await page.locator('section.panel h2').allInnerTexts()).toEqual(['Pages', 'Countries', 'Devices'])
     await page.locator('section[aria-labelledby="panel-page"] table').waitFor()
-    expect(await panelValues(page, 'page')).toEqual(shared.breakdowns!.page!.rows.map((r) => r.value))
-    const folded = report('--site', 'demo-civic.test', '--period', '30d', '--breakdown', 'page', '--limit', '1000').breakdowns!.page!.rows.filter((r) => r.pageviews! < 1000)
-    expect(folded.length, 'the demo data should have pages below k').toBeGreaterThan(0)
-    expect(await panelValues(page, 'page')).toContain('(other)')
+    expect(await panelValues(page, 'page')).toEqual(api.breakdowns!.page!.rows.map((r) => r.value))
+    expect(await panelValues(page, 'page')).not.toContain('(other)')
+    expect(await page.locator('#period option').allInnerTexts()).not.toContain('Today')
+    expect(await page.locator('[data-metric="avg_engagement_seconds"]').count()).toBe(0)
     expect(await page.locator('#token').count()).toBe(0)
+    // A custom range is whole months.
+    await page.selectOption('#period', 'custom')
+    await expect.poll(() => page.locator('#from').getAttribute('type')).toBe('month')
+    expect(new URL(page.url()).searchParams.get('from')).toMatch(/-01$/)
+    await expect.poll(() => page.locator('[data-metric="visitors"]').count()).toBe(1)
     await page.context().close()
   })
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -110,10 +110,26 @@ describe('quietcount CLI', () => {
     expect(run('tokens', 'list').out).toContain('shop.test')
     expect(run('tokens', 'revoke', token).out).toContain('revoked')
     expect(run('tokens', 'revoke', token).err).toContain('no such token')
-    const link = run('share', 'create', 'shop.test', '--k', '10').out.trim()
-    expect(link).toMatch(/^\/api\/share\/[\w-]+$/)
-    expect(run('share', 'list', 'shop.test').out).toContain(`${link}\tk=10`)
-    expect(run('migrate').code).toBe(0)
+    const made = run('share', 'create', 'shop.test', '--epsilon', '0.5', '--panels', 'page,country').out
+    const link = /^\/share\/([\w-]+)\tthe page to share/.exec(made)?.[1]
+    expect(link, made).toBeDefined()
+    expect(made).toContain(`/api/share/${link}\tits figures, as JSON`)
+    expect(made).toMatch(/ε = 0\.5 per page view, event or consent decision; panels: page, country\ntypical error \(one standard deviation\): ±\d+ page views on a day's figure/)
+    expect(run('share', 'list', 'shop.test').out).toMatch(new RegExp(`/share/${link}\tε=0.5\tpage,country\t\\d{4}-`))
+    expect(readFileSync(join(dir, 'quietcount.json'), 'utf8')).toMatch(/"seed": "[\w-]{43}"/)
+    expect(run('share', 'create', 'shop.test', '--epsilon', '0').err).toContain('--epsilon must be a number from 0.01 to 10 with at most two decimals (got "0")')
+    expect(run('share', 'create', 'shop.test', '--epsilon', '1e1').code).toBe(2)
+    expect(run('share', 'create', 'shop.test', '--panels', 'page,visitors').err).toContain('--panels must name one or more of page, entry_page')
+    // A k-anonymity link of an older registry becomes a private link of the same address at the next migrate.
+    const registry = JSON.parse(readFileSync(join(dir, 'quietcount.json'), 'utf8'))
+    registry.sites.find((s: { id: string }) => s.id === 'shop.test').shares.push({ id: 'legacy-link-0123456789', k: 10 })
+    writeFileSync(join(dir, 'quietcount.json'), JSON.stringify(registry))
+    expect(run('share', 'list', 'shop.test').out).toContain('/share/legacy-link-0123456789\tk=10: k-anonymity, no longer served')
+    const migrated = run('migrate')
+    expect(migrated.code).toBe(0)
+    expect(migrated.err).toContain('1 share link(s) of k-anonymity, which differencing breaks, are now differentially private')
+    expect(run('share', 'list', 'shop.test').out).toMatch(/\/share\/legacy-link-0123456789\tε=1\t/)
+    expect(run('share', 'list', 'shop.test').out).toContain('2 link(s); together they reveal at most ε = 1.5 per page view')
     expect(run('report', '--site', 'shop.test', '--period', '7d', '--format', 'json').out).toContain('"pageviews": 0')
     expect(run('sites', 'set', 'shop.test').err).toContain('sites set needs at least one of')
     expect(run('sites', 'set', 'shop.test', '--detail-days', '0').out).toContain('changed shop.test: detailDays')
@@ -121,7 +137,7 @@ describe('quietcount CLI', () => {
     const moved = run('sites', 'set', 'shop.test', '--timezone', 'America/Bogota', '--detail-days', '90')
     expect(moved.out).toContain('days and months are counted in America/Bogota from now on')
     expect(moved.out).toContain('detail already deleted does not come back')
-    expect(run('sites', 'list').out).toContain('shop.test\tAmerica/Bogota\thttps://shop.test\t1 share link(s)\tdetail 90 days')
+    expect(run('sites', 'list').out).toContain('shop.test\tAmerica/Bogota\thttps://shop.test\t2 share link(s)\tdetail 90 days')
     expect(run('sites', 'remove', 'shop.test').code).toBe(0)
     expect(run('sites', 'list').out).not.toContain('shop.test')
   }, 90_000)
