@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_SITES, seedDemo } from '../../src/cli/demo-data.js'
 import { withShare } from '../../src/collector/registry.js'
@@ -7,7 +8,7 @@ import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
 import { runPublicStats } from '../../src/collector/stats/public/answer.js'
 import { dayUniforms, discreteLaplace, keyedUniform, type Scale, seriesKey, tailBound, tailQuantile, variance } from '../../src/collector/stats/public/noise.js'
 import { parsePublicQuery, RANGES_PER_DAY } from '../../src/collector/stats/public/query.js'
-import { DELTA, releaseOf, thresholdOf } from '../../src/collector/stats/public/release.js'
+import { DELTA, errorOf, releaseOf, thresholdOf } from '../../src/collector/stats/public/release.js'
 import { runStats } from '../../src/collector/stats/run.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import { addDays, today } from '../../src/collector/time-zone.js'
@@ -278,3 +279,46 @@ for (const underTest of storesUnderTest()) {
     })
   })
 }
+
+describe('the accuracy table of docs/privacy.md', () => {
+  const now = Date.parse('2026-12-06T12:00:00Z')
+  const demo = DEMO_SITES[0]!
+  let store: Store & { url: string }
+  beforeAll(async () => {
+    store = await storesUnderTest()[0]!.open()
+    await seedDemo(store, { days: 70, now })
+  })
+  afterAll(() => store?.close())
+
+  it('quotes what the noise of the default panels costs, computed and measured on the demo site', async () => {
+    const parsed = parseStatsQuery(new URLSearchParams('period=custom&from=2026-11-06&to=2026-12-05&breakdown=page&limit=1000'), demo, now)
+    if (!parsed.ok) throw new Error(parsed.error.message)
+    const exact = await runStats(store, parsed.query)
+    const pages = exact.breakdowns!.page!.rows.length
+    const perDay = Math.round(exact.metrics!.pageviews / 30 / 10) * 10
+    const figure = (n: number) => Math.round(n).toLocaleString('en')
+    const rows: string[] = []
+    for (const epsilon of [0.5, 1, 2, 4]) {
+      const release = releaseOf({ epsilon, panels: DEFAULT_PANELS }, RANGES_PER_DAY)
+      const errors: number[] = []
+      const listed: number[] = []
+      for (let i = 0; i < 40; i++) {
+        const shared: ShareLink = { id: `docs-link-${i}-0123456789`, epsilon, panels: DEFAULT_PANELS, seed: seed(`docs ${epsilon} ${i}`).toString('base64url'), created: '' }
+        const query = parsePublicQuery(new URLSearchParams('period=30d&breakdown=page&limit=1000'), demo, shared, now)
+        if (!query.ok) throw new Error(query.error.message)
+        const answer = await runPublicStats(store, query.query)
+        errors.push(answer.metrics!.pageviews - exact.metrics!.pageviews)
+        listed.push(answer.breakdowns!.page!.rows.length)
+      }
+      const rms = Math.sqrt(errors.reduce((sum, e) => sum + e * e, 0) / errors.length)
+      const median = listed.sort((a, b) => a - b)[20]!
+      rows.push(
+        `| ${epsilon} | ±${figure(errorOf(release, 'pages', 1))} | ±${figure(errorOf(release, 'pages', 30))} | ${figure(thresholdOf(release, 'pages', 1))} | ${figure(thresholdOf(release, 'pages', 30))} | ${figure(thresholdOf(release, 'pages', 365))} | ±${figure(rms)} | ${median} of ${pages} |`,
+      )
+    }
+    console.log(`[accuracy] about ${perDay} page views a day\n${rows.join('\n')}`)
+    const doc = readFileSync('docs/privacy.md', 'utf8')
+    expect(doc).toContain(`about ${perDay} page views a day`)
+    for (const row of rows) expect(doc).toContain(row)
+  })
+})
