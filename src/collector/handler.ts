@@ -12,7 +12,7 @@ import { expireDetail, expireMarginals } from './retention.js'
 import { detailDaysOf, isLegacyShare, mayRead, type Site, tokenScope } from './sites.js'
 import { refuseUnderK } from './stats/k-anonymity.js'
 import { parseStatsQuery } from './stats/parse-query.js'
-import { runPublicStats } from './stats/public/answer.js'
+import { publicAnswers } from './stats/public/answer.js'
 import { parsePublicQuery } from './stats/public/query.js'
 import { runStats } from './stats/run.js'
 import type { Store } from './stores/store.js'
@@ -56,6 +56,7 @@ export function createCollector(options: CollectorOptions) {
   let closing = false
   const allow = options.rateLimit === false ? () => true : rateLimiter(options.rateLimit)
   const realtime = realtimeCounter()
+  const shared = publicAnswers(store)
   // Detail older than each site's window, and marginals older than a site's limit, are deleted
   // now and then every hour, one run at a time; a failure of one tier does not keep the other.
   let expiring: Promise<void> = Promise.resolve()
@@ -203,7 +204,7 @@ export function createCollector(options: CollectorOptions) {
     }
     const parsed = parsePublicQuery(new URL(c.req.url).searchParams, site, link)
     if (!parsed.ok) return c.json(parsed.error, 400)
-    return c.json(await runPublicStats(store, parsed.query), 200, { 'cache-control': 'no-store' })
+    return c.json(await shared(parsed.query), 200, { 'cache-control': 'no-store' })
   })
 
   app.get('/healthz', async (c) => {

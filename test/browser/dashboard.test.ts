@@ -216,12 +216,20 @@ describeBrowser('dashboard', () => {
     await page.context().close()
   })
 
-  it('has no WCAG 2.2 A/AA violation (axe-core), light and dark', async () => {
-    for (const scheme of ['light', 'dark'] as const) {
-      const { page } = await open('/?site=demo-civic.test&period=30d', { bypassCSP: true })
+  it('has no WCAG 2.2 A/AA violation (axe-core), light and dark, signed in and on a share link', async () => {
+    for (const [view, scheme] of [
+      ['dashboard', 'light'],
+      ['dashboard', 'dark'],
+      ['share', 'light'],
+      ['share', 'dark'],
+    ] as const) {
+      const { page } = await open(view === 'share' ? `${shareLink}?period=30d` : '/?site=demo-civic.test&period=30d', { bypassCSP: true })
       await page.emulateMedia({ colorScheme: scheme })
-      await signIn(page)
-      await page.locator('section[aria-labelledby="panel-consent"] table').waitFor()
+      if (view === 'share') await page.locator('section[aria-labelledby="panel-device"] table').waitFor()
+      else {
+        await signIn(page)
+        await page.locator('section[aria-labelledby="panel-consent"] table').waitFor()
+      }
       await page.locator('.uplot').waitFor()
       await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' })
       const result = await page.evaluate(async () => {
@@ -231,7 +239,7 @@ describeBrowser('dashboard', () => {
         const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
         return { violations: r.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target).slice(0, 3))}`), passes: r.passes.length }
       })
-      console.log(`[axe dashboard ${scheme}] ${result.violations.length} violations, ${result.passes} rules passed`)
+      console.log(`[axe ${view} ${scheme}] ${result.violations.length} violations, ${result.passes} rules passed`)
       expect(result.violations).toEqual([])
       await page.context().close()
     }

@@ -333,6 +333,13 @@ describe('access', () => {
     const today = await share('public-link-0123456789', 'period=today')
     expect(today.status).toBe(400)
     expect(((await today.json()) as StatsError).message).toContain('complete days')
+    // Asked again, the answer comes from memory: the store is not read.
+    const read = vi.spyOn(store, 'query')
+    expect(await (await share('public-link-0123456789', 'period=7d&breakdown=page,referrer')).json()).toEqual(body)
+    expect(read).not.toHaveBeenCalled()
+    await share('public-link-0123456789', 'period=30d')
+    expect(read).toHaveBeenCalled()
+    read.mockRestore()
     expect((await share('nope', '')).status).toBe(404)
     const legacy = await share('legacy-link-0123456789', 'period=7d')
     expect(legacy.status).toBe(410)

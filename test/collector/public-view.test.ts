@@ -7,7 +7,7 @@ import { DEFAULT_PANELS, type ShareLink, type Site } from '../../src/collector/s
 import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
 import { runPublicStats } from '../../src/collector/stats/public/answer.js'
 import { dayUniforms, discreteLaplace, keyedUniform, type Scale, seriesKey, tailBound, tailQuantile, variance } from '../../src/collector/stats/public/noise.js'
-import { parsePublicQuery, RANGES_PER_DAY } from '../../src/collector/stats/public/query.js'
+import { parsePublicQuery, RANGES_PER_DAY, SETTLE_MS } from '../../src/collector/stats/public/query.js'
 import { DELTA, errorOf, releaseOf, thresholdOf } from '../../src/collector/stats/public/release.js'
 import { runStats } from '../../src/collector/stats/run.js'
 import type { Store } from '../../src/collector/stores/store.js'
@@ -138,6 +138,9 @@ describe('what a share link may be asked', () => {
     expect(range('period=12mo')).toBe('2026-01-01..2026-12-05 month')
     expect(range('period=custom&from=2026-09-01&to=2026-11-30')).toBe('2026-09-01..2026-11-30 day')
     expect(range('period=month', Date.parse('2026-12-01T10:00:00Z'))).toContain('has no complete day yet')
+    // Yesterday is complete an hour after midnight (Madrid is UTC+1 in December).
+    expect(range('period=yesterday', Date.parse('2026-12-05T23:30:00Z'))).toBe('2026-12-04..2026-12-04 day')
+    expect(range('period=yesterday', Date.parse('2026-12-06T00:00:00Z'))).toBe('2026-12-05..2026-12-05 day')
   })
 
   it(`lets one day fall in at most RANGES_PER_DAY = ${RANGES_PER_DAY} different ranges, over four years of asking`, () => {
@@ -274,8 +277,8 @@ for (const underTest of storesUnderTest()) {
       expect(a.timeseries!.map((x) => x.pageviews)).not.toEqual(b.timeseries!.map((x) => x.pageviews))
     })
 
-    it(`ends at the last complete day (${addDays(today(demo.timezone, now), -1)})`, async () => {
-      expect((await ask('period=7d')).to).toBe(addDays(today(demo.timezone, now), -1))
+    it('ends at the last complete day: the day before the one an hour ago', async () => {
+      expect((await ask('period=7d')).to).toBe(addDays(today(demo.timezone, now - SETTLE_MS), -1))
     })
   })
 }

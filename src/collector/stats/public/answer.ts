@@ -69,6 +69,26 @@ const cellsOf = (c: Pick<Context, 'sources' | 'query'>) => {
   return c.sources.reduce((sum, s) => sum + Math.max(0, Math.min(to, s.to) - Math.max(from, s.from)), 0)
 }
 
+/**
+ * A share link's answers, remembered for ten minutes: every reader of a shared page asks the same
+ * views, and their figures do not change (complete days, fixed noise), while drawing a year of
+ * noise for every page of a busy site takes seconds. At most 500, the oldest forgotten first.
+ */
+export function publicAnswers(store: Store) {
+  const held = new Map<string, { until: number; answer: Promise<StatsResult> }>()
+  return (query: PublicQuery, now = Date.now()): Promise<StatsResult> => {
+    const { now: _asked, link, ...asked } = query
+    const key = JSON.stringify([link.seed, link.epsilon, link.panels, asked])
+    const kept = held.get(key)
+    if (kept && kept.until > now) return kept.answer
+    if (held.size >= 500) held.delete(held.keys().next().value!)
+    const answer = runPublicStats(store, query)
+    held.set(key, { until: now + 600_000, answer })
+    answer.catch(() => held.delete(key))
+    return answer
+  }
+}
+
 export async function runPublicStats(store: Store, query: PublicQuery): Promise<StatsResult> {
   const release = releaseOf(query.link, RANGES_PER_DAY)
   const { site } = query

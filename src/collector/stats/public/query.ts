@@ -11,7 +11,8 @@ import { familiesOfPanel } from './release.js'
  * questions because each is bounded:
  * - **complete days only**: a day that is still being counted would change under the same noise,
  *   and two answers a minute apart would differ by exactly what was counted between them; so
- *   every range ends at the last complete day of the site's time zone, and `today` is refused;
+ *   every range ends at the last complete day of the site's time zone (complete an hour after it
+ *   ends, SETTLE_MS), and `today` is refused;
  * - **days and months**: no hourly chart (hours would be cells of their own);
  * - **named periods, or whole months** (`from` the 1st, `to` the last day of an ended month, at
  *   most 3 years): so that a given day belongs to a bounded number of ranges (RANGES_PER_DAY),
@@ -19,6 +20,12 @@ import { familiesOfPanel } from './release.js'
  * - **one filter at most**, on a dimension of the link's panels: its answer is a sum of the
  *   link's cells, never a cell of two dimensions.
  */
+
+/**
+ * How long after its end a day counts as complete: the last group commits of the day, and the
+ * spool of a short store outage, have landed by then.
+ */
+export const SETTLE_MS = 3_600_000
 
 /**
  * The most ranges the rules above allow that contain one given day, over all the days anyone
@@ -57,7 +64,8 @@ export function parsePublicQuery(params: URLSearchParams, site: Site, link: Shar
   if (params.has('k')) return fail('k', 'is not a parameter of share links: their figures are made private with noise, not by folding rows')
   const parsed = parseStatsQuery(params, site, now)
   if (!parsed.ok) return parsed
-  const local = today(site.timezone, now)
+  // "Today" for a share link is the day an hour ago: yesterday is complete once an hour has passed.
+  const local = today(site.timezone, now - SETTLE_MS)
   const last = addDays(local, -1)
   const period = params.get('period') ?? (params.has('from') ? 'custom' : '30d')
   if (period === 'today') return fail('period', 'today is still being counted; a shared view shows complete days (yesterday, 7d, 30d, month, last-month, 12mo, custom)', period)
