@@ -1,5 +1,5 @@
-import { EVENT_NAME, LIMITS, type ScreenClass } from '../../shared/protocol.js'
-import { scrubUrl, scrubValue } from '../../shared/scrub-url.js'
+import { LIMITS, type ScreenClass } from '../../shared/protocol.js'
+import { scrubUrl } from '../../shared/scrub-url.js'
 import { type Contribution, type ExportTable, page, referrerOf } from './export-table.js'
 
 /**
@@ -35,7 +35,7 @@ const people = (n: Record<string, number>) => ({ views: n.pageviews ?? 0, visits
 /** A Plausible referrer, or none for "(not set)". */
 const referrer = (text: string) => (text === NOT_SET ? '' : referrerOf(text))
 
-const campaign = (text: string) => (text === NOT_SET ? '' : scrubValue(text, LIMITS.campaign))
+const campaign = (text: string) => (text === NOT_SET ? '' : text)
 
 export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
   {
@@ -95,7 +95,7 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
         ...(url ? [{ dimension: 'prop', parent: name, value: `url=${url}`, counts }] : []),
       ]
     },
-    check: (t) => (EVENT_NAME.test(PLAUSIBLE_EVENTS[t.name!] ?? t.name!) ? undefined : `name must match ${EVENT_NAME}`),
+    columns: { prop: 'link_url' },
   },
   {
     name: 'locations',
@@ -148,8 +148,8 @@ function linkUrl(text: string): string {
   return (host + scrubUrl(text, []).path).slice(0, LIMITS.propValue)
 }
 
-/** "120.0.6099" → "120"; "(not set)" → "". */
-const major = (version: string) => (version === NOT_SET ? '' : (/^\d{1,4}/.exec(version)?.[0] ?? ''))
+/** "120.0.6099" → "120"; "(not set)" → "" (the gate empties a major of more than 4 digits, as the collector's). */
+const major = (version: string) => (version === NOT_SET ? '' : (/^\d+/.exec(version)?.[0] ?? ''))
 
 /**
  * The table a file holds, from its name as Plausible's exporter writes it
