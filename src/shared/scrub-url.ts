@@ -11,6 +11,9 @@ const CAMPAIGN: Record<string, 'source' | 'medium' | 'campaign'> = {
   utm_campaign: 'campaign',
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are matched on purpose, to drop them
+const CONTROL = /[\u0000-\u001f\u007f]/g
+
 export interface ScrubbedUrl {
   path: string
   source?: string
@@ -61,11 +64,7 @@ export function scrubUrl(href: string, params: readonly string[] = DEFAULT_PARAM
   const query: string[] = []
   for (const key of params) {
     // Control characters (a `%00` in a link) go: the collector refuses a value holding one.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are matched on purpose, to drop them
-    const value = url.searchParams
-      .get(key)
-      ?.replace(/[\u0000-\u001f\u007f]/g, '')
-      .trim()
+    const value = url.searchParams.get(key)?.replace(CONTROL, '').trim()
     const field = CAMPAIGN[key]
     if (value && field) out[field] ??= scrubValue(value, LIMITS.campaign)
     else if (value) query.push(`${key}=${scrubValue(encodeURIComponent(value), LIMITS.campaign)}`)
