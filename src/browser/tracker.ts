@@ -1,6 +1,6 @@
 import { personalProp, refuseEventName } from '../shared/personal-data.js'
 import { FLAG, LANGUAGE, LIMITS, PARAM_NAME, type PageRecord, PROTOCOL_VERSION, SCREEN_CLASSES, TIME_ZONE } from '../shared/protocol.js'
-import { DEFAULT_PARAMS, referrerHost, scrubUrl } from '../shared/scrub-url.js'
+import { DEFAULT_PARAMS, linkUrl, referrerHost, scrubUrl } from '../shared/scrub-url.js'
 import { createBatch } from './batch.js'
 import { createCookieJar, LAST_VISIT } from './cookies.js'
 import { blockReason, EXCLUDE_KEY } from './exclusions.js'
@@ -225,7 +225,7 @@ export function createTracker(config: TrackerConfig): Tracker {
       const link = (event.target as Element).closest?.('a[href]') as HTMLAnchorElement | null
       if (!link || (event as MouseEvent).button > 1 || !/^https?:$/.test(link.protocol)) return
       const external = link.host !== location.host
-      const url = ((external ? link.hostname : '') + scrubUrl(link.href, []).path).slice(0, LIMITS.propValue)
+      const url = linkUrl(link.href, external)
       const extension = /\.(\w+)$/.exec(link.pathname)?.[1]?.toLowerCase()
       if (DOWNLOADS && downloads.includes(extension!)) track('File Download', { url })
       else if (OUTBOUND && external && config.outbound) track('Outbound Link', { url })

@@ -1,4 +1,4 @@
-import { personalData } from './personal-data.js'
+import { normalised, personalData } from './personal-data.js'
 import { HOST, LIMITS } from './protocol.js'
 
 /** Query parameters kept by default. utm_source/ref, utm_medium and utm_campaign become campaign fields. */
@@ -38,15 +38,18 @@ export function appendQuery(path: string, pairs: string[]): string {
 
 /**
  * Scrubs a path without its query: each segment that looks like personal data becomes a
- * placeholder, and `;matrix=params` (where servers put session ids) are dropped. Idempotent, so
- * the collector applies it again to whatever a beacon says.
+ * placeholder, and `;matrix=params` (where servers put session ids) are dropped. Digits split
+ * over segments (`/612/345/678`) are read together, as the phone rule reads other separators, and
+ * become one `[phone]`. Idempotent, so the collector applies it again to whatever a beacon says.
  */
 export function scrubPath(path: string): string {
-  return path
-    .split('/')
-    .map((segment) => scrubValue(segment.split(';')[0]!, LIMITS.path))
-    .join('/')
-    .slice(0, LIMITS.path)
+  const segments = path.split('/').map((segment) => scrubValue(segment.split(';')[0]!, LIMITS.path))
+  for (let i = 0; i < segments.length; i++) {
+    let end = i
+    while (/^\d+$/.test(normalised(segments[end] ?? ''))) end++
+    if (end - i > 1 && personalData(segments.slice(i, end).join('/')) === 'phone') segments.splice(i, end - i, '[phone]')
+  }
+  return segments.join('/').slice(0, LIMITS.path)
 }
 
 /**
@@ -101,6 +104,20 @@ export function scrubHost(host: string): string | undefined {
     }
   }
   if (HOST.test(host) && host.length <= LIMITS.host) return host
+}
+
+/**
+ * A link as the `url` prop of `Outbound Link` and `File Download`: its host (when `host`), scrubbed
+ * as a referrer host is, and its scrubbed path, at most a prop value's length.
+ *
+ * @example linkUrl('http://192.168.1.1/admin', true) // '[ip]/admin'
+ */
+export function linkUrl(href: string, host: boolean): string {
+  let name = ''
+  try {
+    name = host ? (scrubHost(new URL(href).hostname) ?? '') : ''
+  } catch {}
+  return (name + scrubUrl(href, []).path).slice(0, LIMITS.propValue)
 }
 
 /** The host of a referrer URL, or undefined for the site's own host and an empty or non-web referrer. */

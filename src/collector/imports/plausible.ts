@@ -1,5 +1,5 @@
 import { LIMITS, type ScreenClass } from '../../shared/protocol.js'
-import { scrubUrl } from '../../shared/scrub-url.js'
+import { linkUrl } from '../../shared/scrub-url.js'
 import { type Contribution, type ExportTable, page, referrerOf } from './export-table.js'
 
 /**
@@ -86,7 +86,7 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
     contributions: (t, n) => {
       const name = PLAUSIBLE_EVENTS[t.name!] ?? t.name!
       const counts = { events: n.events ?? 0 }
-      const url = t.link_url ? linkUrl(t.link_url) : ''
+      const url = t.link_url ? linkUrl(t.link_url, true) : ''
       return [
         { dimension: 'total', parent: '', value: '', counts },
         { dimension: 'name', parent: '', value: name, counts },
@@ -138,15 +138,6 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
     contributions: (t, n) => [{ dimension: 'os', parent: '', value: named(PLAUSIBLE_SYSTEMS, t.operating_system!), counts: people(n) }],
   },
 ]
-
-/** A link's URL as the tracker's `url` prop: host and scrubbed path. */
-function linkUrl(text: string): string {
-  let host = ''
-  try {
-    host = new URL(text).hostname
-  } catch {}
-  return (host + scrubUrl(text, []).path).slice(0, LIMITS.propValue)
-}
 
 /** "120.0.6099" → "120"; "(not set)" → "" (the gate empties a major of more than 4 digits, as the collector's). */
 const major = (version: string) => (version === NOT_SET ? '' : (/^\d+/.exec(version)?.[0] ?? ''))
