@@ -1,4 +1,4 @@
-import { LIMITS, type ScreenClass } from '../../shared/protocol.js'
+import type { ScreenClass } from '../../shared/protocol.js'
 import { linkUrl } from '../../shared/scrub-url.js'
 import { type Contribution, type ExportTable, page, referrerOf } from './export-table.js'
 
