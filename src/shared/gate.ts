@@ -39,6 +39,21 @@ const oneOf =
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$/
 const plainName: Rule = (value) => (NAME.test(value) && !personalData(value) ? value : 'Unknown')
 
+/**
+ * Referrer hosts repeat (a site has a few hundred), and a host's labels each pass the rules: the
+ * collector remembers the last few thousand answers. Cleared when full, which costs a
+ * recomputation and nothing else.
+ */
+const hosts = new Map<string, string>()
+function referrer(value: string): string {
+  let host = hosts.get(value)
+  if (host === undefined) {
+    if (hosts.size >= 5_000) hosts.clear()
+    hosts.set(value, (host = (value && scrubHost(value)) || ''))
+  }
+  return host
+}
+
 const campaign: Rule = (value) => (value ? scrubValue(value, LIMITS.campaign) : '')
 
 /** A path as stored: `/a/b`, a `#/route` of hash routing, allowlisted `key=value` pairs; '' for an event on no page. */
@@ -76,7 +91,7 @@ const RULES: Record<DimensionName | 'total', Rule> = {
   // The totals of a day: a row of no attribute at all.
   total: oneOf(['']),
   path,
-  referrer: (value) => (value && scrubHost(value)) || '',
+  referrer,
   source: campaign,
   medium: campaign,
   campaign,

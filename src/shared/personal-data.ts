@@ -32,28 +32,24 @@ export type PersonalDataRule = keyof typeof RULES
  * `jo at x dot org` are written as the `@` and `.` they stand for; a date is read as one word.
  */
 export function normalised(value: string): string {
-  for (let before = ''; before !== value; ) {
-    before = value
-    value = value.replace(/(%[\da-f]{2})+/gi, (run) =>
-      new TextDecoder().decode(
-        new Uint8Array(
-          run
-            .slice(1)
-            .split('%')
-            .map((hex) => parseInt(hex, 16)),
-        ),
-      ),
-    )
+  // Printable ASCII without `%` (most values) has nothing to decode or fold: the collector's hot path.
+  if (/[^ -$&-~]/.test(value)) {
+    for (let before = ''; before !== value; ) {
+      before = value
+      value = value.replace(/(%[\da-f]{2})+/gi, (run) => new TextDecoder().decode(new Uint8Array(run.slice(1).split('%').map((hex) => parseInt(hex, 16)))))
+    }
+    value = value
+      .normalize('NFKC')
+      .replace(/\p{Cf}/gu, '')
+      .replace(/\p{Pd}/gu, '-')
+      .replace(/(?![0-9])\p{Nd}/gu, '0')
   }
-  return value
-    .normalize('NFKC')
-    .replace(/\p{Cf}/gu, '')
-    .replace(/\p{Pd}/gu, '-')
-    .replace(/(?![0-9])\p{Nd}/gu, '0')
-    .replace(/\s*[([{<]\s*at\s*[)\]}>]\s*/gi, '@')
-    .replace(/\s*[([{<]\s*dot\s*[)\]}>]\s*/gi, '.')
-    .replace(/(\S)[\s_-]+at[\s_-]+(\S+?)[\s_-]+dot[\s_-]+(?=\S)/gi, '$1@$2.')
-    .replace(/\d{4}([-/])\d\d\1\d\d/g, 'date')
+  if (/[([{<]\s*(at|dot)|[\s_-]at[\s_-]/i.test(value))
+    value = value
+      .replace(/\s*[([{<]\s*at\s*[)\]}>]\s*/gi, '@')
+      .replace(/\s*[([{<]\s*dot\s*[)\]}>]\s*/gi, '.')
+      .replace(/(\S)[\s_-]+at[\s_-]+(\S+?)[\s_-]+dot[\s_-]+(?=\S)/gi, '$1@$2.')
+  return value.replace(/\d{4}([-/])\d\d\1\d\d/g, 'date')
 }
 
 /** The first rule that `value` matches, or undefined when it looks harmless. */

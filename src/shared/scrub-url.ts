@@ -46,7 +46,7 @@ export function scrubPath(path: string): string {
   const segments = path.split('/').map((segment) => scrubValue(segment.split(';')[0]!, LIMITS.path))
   for (let i = 0; i < segments.length; i++) {
     let end = i
-    while (/^\d+$/.test(normalised(segments[end] ?? ''))) end++
+    while (/^[\d%]|^[^ -~]/.test(segments[end] ?? '') && /^\d+$/.test(normalised(segments[end]!))) end++
     if (end - i > 1 && personalData(segments.slice(i, end).join('/')) === 'phone') segments.splice(i, end - i, '[phone]')
   }
   return segments.join('/').slice(0, LIMITS.path)
