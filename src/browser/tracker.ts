@@ -1,6 +1,6 @@
-import { personalData, personalProp } from '../shared/personal-data.js'
-import { EVENT_NAME, FLAG, LANGUAGE, LIMITS, PARAM_NAME, type PageRecord, PROP_KEY, PROTOCOL_VERSION, SCREEN_CLASSES, TIME_ZONE } from '../shared/protocol.js'
-import { DEFAULT_PARAMS, referrerHost, scrubUrl } from '../shared/scrub-url.js'
+import { personalProp, refuseEventName } from '../shared/personal-data.js'
+import { FLAG, LANGUAGE, LIMITS, PARAM_NAME, type PageRecord, PROTOCOL_VERSION, SCREEN_CLASSES, TIME_ZONE } from '../shared/protocol.js'
+import { DEFAULT_PARAMS, linkUrl, referrerHost, scrubUrl } from '../shared/scrub-url.js'
 import { createBatch } from './batch.js'
 import { createCookieJar, LAST_VISIT } from './cookies.js'
 import { blockReason, EXCLUDE_KEY } from './exclusions.js'
@@ -128,20 +128,10 @@ export function createTracker(config: TrackerConfig): Tracker {
   const track = (name: string, props: Props = {}) => {
     const checked: Record<string, string> = {}
     const entries = Object.entries(props).sort()
-    const rule = personalData(name)
-    let why: string | false | undefined = !EVENT_NAME.test(name)
-      ? `name must match ${EVENT_NAME}`
-      : rule
-        ? `name looks like personal data (${rule})`
-        : entries.length > LIMITS.props && `over ${LIMITS.props} props`
-    for (const [key, raw] of entries) {
-      const value = (checked[key] = String(raw))
-      why ||= !PROP_KEY.test(key)
-        ? `prop "${key}" must match ${PROP_KEY}`
-        : !value || value.length > LIMITS.propValue
-          ? `prop "${key}" must be 1 to ${LIMITS.propValue} characters`
-          : personalProp(key, value)
-    }
+    const bad = refuseEventName(name)
+    // The collector's rules for names and props (personal-data.ts), so that what is refused here is what it would refuse.
+    let why: string | false | undefined = bad ? `name ${bad}` : entries.length > LIMITS.props && `over ${LIMITS.props} props`
+    for (const [key, raw] of entries) why ||= personalProp(key, (checked[key] = String(raw)))
     if (why) console.warn(`quietcount: event "${name}" not sent: ${why}`)
     else if (allowed()) {
       batch.event({ name, path: scrubUrl(location.href, params, hash).path, count: 1, ...(entries[0] && { props: checked }) })
@@ -235,7 +225,7 @@ export function createTracker(config: TrackerConfig): Tracker {
       const link = (event.target as Element).closest?.('a[href]') as HTMLAnchorElement | null
       if (!link || (event as MouseEvent).button > 1 || !/^https?:$/.test(link.protocol)) return
       const external = link.host !== location.host
-      const url = ((external ? link.hostname : '') + scrubUrl(link.href, []).path).slice(0, LIMITS.propValue)
+      const url = linkUrl(link.href, external)
       const extension = /\.(\w+)$/.exec(link.pathname)?.[1]?.toLowerCase()
       if (DOWNLOADS && downloads.includes(extension!)) track('File Download', { url })
       else if (OUTBOUND && external && config.outbound) track('Outbound Link', { url })

@@ -1,6 +1,7 @@
 import { getAllTimezones } from 'countries-and-timezones'
 import { isbot } from 'isbot'
 import UAParser from 'ua-parser-js'
+import { gate } from '../shared/gate.js'
 
 /** What the collector keeps of a request's headers: coarse classes, never the strings themselves. */
 export interface Client {
@@ -57,6 +58,12 @@ function fromClientHints(headers: Headers): Partial<Client> {
   }
 }
 
+/** A parsed name or version as stored; a value the gate refuses (a control character) is stored as none. */
+function named(dimension: 'browser' | 'browser_version' | 'os', value = ''): string {
+  const out = gate(dimension, value)
+  return typeof out === 'string' ? out : (gate(dimension, '') as string)
+}
+
 /**
  * Browser family and major version, OS and device class of a request, or null for a bot or
  * crawler (or no user agent at all). The user-agent string is parsed once per distinct value
@@ -69,10 +76,12 @@ export function describeClient(headers: Headers): Client | null {
     if (!agent || isbot(agent)) client = null
     else {
       const { browser, os, device } = new UAParser(agent).getResult()
+      // The parser's names pass the gate as any door's do: a version is 1 to 4 digits
+      // (`Chrome/5551234567.0` has none), a name a plain short one. Cached, so once per agent.
       client = {
-        browser: browser.name ?? 'Unknown',
-        browser_version: browser.major ?? '',
-        os: os.name ?? 'Unknown',
+        browser: named('browser', browser.name),
+        browser_version: named('browser_version', browser.major),
+        os: named('os', os.name),
         device: device.type === 'mobile' || device.type === 'tablet' ? device.type : 'desktop',
       }
     }

@@ -1,17 +1,15 @@
-import { personalData, personalProp } from './personal-data.js'
+import type { DimensionName } from './dimensions.js'
+import { gate } from './gate.js'
 import {
   type Beacon,
-  CATEGORY,
   CONSENT_DECISIONS,
   type ConsentRecord,
-  EVENT_NAME,
   type EventRecord,
   FLAG,
   FLAGS_MAX,
   HOST,
   LANGUAGE,
   LIMITS,
-  PARAM_NAME,
   type PageRecord,
   PROP_KEY,
   PROTOCOL_VERSION,
@@ -19,7 +17,6 @@ import {
   SITE_ID,
   TIME_ZONE,
 } from './protocol.js'
-import { appendQuery, scrubHost, scrubPath, scrubValue } from './scrub-url.js'
 
 export interface BeaconError {
   /** Where the problem is, as a path into the body: `pages[2].path`. */
@@ -95,33 +92,16 @@ function list(value: unknown, field: string): unknown[] {
   return value
 }
 
-/** A path as the tracker sends it, scrubbed again: `/a/b?key=value&…`. */
-function path(value: unknown, field: string): string {
-  const raw = text(value, field, LIMITS.path)
-  if (!raw.startsWith('/')) throw new Invalid(field, 'must start with "/"', raw)
-  // Browsers percent-encode control characters in paths and fragments, so a raw one was never a URL.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are matched on purpose, to refuse a path that contains one
-  if (/[\u0000-\u001f\u007f]/.test(raw)) throw new Invalid(field, 'must not contain control characters (U+0000 to U+001F, U+007F)', raw)
-  // A fragment is never sent; only hash routing's "#/route" is part of a path.
-  const hash = raw.indexOf('#')
-  if (hash >= 0 && raw[hash + 1] !== '/') throw new Invalid(field, 'must not carry a fragment (only a "#/route" of hash routing)', raw)
-  const [pathname = '', query, ...more] = raw.split('?')
-  if (more.length) throw new Invalid(field, 'must have at most one "?" (values are percent-encoded)', raw)
-  if (query === undefined) return scrubPath(pathname)
-  const pairs = query.split('&').map((pair, i) => {
-    const [key = '', ...rest] = pair.split('=')
-    const val = rest.join('=')
-    if (!PARAM_NAME.test(key)) throw new Invalid(`${field} query parameter ${i + 1}`, `name must match ${PARAM_NAME}`, key)
-    return `${key}=${scrubValue(val, LIMITS.campaign)}`
-  })
-  return appendQuery(scrubPath(pathname), pairs)
+/** A value through the gate (gate.ts) as the dimension it is stored as: scrubbed, or refused with the gate's rule. */
+function stored(dimension: DimensionName, value: string, field: string): string {
+  const out = gate(dimension, value)
+  if (typeof out !== 'string') throw new Invalid(field, out.refused, value)
+  return out
 }
 
-function eventName(value: unknown, field: string): string {
-  const name = text(value, field, LIMITS.eventName, EVENT_NAME)
-  const rule = personalData(name)
-  if (rule) throw new Invalid(field, `looks like personal data (${rule})`, name)
-  return name
+/** A path as the tracker sends it (`/a/b?key=value&…`), scrubbed again. */
+function path(value: unknown, field: string): string {
+  return stored('path', text(value, field, LIMITS.path), field)
 }
 
 const PAGE_FIELDS = ['path', 'ref', 'source', 'medium', 'campaign', 'flags', 'views', 'seconds', 'scroll'] as const
@@ -139,9 +119,10 @@ function page(value: unknown, field: string): PageRecord {
   // increments of the view that was current when the previous beacon left.
   record.scroll = count(o.scroll, `${field}.scroll`, 100 * (record.views + 1))
   if (record.views + record.seconds + record.scroll === 0) throw new Invalid(field, 'must count a view, seconds or scroll')
-  if (o.ref !== undefined) record.ref = scrubHost(text(o.ref, `${field}.ref`, LIMITS.host, HOST))!
+  const ref = o.ref === undefined ? '' : stored('referrer', text(o.ref, `${field}.ref`, LIMITS.host, HOST), `${field}.ref`)
+  if (ref) record.ref = ref
   for (const key of ['source', 'medium', 'campaign'] as const) {
-    if (o[key] !== undefined) record[key] = scrubValue(text(o[key], `${field}.${key}`, LIMITS.campaign), LIMITS.campaign)
+    if (o[key] !== undefined) record[key] = stored(key, text(o[key], `${field}.${key}`, LIMITS.campaign), `${field}.${key}`)
   }
   return record
 }
@@ -149,7 +130,7 @@ function page(value: unknown, field: string): PageRecord {
 function event(value: unknown, field: string): EventRecord {
   const o = object(value, field, ['name', 'path', 'props', 'count'])
   const record: EventRecord = {
-    name: eventName(o.name, `${field}.name`),
+    name: stored('name', text(o.name, `${field}.name`, LIMITS.eventName), `${field}.name`),
     path: path(o.path, `${field}.path`),
     count: count(o.count, `${field}.count`, LIMITS.counted, 1),
   }
@@ -163,9 +144,9 @@ function event(value: unknown, field: string): EventRecord {
       const where = `${field}.props.${keyName(key)}`
       if (!PROP_KEY.test(key)) throw new Invalid(where, `key must match ${PROP_KEY}`)
       const checked = text(val, where, LIMITS.propValue)
-      const why = personalProp(key, checked)
-      if (why) throw new Invalid(where, why, checked)
-      record.props[key] = checked
+      const pair = gate('prop', `${key}=${checked}`)
+      if (typeof pair !== 'string') throw new Invalid(where, pair.refused, checked)
+      record.props[key] = pair.slice(key.length + 1)
     }
   }
   return record
@@ -180,8 +161,11 @@ function consent(value: unknown, field: string): ConsentRecord {
   if (entries.length > LIMITS.categories) throw new Invalid(`${field}.categories`, `must have at most ${LIMITS.categories} keys`, Object.keys(categories))
   const record: ConsentRecord = { decision: o.decision as ConsentRecord['decision'], categories: {}, count: count(o.count, `${field}.count`, LIMITS.decisions, LIMITS.decisions) }
   for (const [key, granted] of entries) {
-    if (!CATEGORY.test(key) || key === 'necessary') throw new Invalid(`${field}.categories.${keyName(key)}`, `key must match ${CATEGORY} and not be "necessary"`)
-    if (typeof granted !== 'boolean') throw new Invalid(`${field}.categories.${key}`, 'must be true or false', granted)
+    const where = `${field}.categories.${keyName(key)}`
+    if (typeof granted !== 'boolean') throw new Invalid(where, 'must be true or false', granted)
+    // Stored as `key:granted` or `key:refused`: the gate's category rule (shape, not "necessary", not personal).
+    const kept = gate('category', `${key}:${granted ? 'granted' : 'refused'}`)
+    if (typeof kept !== 'string') throw new Invalid(where, kept.refused, key)
     record.categories[key] = granted
   }
   return record

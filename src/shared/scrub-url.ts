@@ -1,4 +1,4 @@
-import { personalData } from './personal-data.js'
+import { normalised, personalData } from './personal-data.js'
 import { HOST, LIMITS } from './protocol.js'
 
 /** Query parameters kept by default. utm_source/ref, utm_medium and utm_campaign become campaign fields. */
@@ -11,6 +11,9 @@ const CAMPAIGN: Record<string, 'source' | 'medium' | 'campaign'> = {
   utm_campaign: 'campaign',
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are matched on purpose, to drop them
+const CONTROL = /[\u0000-\u001f\u007f]/g
+
 export interface ScrubbedUrl {
   path: string
   source?: string
@@ -18,19 +21,9 @@ export interface ScrubbedUrl {
   campaign?: string
 }
 
-/**
- * The value clipped to `max`, or the placeholder of the personal-data rule it matches (`[email]`).
- * Escapes are decoded one by one, so a stray `%` elsewhere cannot keep `%40` from being an `@`.
- */
+/** The value clipped to `max`, or the placeholder of the personal-data rule it matches (`[email]`). */
 export function scrubValue(value: string, max: number): string {
-  const decoded = value.replace(/%[\da-f]{2}/gi, (sequence) => {
-    try {
-      return decodeURIComponent(sequence)
-    } catch {
-      return sequence
-    }
-  })
-  const rule = personalData(decoded)
+  const rule = personalData(value)
   return rule ? `[${rule}]` : value.slice(0, max)
 }
 
@@ -45,15 +38,18 @@ export function appendQuery(path: string, pairs: string[]): string {
 
 /**
  * Scrubs a path without its query: each segment that looks like personal data becomes a
- * placeholder, and `;matrix=params` (where servers put session ids) are dropped. Idempotent, so
- * the collector applies it again to whatever a beacon says.
+ * placeholder, and `;matrix=params` (where servers put session ids) are dropped. Digits split
+ * over segments (`/612/345/678`) are read together, as the phone rule reads other separators, and
+ * become one `[phone]`. Idempotent, so the collector applies it again to whatever a beacon says.
  */
 export function scrubPath(path: string): string {
-  return path
-    .split('/')
-    .map((segment) => scrubValue(segment.split(';')[0]!, LIMITS.path))
-    .join('/')
-    .slice(0, LIMITS.path)
+  const segments = path.split('/').map((segment) => scrubValue(segment.split(';')[0]!, LIMITS.path))
+  for (let i = 0; i < segments.length; i++) {
+    let end = i
+    while (/^[\d%]|^[^ -~]/.test(segments[end] ?? '') && /^\d+$/.test(normalised(segments[end]!))) end++
+    if (end - i > 1 && personalData(segments.slice(i, end).join('/')) === 'phone') segments.splice(i, end - i, '[phone]')
+  }
+  return segments.join('/').slice(0, LIMITS.path)
 }
 
 /**
@@ -70,7 +66,8 @@ export function scrubUrl(href: string, params: readonly string[] = DEFAULT_PARAM
   const out: ScrubbedUrl = { path: scrubPath(url.pathname + route) }
   const query: string[] = []
   for (const key of params) {
-    const value = url.searchParams.get(key)?.trim()
+    // Control characters (a `%00` in a link) go: the collector refuses a value holding one.
+    const value = url.searchParams.get(key)?.replace(CONTROL, '').trim()
     const field = CAMPAIGN[key]
     if (value && field) out[field] ??= scrubValue(value, LIMITS.campaign)
     else if (value) query.push(`${key}=${scrubValue(encodeURIComponent(value), LIMITS.campaign)}`)
@@ -80,13 +77,47 @@ export function scrubUrl(href: string, params: readonly string[] = DEFAULT_PARAM
 }
 
 /**
- * A host as QuietCount keeps it: `www.` dropped, a literal IP address as `[ip]` (it can point at
- * one machine), or undefined when it is not a host name of at most 253 characters.
+ * A host as QuietCount keeps it, or undefined when it is not a host name of at most 253
+ * characters. `www.` is dropped. A host that is or embeds an address becomes `[ip]`: an IPv6
+ * literal, a host whose last label is a number (URL parsers read `2130706433`, `0x7f000001` and
+ * `127.1` as IPv4), a dotted or dashed quad anywhere (`10.1.2.3.nip.io`, `10-1-2-3.sslip.io`) and
+ * a dashed IPv6 label (`2001-db8--1.sslip.io`). A label that looks personal by the value rules
+ * (`34612345678.example.com`, a token) is dropped with every label before it, since those name
+ * things under it: what is kept is the host it belongs to (`example.com`). Punycode labels
+ * (`xn--…`) are exempt from the token rule: they encode words of other scripts.
  */
 export function scrubHost(host: string): string | undefined {
-  host = host.replace(/^www\./, '')
-  if (/^\[|^[\d.]+$/.test(host)) return '[ip]'
+  host = host.toLowerCase().replace(/^www\./, '')
+  const labels = host.split('.')
+  if (
+    /^\[|:/.test(host) ||
+    /^(0x[\da-f]*|\d+)$/.test(labels[labels.length - 1]!) ||
+    /(^|[^\d])\d{1,3}([.-]\d{1,3}){3}($|[^\d])/.test(host) ||
+    labels.some((label) => /^(?=.*\d)(?=.*--|([^-]*-){7})[\da-f-]+$/.test(label))
+  )
+    return '[ip]'
+  for (let i = labels.length; i--; ) {
+    const rule = personalData(labels[i]!)
+    if (rule && !(rule === 'token' && labels[i]!.startsWith('xn--'))) {
+      host = labels.slice(i + 1).join('.')
+      break
+    }
+  }
   if (HOST.test(host) && host.length <= LIMITS.host) return host
+}
+
+/**
+ * A link as the `url` prop of `Outbound Link` and `File Download`: its host (when `host`), scrubbed
+ * as a referrer host is, and its scrubbed path, at most a prop value's length.
+ *
+ * @example linkUrl('http://192.168.1.1/admin', true) // '[ip]/admin'
+ */
+export function linkUrl(href: string, host: boolean): string {
+  let name = ''
+  try {
+    name = host ? (scrubHost(new URL(href).hostname) ?? '') : ''
+  } catch {}
+  return (name + scrubUrl(href, []).path).slice(0, LIMITS.propValue)
 }
 
 /** The host of a referrer URL, or undefined for the site's own host and an empty or non-web referrer. */

@@ -145,6 +145,47 @@ for (const underTest of storesUnderTest()) {
       expect((await runStats(store, march.query)).metrics).toMatchObject({ visitors: 0, pageviews: 0 })
     })
 
+    it("passes every value through the collector's gate: refuses a personal event name before writing, scrubs an OS and a link", async () => {
+      const personal = join(dir, 'personal')
+      writePlausibleExport(personal, {
+        custom_events: `date,name,link_url,path,visitors,events
+2024-06-01,Signup,,,1,1
+2024-06-01,Call 612 345 678,,,1,1
+`,
+        visitors: 'date,visitors,pageviews,bounces,visits,visit_duration\n2024-06-01,1,1,0,1,0\n',
+      })
+      const refused = await runImport(store, SITE, (await openExport(personal)).files, PLAN).catch((error: unknown) => error)
+      expect(refused).toBeInstanceOf(ImportRefused)
+      expect((refused as ImportRefused).message.split('\n').slice(1)).toEqual([
+        'imported_custom_events_20240101_20240102.csv:3: name "Call 612 345 678": looks like personal data (phone)',
+      ])
+      const june = parseStatsQuery(
+        new URLSearchParams('from=2024-06-01&to=2024-06-30&include=metrics'),
+        { ...SITE, imports: [{ ...site.imports![0]!, id: 'plausible-20240601-20240601' }] },
+        NOW,
+      )
+      if (!june.ok) throw new Error(june.error.message)
+      expect((await runStats(store, june.query)).metrics).toMatchObject({ visitors: 0, events: 0 })
+
+      const scrubbed = join(dir, 'scrubbed')
+      writePlausibleExport(scrubbed, {
+        custom_events: 'date,name,link_url,path,visitors,events\n2024-06-01,Outbound Link: Click,http://192.168.1.1/admin,,1,1\n',
+        operating_systems: 'date,operating_system,operating_system_version,visitors,visits,visit_duration,bounces,pageviews\n2024-06-01,jane.doe@example.org,1,1,1,0,0,1\n',
+        browsers: 'date,browser,browser_version,visitors,visits,visit_duration,bounces,pageviews\n2024-06-01,Chrome,5551234567.0,1,1,0,0,1\n',
+      })
+      const other = { ...SITE, id: 'scrubbed.test' }
+      const report = await runImport(store, other, (await openExport(scrubbed)).files, PLAN)
+      const withImport = { ...other, imports: [report.import] }
+      const query = (params: string) => {
+        const parsed = parseStatsQuery(new URLSearchParams(`from=2024-06-01&to=2024-06-01&include=none&${params}`), withImport, NOW)
+        if (!parsed.ok) throw new Error(parsed.error.message)
+        return runStats(store, parsed.query)
+      }
+      expect(values((await query('breakdown=os')).breakdowns!.os!.rows, 'visitors')).toEqual({ Unknown: 1 })
+      expect(values((await query('breakdown=browser_version&filter=browser:Chrome')).breakdowns!.browser_version!.rows, 'visitors')).toEqual({ '': 1 })
+      expect(values((await query('breakdown=prop&filter=name:Outbound Link')).breakdowns!.prop!.rows, 'count')).toEqual({ 'url=[ip]/admin': 1 })
+    })
+
     it('says which columns it does not know, and imports the rest', async () => {
       const extra = join(dir, 'extra')
       writePlausibleExport(extra, { visitors: 'date,visitors,pageviews,bounces,visits,visit_duration,mystery\n2024-05-01,3,4,0,3,0,x\n' })

@@ -150,9 +150,9 @@ const badCases: Bad[] = [
   ['path not starting with /', withPage({ path: 'pricing' }), 'pages[0].path', 'must start with "/"'],
   ['path is a full URL', withPage({ path: 'https://example.org/pricing' }), 'pages[0].path', 'must start with "/"'],
   ['path too long', withPage({ path: `/${'p'.repeat(LIMITS.path)}` }), 'pages[0].path', `1 to ${LIMITS.path} characters`],
-  ['path with an empty query parameter name', withPage({ path: '/a?=x' }), 'pages[0].path query parameter 1', 'name must match'],
-  ['path with a bad query parameter name', withPage({ path: '/a?page=2&e mail=x' }), 'pages[0].path query parameter 2', 'name must match'],
-  ['path with a trailing ?', withPage({ path: '/a?' }), 'pages[0].path query parameter 1', 'name must match'],
+  ['path with an empty query parameter name', withPage({ path: '/a?=x' }), 'pages[0].path', 'query parameter 1: name must match'],
+  ['path with a bad query parameter name', withPage({ path: '/a?page=2&e mail=x' }), 'pages[0].path', 'query parameter 2: name must match'],
+  ['path with a trailing ?', withPage({ path: '/a?' }), 'pages[0].path', 'query parameter 1: name must match'],
   ['negative views', withPage({ views: -1 }), 'pages[0].views', 'whole number from 0 to 15'],
   ['float views', withPage({ views: 1.5 }), 'pages[0].views', 'whole number'],
   ['views over LIMITS.counted', withPage({ views: LIMITS.counted + 1 }), 'pages[0].views', 'whole number from 0 to 15'],
@@ -191,7 +191,7 @@ const badCases: Bad[] = [
   ['event name starting with a dash', withEvent({ name: '-start' }), 'events[0].name', 'must match'],
   ['event name with markup', withEvent({ name: 'Sign<up>' }), 'events[0].name', 'must match'],
   ['event name an e-mail', withEvent({ name: 'jo@x.org' }), 'events[0].name', 'must match'],
-  ['event name with a newline', withEvent({ name: 'Sign\nup' }), 'events[0].name', 'must match'],
+  ['event name with a newline', withEvent({ name: 'Sign\nup' }), 'events[0].name', 'control characters'],
   ['event name missing', withEvent({ name: undefined }), 'events[0].name', 'must be a string'],
   ['event count 0', withEvent({ count: 0 }), 'events[0].count', 'whole number from 1 to 15'],
   ['event count over LIMITS.counted', withEvent({ count: LIMITS.counted + 1 }), 'events[0].count', 'whole number from 1 to 15'],
@@ -395,12 +395,14 @@ describe('parseBeacon: the record limit keeps the worst-case beacon inside LIMIT
   // Worst characters per field, as the tracker can produce them:
   // - path: URL pathnames are percent-encoded ASCII without '"' or '\'; a `#/route` (hash routing)
   //   may hold '\', which JSON escapes to 2 bytes. The path is built through scrubUrl to prove it.
-  // - campaign fields and prop values: any character; '\u0001' JSON-escapes to 6 bytes, the
-  //   most per UTF-16 code unit (a lone surrogate also takes 6, a 3-byte UTF-8 char only 3).
+  // - campaign fields: what a URL's query decodes to, control characters dropped (the collector
+  //   refuses them): a 3-byte UTF-8 character (`€`) is the most per UTF-16 code unit.
+  // - prop values: any string the page passes; a lone surrogate JSON-escapes to 6 bytes, the most
+  //   per code unit (control characters, also 6, are refused by the collector's gate).
   // - ref, site, tz, lang, event name, prop keys: closed ASCII shapes that JSON never escapes.
   const path = scrubUrl(`https://a.org/#/${'\\'.repeat(LIMITS.path * 2)}`, [], true).path
-  const campaignFromUrl = scrubUrl(`https://a.org/?utm_campaign=${'%01'.repeat(LIMITS.campaign * 2)}`).campaign ?? ''
-  const control = '\u0001'.repeat(LIMITS.propValue)
+  const campaignFromUrl = scrubUrl(`https://a.org/?utm_campaign=${'%01%E2%82%AC'.repeat(LIMITS.campaign * 2)}`).campaign ?? ''
+  const control = '\ud800'.repeat(LIMITS.propValue)
   const page: PageRecord = {
     path,
     ref: `${'a'.repeat(63)}.`.repeat(3) + 'b'.repeat(61),
@@ -420,8 +422,9 @@ describe('parseBeacon: the record limit keeps the worst-case beacon inside LIMIT
   it('builds each field at its maximum', () => {
     expect(path.length).toBe(LIMITS.path)
     expect(JSON.stringify(path).length - 2).toBe(2 * LIMITS.path - 3) // all but "/#/" escaped
-    expect(campaignFromUrl).toBe('\u0001'.repeat(LIMITS.campaign))
-    expect(JSON.stringify(campaignFromUrl).length - 2).toBe(6 * LIMITS.campaign)
+    expect(campaignFromUrl).toBe('€'.repeat(LIMITS.campaign))
+    expect(bytes(campaignFromUrl) - 2).toBe(3 * LIMITS.campaign)
+    expect(JSON.stringify(control).length - 2).toBe(6 * LIMITS.propValue)
     expect(page.ref?.length).toBe(LIMITS.host)
     expect(envelope.tz.length).toBe(64)
     // the worst page and event records are valid
@@ -446,7 +449,7 @@ describe('parseBeacon: the record limit keeps the worst-case beacon inside LIMIT
 
   it('records the margin (all event records is the worst mix)', () => {
     const worst = { ...envelope, events: Array(LIMITS.records).fill(event) }
-    expect(bytes(page)).toBe(1909)
+    expect(bytes(page)).toBe(1333)
     expect(bytes(event)).toBe(2134)
     expect(bytes(worst)).toBe(32_257)
     expect(LIMITS.beaconBytes - bytes(worst)).toBe(511)

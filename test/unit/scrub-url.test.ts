@@ -47,7 +47,16 @@ const urlCases: UrlCase[] = [
 
   // --- tokens ---
   { name: 'token, alternating letters and digits', href: 'https://a.org/reset/a1b2c3d4e5f6g7h8', expected: { path: '/reset/[token]' } },
-  { name: 'token, one digit at the end', href: 'https://a.org/reset/abcdefghijklmno1', expected: { path: '/reset/[token]' } },
+  { name: 'token, base64url as `quietcount tokens create` prints it', href: 'https://a.org/reset/Qx7-kP2_zR9mWb4LtY8nVc3HdF6jSa1E', expected: { path: '/reset/[token]' } },
+  { name: 'token, Salesforce id of 15 characters', href: 'https://a.org/lead/00Q5g00Abc12XyZ', expected: { path: '/lead/[token]' } },
+  { name: 'e-mail with a full-width at sign', href: 'https://a.org/user/jo＠x.org', expected: { path: '/user/[email]' } },
+  { name: 'e-mail with a percent-encoded full-width at sign', href: 'https://a.org/user/jo%EF%BC%A0x.org', expected: { path: '/user/[email]' } },
+  { name: 'e-mail spelled with (at)', href: 'https://a.org/user/jo(at)x.org', expected: { path: '/user/[email]' } },
+  { name: 'phone split by underscores', href: 'https://a.org/call/612_345_678', expected: { path: '/call/[phone]' } },
+  { name: 'phone in Arabic-Indic digits', href: 'https://a.org/call/٦١٢٣٤٥٦٧٨', expected: { path: '/call/[phone]' } },
+  { name: 'slug with words and a number stays', href: 'https://a.org/blog/how-to-make-a-sourdough-starter-2026', expected: { path: '/blog/how-to-make-a-sourdough-starter-2026' } },
+  { name: 'campaign slug with a year stays', href: 'https://a.org/?utm_campaign=BlackFriday2026', expected: { path: '/', campaign: 'BlackFriday2026' } },
+  { name: 'a control character in a campaign value is dropped', href: 'https://a.org/?utm_source=news%00letter', expected: { path: '/', source: 'newsletter' } },
   { name: 'token, JWT header', href: 'https://a.org/session/eyJhbGciOiJIUzI1NiJ9', expected: { path: '/session/[token]' } },
   { name: '15 characters with a digit stay', href: 'https://a.org/reset/abcdefghijklmn1', expected: { path: '/reset/abcdefghijklmn1' } },
   { name: 'long word without a digit stays', href: 'https://a.org/docs/internationalisation', expected: { path: '/docs/internationalisation' } },
@@ -207,6 +216,14 @@ const refCases: RefCase[] = [
   { name: 'host with an underscore is not a host', referrer: 'https://a_b.example.com/', expected: undefined },
   { name: 'Android app referrer', referrer: 'android-app://com.google.android.gm/', expected: 'com.google.android.gm' },
   { name: 'localhost', referrer: 'http://localhost:8080/', expected: 'localhost' },
+  // Hosts that are or embed an address are [ip]; a personal label is dropped with the labels before it.
+  { name: 'IPv4 embedded with dots (nip.io)', referrer: 'http://10.1.2.3.nip.io/', expected: '[ip]' },
+  { name: 'IPv4 embedded with dashes (sslip.io)', referrer: 'http://10-1-2-3.sslip.io/', expected: '[ip]' },
+  { name: 'IPv4 with dashes in a longer label', referrer: 'http://app-192-168-1-1.sslip.io/', expected: '[ip]' },
+  { name: 'IPv6 with dashes (sslip.io)', referrer: 'http://2a01-4f8-c17-b8f--2.sslip.io/', expected: '[ip]' },
+  { name: 'phone number as a label', referrer: 'https://34612345678.example.com/', expected: 'example.com' },
+  { name: 'token as a label (a tunnel)', referrer: 'https://Qx7kP2zR9mWb4LtY8nVc.ngrok.io/', expected: 'ngrok.io' },
+  { name: 'punycode label stays', referrer: 'https://xn--80ak6aa92e.com/', expected: 'xn--80ak6aa92e.com' },
 ]
 
 describe('referrerHost', () => {
@@ -219,7 +236,8 @@ describe('referrerHost', () => {
   })
 
   it('keeps a host of LIMITS.host characters', () => {
-    const host = `${'a'.repeat(63)}.`.repeat(3) + 'b'.repeat(61)
+    // Labels of one repeated letter: a label of 32 hex letters ('a' repeated) would be a UUID.
+    const host = `${'x'.repeat(63)}.`.repeat(3) + 'y'.repeat(61)
     expect(host.length).toBe(LIMITS.host)
     expect(referrerHost(`https://${host}/`, 'example.org')).toBe(host)
   })

@@ -1,3 +1,4 @@
+import { personalData } from '../../shared/personal-data.js'
 import { CATEGORY } from '../../shared/protocol.js'
 import { createCookieJar } from '../cookies.js'
 import { checkSite, fail, pageSite } from '../options.js'
@@ -84,7 +85,9 @@ export function createConsent(config: ConsentConfig = {}): Consent {
   const listeners = new Set<(choice: Readonly<Choice>) => void>()
   const { categories: extra = [], revision = 0, months = 6 } = config
   if (!Array.isArray(extra) || extra.length > 4) fail('categories', extra, 'a list of at most 4 categories besides analytics')
-  for (const { id } of extra) if (!CATEGORY.test(id) || id === 'necessary') fail('category id', id, `${CATEGORY} and not "necessary"`)
+  // The collector refuses consent counts naming a category that looks like personal data (gate.ts), so it is refused here first.
+  for (const { id } of extra)
+    if (!CATEGORY.test(id) || id === 'necessary' || personalData(id)) fail('category id', id, `${CATEGORY}, not "necessary" and nothing like personal data`)
   if (!Number.isInteger(revision) || revision < 0 || revision > 9999) fail('revision', revision, 'an integer from 0 to 9999')
   if (!Number.isInteger(months) || months < 1 || months > 13) fail('months', months, 'an integer from 1 to 13')
   const site = config.site ?? (typeof location === 'object' ? pageSite() : '')

@@ -1,4 +1,4 @@
-import { scrubHost, scrubPath } from '../../shared/scrub-url.js'
+import { gateAttribute } from '../../shared/gate.js'
 import { wellFormed } from '../../shared/well-formed.js'
 import type { Row } from '../rows.js'
 import { dayNumber, localTime, monthNumber, startHour } from '../time-zone.js'
@@ -52,6 +52,8 @@ export interface ExportTable<Memory = unknown> {
   /** A fresh memory for one pass over the table's files, which are read in name order. */
   memory?: () => Memory
   contributions(text: Record<string, string>, counts: Record<string, number>, time: LineTime, memory: Memory): Contribution[]
+  /** The column a dimension's value comes from, where its name is not the dimension's (for the message of a refused value). */
+  columns?: Record<string, string>
   /** What the pass learned that the user should be told (its memory's doubts), after the write. */
   notes?(memory: Memory): string[]
 }
@@ -217,18 +219,36 @@ function merge(
   else for (const counter in counts) held.counts[counter] = (held.counts[counter] ?? 0) + counts[counter]!
 }
 
-/** A page as the collector would have kept it: scrubbed of personal data, without its query. */
-export function page(text: string): string {
-  const path = text.split(/[?#]/)[0]!
-  return scrubPath(path.startsWith('/') ? path : `/${path}`)
+/**
+ * A line's contributions as they will be stored: each value and parent through the gate
+ * (src/shared/gate.ts), scrubbed or refused exactly as the collector scrubs or refuses a beacon's.
+ * A refusal names the column and the value and says the rule.
+ */
+export function gated(table: ExportTable, text: Record<string, string>, contributions: readonly Contribution[]): Contribution[] | { refused: string } {
+  const out: Contribution[] = []
+  for (const contribution of contributions) {
+    const kept = gateAttribute(contribution.dimension, contribution.parent, contribution.value)
+    if ('refused' in kept) {
+      const column = table.columns?.[contribution.dimension] ?? contribution.dimension
+      return { refused: `${column} ${JSON.stringify(text[column] ?? kept.value)}: ${kept.refused}` }
+    }
+    out.push({ ...contribution, ...kept })
+  }
+  return out
 }
 
-/** A referrer as exports write it ("news.example.org/item?id=1", with or without a scheme) as QuietCount's referrer host, '' for none. */
+/** A page as exports write it, without its query and fragment (the gate scrubs it as the collector would). */
+export function page(text: string): string {
+  const path = text.split(/[?#]/)[0]!
+  return path.startsWith('/') ? path : `/${path}`
+}
+
+/** A referrer as exports write it ("news.example.org/item?id=1", with or without a scheme) as a host, '' for none (the gate scrubs it). */
 export function referrerOf(text: string): string {
   if (text === '') return ''
-  let host = ''
   try {
-    host = new URL(/^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `https://${text}`).hostname
-  } catch {}
-  return scrubHost(host) ?? ''
+    return new URL(/^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `https://${text}`).hostname
+  } catch {
+    return ''
+  }
 }

@@ -1,6 +1,4 @@
-import { personalData } from '../../shared/personal-data.js'
-import { EVENT_NAME, LIMITS, SCREEN_CLASSES, type ScreenClass } from '../../shared/protocol.js'
-import { scrubValue } from '../../shared/scrub-url.js'
+import { SCREEN_CLASSES, type ScreenClass } from '../../shared/protocol.js'
 import { type Client, describeClient } from '../enrich.js'
 import { type Contribution, type ExportTable, page, referrerOf } from './export-table.js'
 
@@ -61,16 +59,13 @@ export const GOATCOUNTER_SYSTEMS: [string, string][] = [
   ['PlayStation', 'PlayStation'],
 ]
 /**
- * A name GoatCounter did not map (its parser falls back to the user agent's first product):
- * kept only in a short, plain shape, as it is free text of the export.
+ * "Firefox 133" → Firefox, 133; "Safari 17.4" → Safari, 17; "Chrome " (no version) → Chrome, ''. A
+ * name GoatCounter did not map (its parser falls back to the user agent's first product) is free
+ * text of the export: the gate keeps it only in a plain short shape, as it does the collector's.
  */
-const NAME = /^[A-Za-z][A-Za-z0-9 ._-]{0,39}$/
-
-/** "Firefox 133" → Firefox, 133; "Safari 17.4" → Safari, 17; "Chrome " (no version) → Chrome, ''. */
 function nameAndMajor(text: string): { name: string; major: string } {
   const match = /^(.*?)(?: (\d[\w.]*))?\s*$/.exec(text)!
-  const name = match[1]!.trim()
-  return { name: NAME.test(name) ? name : name ? 'Unknown' : '', major: /^\d{1,4}/.exec(match[2] ?? '')?.[0] ?? '' }
+  return { name: match[1]!.trim(), major: /^\d+/.exec(match[2] ?? '')?.[0] ?? '' }
 }
 
 function systemOf(text: string): string {
@@ -119,7 +114,7 @@ const screenOf = (size: string) => screenClassOf(Number(size.split(',')[0] || 0)
  * no referrer host.
  */
 function originOf(ref: string, scheme: string): { referrer: string; source: string } {
-  if (scheme === 'g' || scheme === 'c') return { referrer: '', source: ref ? scrubValue(ref, LIMITS.campaign) : '' }
+  if (scheme === 'g' || scheme === 'c') return { referrer: '', source: ref }
   return { referrer: referrerOf(ref), source: '' }
 }
 
@@ -174,11 +169,6 @@ function check(t: Record<string, string>): string | undefined {
   const flag = boolean('Event', t.Event!) ?? boolean('FirstVisit', t.FirstVisit!)
   if (flag) return flag
   if (!path) return `${PATH} must not be empty: it is the page's path or the event's name`
-  if (TRUE.has(t.Event!)) {
-    if (!EVENT_NAME.test(path)) return `event name ${JSON.stringify(path)} must match ${EVENT_NAME} (letters, digits, space and _ . : / -, at most ${LIMITS.eventName})`
-    const rule = personalData(path)
-    if (rule) return `event name ${JSON.stringify(path)} looks like personal data (${rule}): the collector would refuse it too`
-  }
   if (!BOT.test(t.Bot!)) return `Bot ${JSON.stringify(t.Bot)} must be a whole number: 0 or 1 for a person, 2 or more for isbot's bot codes`
   if (!SCHEMES.includes(t['Referrer scheme']!)) return `Referrer scheme ${JSON.stringify(t['Referrer scheme'])} must be h, o, g, c or empty`
   if (!SIZE.test(t['Screen size']!)) return `Screen size ${JSON.stringify(t['Screen size'])} must be width,height,scale in numbers (1920,1080,1) or empty`
@@ -202,6 +192,7 @@ export const GOATCOUNTER_TABLE: ExportTable<Sessions> = {
   },
   check,
   skip,
+  columns: { name: PATH, path: PATH, referrer: 'Referrer', source: 'Referrer', country: 'Location', screen: 'Screen size' },
   memory: daySessions,
   contributions(t, _n, { date }, sessions) {
     const screen = screenOf(t['Screen size']!)

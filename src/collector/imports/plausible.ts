@@ -1,5 +1,5 @@
-import { EVENT_NAME, LIMITS, type ScreenClass } from '../../shared/protocol.js'
-import { scrubUrl, scrubValue } from '../../shared/scrub-url.js'
+import type { ScreenClass } from '../../shared/protocol.js'
+import { linkUrl } from '../../shared/scrub-url.js'
 import { type Contribution, type ExportTable, page, referrerOf } from './export-table.js'
 
 /**
@@ -35,7 +35,7 @@ const people = (n: Record<string, number>) => ({ views: n.pageviews ?? 0, visits
 /** A Plausible referrer, or none for "(not set)". */
 const referrer = (text: string) => (text === NOT_SET ? '' : referrerOf(text))
 
-const campaign = (text: string) => (text === NOT_SET ? '' : scrubValue(text, LIMITS.campaign))
+const campaign = (text: string) => (text === NOT_SET ? '' : text)
 
 export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
   {
@@ -86,7 +86,7 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
     contributions: (t, n) => {
       const name = PLAUSIBLE_EVENTS[t.name!] ?? t.name!
       const counts = { events: n.events ?? 0 }
-      const url = t.link_url ? linkUrl(t.link_url) : ''
+      const url = t.link_url ? linkUrl(t.link_url, true) : ''
       return [
         { dimension: 'total', parent: '', value: '', counts },
         { dimension: 'name', parent: '', value: name, counts },
@@ -95,7 +95,7 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
         ...(url ? [{ dimension: 'prop', parent: name, value: `url=${url}`, counts }] : []),
       ]
     },
-    check: (t) => (EVENT_NAME.test(PLAUSIBLE_EVENTS[t.name!] ?? t.name!) ? undefined : `name must match ${EVENT_NAME}`),
+    columns: { prop: 'link_url' },
   },
   {
     name: 'locations',
@@ -139,17 +139,8 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
   },
 ]
 
-/** A link's URL as the tracker's `url` prop: host and scrubbed path. */
-function linkUrl(text: string): string {
-  let host = ''
-  try {
-    host = new URL(text).hostname
-  } catch {}
-  return (host + scrubUrl(text, []).path).slice(0, LIMITS.propValue)
-}
-
-/** "120.0.6099" → "120"; "(not set)" → "". */
-const major = (version: string) => (version === NOT_SET ? '' : (/^\d{1,4}/.exec(version)?.[0] ?? ''))
+/** "120.0.6099" → "120"; "(not set)" → "" (the gate empties a major of more than 4 digits, as the collector's). */
+const major = (version: string) => (version === NOT_SET ? '' : (/^\d+/.exec(version)?.[0] ?? ''))
 
 /**
  * The table a file holds, from its name as Plausible's exporter writes it

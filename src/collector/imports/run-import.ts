@@ -2,7 +2,7 @@ import type { Row } from '../rows.js'
 import { importKey, type Site, type SiteImport } from '../sites.js'
 import type { Store } from '../stores/store.js'
 import { csvLines, type ExportFile } from './export-files.js'
-import { addRows, type ExportTable, type Header, readHeader, readLine } from './export-table.js'
+import { addRows, type Contribution, type ExportTable, gated, type Header, readHeader, readLine } from './export-table.js'
 
 /**
  * An import, in two passes over its files: the first checks every line and finds the days it
@@ -75,9 +75,13 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
   let lines = 0
   let skipped = 0
   let done = 0
+  // The check pass makes each line's contributions too, with memories of its own, so that a value
+  // the gate refuses refuses the import before anything is written.
+  const checking = new Map<ExportTable, unknown>()
   for (const { file, table } of tables) {
     let header: Header | undefined
     let shown = 0
+    if (!checking.has(table)) checking.set(table, table.memory?.())
     const refuse = (line: number, rule: string) => {
       if (shown++ < SHOWN) refusals.push({ file: file.name, line, rule })
       else more++
@@ -95,8 +99,10 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
         continue
       }
       const checked = readLine(table, header, fields, site.timezone)
+      const made = checked.ok && !checked.skip && gated(table, checked.text, table.contributions(checked.text, checked.counts, checked.time, checking.get(table)))
       if (!checked.ok) refuse(line, checked.rule)
       else if (checked.skip) skips.set(checked.skip, (skips.get(checked.skip) ?? 0) + 1)
+      else if (made && 'refused' in made) refuse(line, made.refused)
       else {
         lines++
         const { date } = checked.time
@@ -137,7 +143,8 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
         continue
       }
       const checked = readLine(table, header, fields, site.timezone)
-      if (checked.ok && !checked.skip) addRows(rows, key, site.timezone, checked.time, table.contributions(checked.text, checked.counts, checked.time, memory))
+      if (checked.ok && !checked.skip)
+        addRows(rows, key, site.timezone, checked.time, gated(table, checked.text, table.contributions(checked.text, checked.counts, checked.time, memory)) as Contribution[])
       if (rows.size >= BATCH) await flush()
     }
   }
