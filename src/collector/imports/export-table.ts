@@ -220,6 +220,22 @@ function merge(
 }
 
 /**
+ * gateAttribute, remembered: an export repeats its browsers, countries, pages and referrers on
+ * line after line, and each of its lines is gated twice (check and write). Bounded: cleared when
+ * full, which costs a recomputation and nothing else.
+ */
+const answers = new Map<string, ReturnType<typeof gateAttribute>>()
+function gateRemembered(dimension: string, parent: string, value: string) {
+  const key = `${dimension}\u0001${parent}\u0001${value}`
+  let kept = answers.get(key)
+  if (!kept) {
+    if (answers.size >= 100_000) answers.clear()
+    answers.set(key, (kept = gateAttribute(dimension, parent, value)))
+  }
+  return kept
+}
+
+/**
  * A line's contributions as they will be stored: each value and parent through the gate
  * (src/shared/gate.ts), scrubbed or refused exactly as the collector scrubs or refuses a beacon's.
  * A refusal names the column and the value and says the rule.
@@ -227,7 +243,7 @@ function merge(
 export function gated(table: ExportTable, text: Record<string, string>, contributions: readonly Contribution[]): Contribution[] | { refused: string } {
   const out: Contribution[] = []
   for (const contribution of contributions) {
-    const kept = gateAttribute(contribution.dimension, contribution.parent, contribution.value)
+    const kept = gateRemembered(contribution.dimension, contribution.parent, contribution.value)
     if ('refused' in kept) {
       const column = table.columns?.[contribution.dimension] ?? contribution.dimension
       return { refused: `${column} ${JSON.stringify(text[column] ?? kept.value)}: ${kept.refused}` }
