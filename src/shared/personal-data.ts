@@ -74,6 +74,10 @@ export function looksLikeToken(value: string): boolean {
   return (value.match(/[\w-]{12,}/g) ?? []).some((run) => {
     // A run of few distinct characters (`zzzz…`) carries little entropy whatever its shape.
     if (new Set(run).size < 6) return false
+    // Base64url cut by its own `-` and `_` into short words: lower, upper and digits mixed,
+    // changing class at least every third character over 20 or more (words change a few times).
+    const bare = run.replace(/[-_]/g, '')
+    if (bare.length > 19 && /\d/.test(bare) && /[a-z]/.test(bare) && /[A-Z]/.test(bare) && bare.match(/[a-z](?=[A-Z\d])|[A-Z](?=[a-z\d])|\d(?=\D)/g)!.length * 3 >= bare.length) return true
     let sum = 0
     for (const word of run.split(/[-_]/)) {
       const points = word.length > 4 || /[a-z][A-Z]|[A-Z]{2}[a-z]/.test(word) ? oddness(word) : 0

@@ -249,12 +249,13 @@ describe('the corpus', () => {
   // The rule is statistical: a short identifier can be made of parts that read like words. The
   // rates are measured on 2,000 draws per kind and may not grow.
   it.each([
-    ['Stripe-like id', 0.01],
-    ['Salesforce id, 15 characters', 0.012],
-    ['Salesforce id, 18 characters', 0.008],
-    ['quietcount token', 0.002],
-    ['base64url, 16 to 48 bytes', 0.004],
-    ['random alphanumerics, 16 to 40', 0.006],
+    // Measured on 20,000 draws: 0.375 %, 0.3 %, 0.125 %, 0.01 %, 0.025 %, 0.13 %.
+    ['Stripe-like id', 0.008],
+    ['Salesforce id, 15 characters', 0.008],
+    ['Salesforce id, 18 characters', 0.004],
+    ['quietcount token', 0.0005],
+    ['base64url, 16 to 48 bytes', 0.001],
+    ['random alphanumerics, 16 to 40', 0.003],
   ])('lets at most a share of %s slip by: %d', (kind, share) => {
     const values = identifiers(7, 2000)[kind]!
     expect(values.filter((value) => !personalData(value)).length / values.length).toBeLessThanOrEqual(share)
