@@ -36,7 +36,16 @@ export function normalised(value: string): string {
   if (/[^ -$&-~]/.test(value)) {
     for (let before = ''; before !== value; ) {
       before = value
-      value = value.replace(/(%[\da-f]{2})+/gi, (run) => new TextDecoder().decode(new Uint8Array(run.slice(1).split('%').map((hex) => parseInt(hex, 16)))))
+      value = value.replace(/(%[\da-f]{2})+/gi, (run) =>
+        new TextDecoder().decode(
+          new Uint8Array(
+            run
+              .slice(1)
+              .split('%')
+              .map((hex) => parseInt(hex, 16)),
+          ),
+        ),
+      )
     }
     value = value
       .normalize('NFKC')
@@ -77,7 +86,8 @@ export function looksLikeToken(value: string): boolean {
     // Base64url cut by its own `-` and `_` into short words: lower, upper and digits mixed,
     // changing class at least every third character over 20 or more (words change a few times).
     const bare = run.replace(/[-_]/g, '')
-    if (bare.length > 19 && /\d/.test(bare) && /[a-z]/.test(bare) && /[A-Z]/.test(bare) && bare.match(/[a-z](?=[A-Z\d])|[A-Z](?=[a-z\d])|\d(?=\D)/g)!.length * 3 >= bare.length) return true
+    if (bare.length > 19 && /\d/.test(bare) && /[a-z]/.test(bare) && /[A-Z]/.test(bare) && bare.match(/[a-z](?=[A-Z\d])|[A-Z](?=[a-z\d])|\d(?=\D)/g)!.length * 3 >= bare.length)
+      return true
     let sum = 0
     for (const word of run.split(/[-_]/)) {
       const points = word.length > 4 || /[a-z][A-Z]|[A-Z]{2}[a-z]/.test(word) ? oddness(word) : 0
