@@ -11,6 +11,7 @@ import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
 import { runStats } from '../../src/collector/stats/run.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import { PLAUSIBLE_EXPORT, writePlausibleExport } from '../fixtures/plausible-export.js'
+import { peakMemoryFlags, peakMiB } from './peak-memory.js'
 import { storesUnderTest } from './stores.js'
 
 const PLAN = { source: 'plausible', tableOf: plausibleTable } as const
@@ -187,17 +188,24 @@ describe('import plausible: a 50 MB file', () => {
     }
     closeSync(out)
     const env = { ...process.env, QUIETCOUNT_STORE: `sqlite:${join(dir, 'big.db')}`, QUIETCOUNT_CONFIG: join(dir, 'quietcount.json') }
+    const rss = join(dir, 'max-rss')
     const cli = (heap: number, ...args: string[]) =>
-      spawnSync(process.execPath, [`--max-old-space-size=${heap}`, join(process.cwd(), 'dist/node/cli/main.js'), ...args], { env, encoding: 'utf8', cwd: dir })
+      spawnSync(process.execPath, [`--max-old-space-size=${heap}`, ...peakMemoryFlags(rss), join(process.cwd(), 'dist/node/cli/main.js'), ...args], {
+        env,
+        encoding: 'utf8',
+        cwd: dir,
+      })
     expect(cli(64, 'sites', 'add', 'big.test', '--timezone', 'UTC').status).toBe(0)
     const started = Date.now()
     const imported = cli(32, 'import', 'plausible', '--site', 'big.test', dir)
     expect(imported.status, imported.stderr).toBe(0)
     expect(imported.stdout).toContain(`${lines.toLocaleString('en')} lines`)
     const seconds = (Date.now() - started) / 1000
+    const peak = peakMiB(rss)
     console.log(
-      `[import] ${lines.toLocaleString('en')} lines (${(statSync(file).size / 2 ** 20).toFixed(0)} MB) in a 32 MB heap: ${seconds.toFixed(1)} s, ${Math.round(lines / seconds).toLocaleString('en')} lines/s`,
+      `[import] ${lines.toLocaleString('en')} lines (${(statSync(file).size / 2 ** 20).toFixed(0)} MB) in a 32 MB heap: ${seconds.toFixed(1)} s, ${Math.round(lines / seconds).toLocaleString('en')} lines/s, peak RSS ${peak.toFixed(0)} MiB`,
     )
+    expect(peak).toBeLessThan(256)
     const report = JSON.parse(
       cli(64, 'report', '--site', 'big.test', '--from', '2024-01-01', '--to', '2024-01-30', '--include', 'none', '--breakdown', 'page', '--limit', '1', '--format', 'json').stdout,
     ) as {
