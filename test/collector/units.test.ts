@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { seedDemo } from '../../src/cli/demo-data.js'
 import { formatReport } from '../../src/cli/report-format.js'
+import { countedLog } from '../../src/collector/counted-log.js'
 import { countryOf, describeClient } from '../../src/collector/enrich.js'
 import { keepParams } from '../../src/collector/ingest.js'
 import { realtimeCounter } from '../../src/collector/realtime.js'
@@ -222,6 +223,38 @@ describe('demo data', () => {
     expect(first.views).toBeGreaterThan(100)
     expect(await totals(3)).toEqual(first)
     expect(await totals(4)).not.toEqual(first)
+  })
+})
+
+describe('counted log', () => {
+  it('logs the first at once, then how many more at most once per period, and nothing once they stop', () => {
+    vi.useFakeTimers()
+    try {
+      const lines: string[] = []
+      const log = countedLog(
+        60_000,
+        'first',
+        (n) => `${n} more`,
+        (line) => lines.push(line),
+      )
+      for (let i = 0; i < 50; i++) log.add()
+      expect(lines).toEqual(['first'])
+      vi.advanceTimersByTime(60_000)
+      expect(lines).toEqual(['first', '49 more'])
+      log.add()
+      vi.advanceTimersByTime(59_999)
+      expect(lines).toEqual(['first', '49 more'])
+      vi.advanceTimersByTime(1)
+      expect(lines).toEqual(['first', '49 more', '1 more'])
+      // A quiet period ends the waiting: the next one is said at once again.
+      vi.advanceTimersByTime(60_000)
+      log.add()
+      expect(lines).toEqual(['first', '49 more', '1 more', 'first'])
+      expect(log.total()).toBe(52)
+      log.stop()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 
