@@ -68,7 +68,7 @@ describeBrowser('dashboard', () => {
     await page.click('button[type=submit]')
   }
   const metric = (page: Page, key: string) => page.locator(`[data-metric="${key}"]`).textContent()
-  const shown = (n: number) => n.toLocaleString('en')
+  const shown = (n: number | null) => (n === null ? '—' : n.toLocaleString('en'))
   const panelValues = (page: Page, breakdown: string) => page.locator(`section[aria-labelledby="panel-${breakdown}"] tbody th`).allInnerTexts()
 
   it('refuses a wrong token and keeps it out of the URL', async () => {

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import yazl from 'yazl'
 import { EXPANSION_ALLOWANCE, MAX_ENTRIES, MAX_RECORD, openExport } from '../../src/collector/imports/export-files.js'
 import { daySessions, goatcounterTable, SESSIONS_PER_DAY } from '../../src/collector/imports/goatcounter.js'
-import { plausibleTable } from '../../src/collector/imports/plausible.js'
+import { PLAUSIBLE_PLAN } from '../../src/collector/imports/plausible.js'
 import { runImport } from '../../src/collector/imports/run-import.js'
 import type { Site } from '../../src/collector/sites.js'
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
@@ -87,7 +87,7 @@ describe('import bounds, through the built CLI: one line, under 256 MB', () => {
 })
 
 const SITE: Site = { id: 'bounds.test', origins: [], timezone: 'UTC', shares: [] }
-const PLAUSIBLE = { source: 'plausible', tableOf: plausibleTable } as const
+const PLAUSIBLE = PLAUSIBLE_PLAN
 const refusal = async (path: string, plan: Parameters<typeof runImport>[3] = PLAUSIBLE) => {
   const store = await sqliteStore(join(dir, `${Math.random()}.db`))
   await store.migrate()

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import { seedDemo } from '../../src/cli/demo-data.js'
 import { formatReport } from '../../src/cli/report-format.js'
@@ -13,7 +14,7 @@ import { marginalParts, periodRange } from '../../src/collector/stats/periods.js
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import { consentRows, tierRows } from '../../src/collector/tiers.js'
 import { addDays, calendar, dayNumber, localTime, monthNumber, startHour } from '../../src/collector/time-zone.js'
-import { toCsv } from '../../src/shared/stats-csv.js'
+import { defused, toCsv, undefused } from '../../src/shared/stats-csv.js'
 import { marginalEdgeRows } from '../fixtures/marginal-edge-rows.js'
 import { referenceStore } from './reference-store.js'
 
@@ -186,6 +187,28 @@ describe('report output', () => {
         { value: 'say "hi"', count: 3 },
       ]),
     ).toBe('value,count\n"/a,b",1\n"\'=HYPERLINK(""x"")",2\n"say ""hi""",3\n')
+  })
+
+  it.each([
+    ['=HYPERLINK("https://evil.test","click")', '\'=HYPERLINK("https://evil.test","click")'],
+    ["-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"],
+    ['+1', "'+1"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\tTAB', "'\tTAB"],
+    ['\rCR', "'\rCR"],
+    // Behind apostrophes a formula is still one: one more, so that the import can undo exactly one.
+    ["'=1", "''=1"],
+    ["''-1", "'''-1"],
+    ["'plain", "'plain"],
+    ['a=b', 'a=b'],
+    ['', ''],
+  ])('defuses %j as %j, and undoes it exactly', (cell, written) => {
+    expect(defused(cell)).toBe(written)
+    expect(undefused(written)).toBe(cell)
+  })
+
+  it('undoes the defusing of any cell exactly (property)', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom("'", '=', '+', '-', '@', '\t', '\r', 'a', ' ') }), (cell) => undefused(defused(cell)) === cell))
   })
 
   it('prints a table with the change against the previous period', () => {

@@ -4,6 +4,9 @@ import { type Readable, Transform } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { parse } from 'csv-parse'
 import yauzl from 'yauzl'
+import { DIMENSIONS } from '../../shared/dimensions.js'
+import { undefused } from '../../shared/stats-csv.js'
+import { TABLES } from '../rows.js'
 
 /**
  * The CSV files of an export, from a zip archive (yauzl), a folder, or one file, gzipped or not
@@ -30,6 +33,47 @@ export interface ExportFile {
   /** Uncompressed bytes, for progress. */
   bytes: number
   open(): Promise<Readable>
+  /** Set for a file of QuietCount's own export: its cells are defused, and the mark says what its days do not know. */
+  mark?: ExportMark
+}
+
+/**
+ * What QuietCount's own export says of itself in its zip's comment (exports/plausible-export.ts),
+ * which Plausible ignores: that its cells are defused against spreadsheet formulas (undone when
+ * it is imported back, and only then), and what the imports it was written from did not know
+ * (SiteImport's lacks and unknown), so that importing it back knows no more than they did.
+ */
+export interface ExportMark {
+  lacks?: string[]
+  unknown?: Record<string, string[]>
+}
+
+const MARK = 'quietcount-export 1 '
+const MARKED_DIMENSIONS = new Set<string>(['total', ...DIMENSIONS.map((d) => d.name)])
+const MARKED_COUNTERS = new Set<string>(TABLES.daily.counters)
+
+/** A zip comment that marks QuietCount's export. */
+export const exportMark = (mark: ExportMark) => `${MARK}${JSON.stringify(mark)}`
+
+/** The mark a zip comment holds, or undefined for any other zip, whose cells are read as they are. */
+function readMark(comment: string, path: string): ExportMark | undefined {
+  if (!comment.startsWith(MARK)) return undefined
+  let mark: ExportMark | undefined
+  try {
+    mark = JSON.parse(comment.slice(MARK.length)) as ExportMark
+  } catch {}
+  const names = (list: unknown, known: Set<string>) => Array.isArray(list) && list.every((name) => known.has(name))
+  const fits =
+    typeof mark === 'object' &&
+    mark !== null &&
+    (mark.lacks === undefined || names(mark.lacks, MARKED_DIMENSIONS)) &&
+    (mark.unknown === undefined ||
+      (typeof mark.unknown === 'object' && names(Object.keys(mark.unknown), MARKED_DIMENSIONS) && Object.values(mark.unknown).every((c) => names(c, MARKED_COUNTERS))))
+  if (!fits)
+    throw new Error(
+      `${path}: its comment begins as QuietCount's export marks one, but the rest is not {"lacks":[dimensions],"unknown":{dimension:[counters]}}: ${JSON.stringify(comment.slice(0, 80))}`,
+    )
+  return mark
 }
 
 export interface ExportSource {
@@ -84,9 +128,15 @@ async function zipFiles(path: string, size: number): Promise<ExportSource> {
       throw new Error(
         `${path}: its CSV entries would expand to ${mebibytes(declared)} from ${mebibytes(size)}, more than ${EXPANSION} times its size (at most ${mebibytes(limit)}); if the export is genuine, unpack it and import the folder`,
       )
+    const mark = readMark(zip.comment, path)
     return {
       files: entries
-        .map((entry) => ({ name: entry.fileName, bytes: entry.uncompressedSize, open: async () => failingAs('not a readable zip entry', await zip.openReadStreamPromise(entry)) }))
+        .map((entry) => ({
+          name: entry.fileName,
+          bytes: entry.uncompressedSize,
+          open: async () => failingAs('not a readable zip entry', await zip.openReadStreamPromise(entry)),
+          ...(mark && { mark }),
+        }))
         .sort((a, b) => (a.name < b.name ? -1 : 1)),
       close: () => zip.close(),
     }
@@ -160,6 +210,11 @@ function failingAs(what: string, stream: Readable): Readable {
     if (!(error instanceof ReadRefused)) error.failure ??= what
   })
   return stream
+}
+
+/** The records of an export's file, its cells as the tool wrote them: a QuietCount export's defusing undone. */
+export async function* linesOf(file: ExportFile, onBytes?: (bytes: number) => void): AsyncGenerator<CsvLine> {
+  for await (const line of csvLines(await file.open(), onBytes, file.name)) yield file.mark ? { line: line.line, fields: line.fields.map(undefused) } : line
 }
 
 /** One CSV record with the line it ends on (1 is the header). */

@@ -219,8 +219,8 @@ export const GOATCOUNTER_TABLE: ExportTable<Sessions> = {
     // skip() has left out the lines describeClient calls bots.
     const client = clientOf(t, screen)!
     const country = t.Location!.slice(0, 2)
-    const marginal = (dimension: string, value: string, counts: Record<string, number>, parent = ''): Contribution => ({ dimension, parent, value, counts })
-    const common = (counts: Record<string, number>) => [
+    const marginal = (dimension: string, value: string, counts: Contribution['counts'], parent = ''): Contribution => ({ dimension, parent, value, counts })
+    const common = (counts: Contribution['counts']) => [
       marginal('total', '', counts),
       marginal('country', country, counts),
       marginal('screen', screen, counts),
@@ -237,7 +237,8 @@ export const GOATCOUNTER_TABLE: ExportTable<Sessions> = {
     // A session's first page view of the day starts its visit, as an entry does in the tracker;
     // without a session, GoatCounter's FirstVisit is all there is (true for each view when it had none).
     const starts = noSession(session) ? TRUE.has(t.FirstVisit!) : sessions.first(date, session)
-    const counts = { views: 1, visits: starts ? 1 : 0, visitors_day: starts ? 1 : 0 }
+    // GoatCounter measures no engagement or scroll and exports no monthly visitors: not known, never 0.
+    const counts = { views: 1, visits: starts ? 1 : 0, visitors_day: starts ? 1 : 0, visitors_month: undefined, seconds: undefined, scroll: undefined }
     const { referrer, source } = originOf(t.Referrer!, t['Referrer scheme']!)
     return [
       ...common(counts),
