@@ -123,12 +123,16 @@ for (const underTest of storesUnderTest()) {
         pages: `date,hostname,page,visits
 2024-03-01,example.org,/,1
 `,
+        browsers: `date,browser,browser_version,visitors,visits,visit_duration,bounces,pageviews
+2024-03-01,${'b'.repeat(65)},1.0,1,1,0,0,1
+`,
       })
       const files = (await openExport(bad)).files
       const refused = await runImport(store, SITE, files, PLAN).catch((error: unknown) => error)
       expect(refused).toBeInstanceOf(ImportRefused)
       const lines = (refused as ImportRefused).refusals.map((r) => `${r.file.replace(/_2024.*/, '')}:${r.line}: ${r.rule}`)
       expect(lines).toEqual([
+        'imported_browsers:2: browser must be at most 64 characters (has 65)',
         'imported_locations:2: country must be an ISO 3166 alpha-2 code (two capital letters)',
         'imported_pages:1: the header lacks the column(s) visitors, pageviews of the pages table',
         'imported_visitors:3: date "2024-02-30" must be a day YYYY-MM-DD from 1970-01-01',

@@ -49,6 +49,14 @@ const people = (n: Record<string, number | undefined>) => ({
   events: undefined,
 })
 
+/**
+ * The longest browser or system name kept: Plausible's are a few words ("Samsung Internet"), and
+ * every other value an import keeps has a bound of its own (paths 200, campaigns 64, hosts),
+ * which is what keeps an import's batch of rows, and its memory, bounded.
+ */
+const NAME_MAX = 64
+const nameRule = (column: string, name: string) => (name.length > NAME_MAX ? `${column} must be at most ${NAME_MAX} characters (has ${name.length})` : undefined)
+
 /** A Plausible referrer, or none for "(not set)". */
 const referrer = (text: string) => (text === NOT_SET ? '' : referrerOf(text))
 
@@ -195,6 +203,7 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
         { dimension: 'browser_version', parent: browser ?? '', value: t.browser_version ? major(t.browser_version) : undefined, counts: people(n) },
       ]
     },
+    check: (t) => nameRule('browser', t.browser!),
   },
   {
     name: 'operating_systems',
@@ -203,6 +212,7 @@ export const PLAUSIBLE_TABLES: readonly ExportTable[] = [
     counts: PEOPLE,
     newer: { operating_system_version: '', pageviews: pageviewsOf('operating system') },
     contributions: (t, n) => [{ dimension: 'os', parent: '', value: known(t.operating_system, (name) => named(PLAUSIBLE_SYSTEMS, name)), counts: people(n) }],
+    check: (t) => nameRule('operating_system', t.operating_system!),
   },
 ]
 
