@@ -350,6 +350,49 @@ describe('import plausible: every shape its exporter has written', () => {
   })
 })
 
+// The import undoes the export's defusing of formula cells only in QuietCount's own export, which
+// its zip comment marks (export-plausible.test.ts has the round trip): any other file is kept as written.
+describe('import plausible: cells defused by QuietCount, and only those', () => {
+  const zipOf = async (file: string, tables: Record<string, string>, comment?: string) => {
+    const yazl = (await import('yazl')).default
+    const zip = new yazl.ZipFile()
+    for (const [table, csv] of Object.entries(tables)) zip.addBuffer(Buffer.from(csv), `imported_${table}_20240101_20240102.csv`)
+    zip.end(comment ? { forceZip64Format: false, comment } : undefined)
+    const chunks: Buffer[] = []
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer)
+    writeFileSync(file, Buffer.concat(chunks))
+    return file
+  }
+  const systems = `date,operating_system,operating_system_version,visitors,visits,visit_duration,bounces,pageviews\n2024-01-01,"'=kept",1,1,1,0,0,1\n`
+
+  it("keeps a formula-like cell of another tool's zip as it is written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quietcount-defused-'))
+    const store = await storesUnderTest()[0]!.open()
+    try {
+      const source = await openExport(await zipOf(join(dir, 'plausible.zip'), { ...PLAUSIBLE_EXPORT, operating_systems: systems }))
+      const report = await runImport(store, SITE, source.files, PLAN)
+      source.close()
+      const result = await stats(store, { ...SITE, imports: [report.import] }, 'include=none&breakdown=os')
+      expect(result.breakdowns!.os!.rows.map((r) => r.value)).toEqual(["'=kept"])
+    } finally {
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("refuses a zip whose comment begins as QuietCount's mark but says something else", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quietcount-defused-'))
+    try {
+      const zip = await zipOf(join(dir, 'forged.zip'), PLAUSIBLE_EXPORT, 'quietcount-export 1 {"unknown":{"nowhere":["views"]}}')
+      await expect(openExport(zip)).rejects.toThrow(
+        `${zip}: its comment begins as QuietCount's export marks one, but the rest is not {"lacks":[dimensions],"unknown":{dimension:[counters]}}: "quietcount-export 1 {\\"unknown\\":{\\"nowhere\\":[\\"views\\"]}}"`,
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 // The file of a busy site: 50 MB of page lines, streamed through both passes by the CLI in a
 // Node whose heap is capped below the file's size, so that holding it would fail. SQLite only: what
 // is measured is the reading, the same for every store.
