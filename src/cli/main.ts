@@ -47,5 +47,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Whatever escapes a command (a stream's error event that nothing heard) still ends it in one
+// line, never in a stack trace; QUIETCOUNT_DEBUG=1 shows the stack to whoever debugs it.
+const fatal = (error: unknown) => {
+  console.error(`quietcount ${process.argv[2] ?? ''}: ${error instanceof Error ? error.message : String(error)}`)
+  if (process.env.QUIETCOUNT_DEBUG && error instanceof Error) console.error(error.stack)
+  process.exit(1)
+}
+process.on('uncaughtException', fatal)
+process.on('unhandledRejection', fatal)
+
 const code = await main(process.argv.slice(2))
 if (code) process.exitCode = code

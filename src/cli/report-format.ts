@@ -3,6 +3,9 @@ import { breakdown } from '../shared/dimensions.js'
 import { statsCsv } from '../shared/stats-csv.js'
 import type { StatsResult } from '../shared/stats-types.js'
 
+/** A figure an import in the range has no count for (stats-types.ts Figure). */
+const NOT_KNOWN = 'unknown'
+
 /** Renders a stats result for the terminal (table), for programs (json) or for spreadsheets (csv: one breakdown, or the time series). */
 export function formatReport(result: StatsResult, format: 'table' | 'json' | 'csv'): string {
   if (format === 'json') return `${JSON.stringify(result, null, 2)}\n`
@@ -24,10 +27,10 @@ export function formatReport(result: StatsResult, format: 'table' | 'json' | 'cs
       const change =
         previous === undefined
           ? ''
-          : previous
+          : previous && value !== null
             ? `  (${value >= previous ? '+' : ''}${Math.round(((value - previous) / previous) * 100)}% vs ${previous})`
-            : `  (previous ${previous})`
-      lines.push(`${metric.padEnd(24)}${String(value).padStart(10)}${change}`)
+            : `  (previous ${previous ?? NOT_KNOWN})`
+      lines.push(`${metric.padEnd(24)}${(value ?? NOT_KNOWN).toString().padStart(10)}${change}`)
     }
   }
   for (const [name, { rows, unavailable }] of breakdowns) {
@@ -37,18 +40,13 @@ export function formatReport(result: StatsResult, format: 'table' | 'json' | 'cs
       continue
     }
     const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))]
-    const widths = columns.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => String(r[c as keyof typeof r] ?? '').length))))
+    const cell = (row: (typeof rows)[number], column: string) => {
+      const value = row[column as keyof typeof row]
+      return value === null ? NOT_KNOWN : String(value ?? '')
+    }
+    const widths = columns.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r, c).length))))
     lines.push(columns.map((c, i) => c.padEnd(widths[i]!)).join('  '))
-    for (const row of rows)
-      lines.push(
-        columns
-          .map((c, i) =>
-            String(row[c as keyof typeof row] ?? '')
-              .slice(0, 60)
-              .padEnd(widths[i]!),
-          )
-          .join('  '),
-      )
+    for (const row of rows) lines.push(columns.map((c, i) => cell(row, c).slice(0, 60).padEnd(widths[i]!)).join('  '))
   }
   return `${lines.join('\n')}\n`
 }

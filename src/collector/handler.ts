@@ -1,11 +1,13 @@
 import { type Context, Hono } from 'hono'
 import { parseBeacon } from '../shared/parse-beacon.js'
 import { LIMITS } from '../shared/protocol.js'
+import { countedLog } from './counted-log.js'
 import { describeClient } from './enrich.js'
 import { type GroupCommitOptions, groupCommit } from './group-commit.js'
+import { nosniff } from './http/nosniff.js'
 import { beaconCounted } from './ingest.js'
 import { rateLimiter } from './rate-limit.js'
-import { readBody } from './read-body.js'
+import { AbandonedBody, readBody } from './read-body.js'
 import { realtimeCounter } from './realtime.js'
 import type { RegistryFile } from './registry.js'
 import { expireDetail, expireMarginals } from './retention.js'
@@ -75,10 +77,23 @@ export function createCollector(options: CollectorOptions) {
   const expiry = options.expireEveryMs === 0 ? undefined : setInterval(expire, options.expireEveryMs ?? 3_600_000)
   expiry?.unref()
   if (expiry) void expire()
+  // A client that leaves in the middle of its body (a tab closed while a beacon was sent) is not
+  // the collector's failure, and a busy site has many: the first is logged, then a count at most
+  // once a minute.
+  const abandoned = countedLog(
+    60_000,
+    'quietcount: a client closed its connection before sending the whole request body; more are counted and logged at most once a minute',
+    (count) => `quietcount: ${count.toLocaleString('en')} more request bodies abandoned by their clients in the last minute`,
+  )
   const app = new Hono()
+  app.use(nosniff)
   // An unexpected failure (a store that went away) answers in the same JSON shape as every other
   // error, and the log names the error, never the request.
   app.onError((failure, c) => {
+    if (failure instanceof AbandonedBody) {
+      abandoned.add()
+      return error(c, 400, 'body', 'was not received whole: the client closed the connection')
+    }
     console.error(`quietcount: ${c.req.method} ${c.req.path} failed: ${failure instanceof Error ? failure.message : String(failure)}`)
     return c.json({ field: 'server', rule: 'internal error', message: 'server: the request failed inside the collector; see its log' }, 500)
   })
@@ -217,6 +232,8 @@ export function createCollector(options: CollectorOptions) {
     fetch: (request: Request, env?: unknown) => app.fetch(request, env),
     /** Commits what waits. */
     flush: () => commits.flush(),
+    /** Request bodies that clients abandoned since the start (logged as a count, at most once a minute). */
+    abandoned: () => abandoned.total(),
     /** Beacons and merged rows waiting for their commit: what a forced exit would lose (none of it acknowledged). */
     backlog: () => commits.backlog(),
     /** Deletes detail older than each site's window, and limited marginals, now (the collector does it hourly by itself). */
@@ -225,6 +242,7 @@ export function createCollector(options: CollectorOptions) {
     async close() {
       closing = true
       clearInterval(expiry)
+      abandoned.stop()
       await expiring
       await commits.close()
     },

@@ -27,11 +27,12 @@ export function clientAddress(c: Context, trustProxy = false): string | undefine
 export function serveCollector(options: ServeOptions) {
   const collector = createCollector({ ...options, clientAddress: (c) => clientAddress(c, options.trustProxy) })
   options.extend?.(collector.app)
-  return new Promise<{ url: string; close(): Promise<void>; backlog: () => { rows: number; beacons: number; spooled: number } }>((resolve, reject) => {
+  return new Promise<{ url: string; close(): Promise<void>; backlog: () => { rows: number; beacons: number; spooled: number }; abandoned: () => number }>((resolve, reject) => {
     const server = serve({ fetch: collector.app.fetch, port: options.port, hostname: options.hostname ?? '127.0.0.1' }, (info) => {
       resolve({
         url: `http://${info.address === '127.0.0.1' ? 'localhost' : info.address}:${info.port}`,
         backlog: collector.backlog,
+        abandoned: collector.abandoned,
         close: async () => {
           // New beacons are refused first (503, and each refusal closes its connection), then
           // what waits is committed while the server stops taking connections; a connection

@@ -104,6 +104,18 @@ export interface SiteImport {
   lines: number
   /** When it was imported (ISO 8601). */
   at: string
+  /**
+   * Dimensions the import holds no value of, beyond what its source never has (lacks.ts): an
+   * older export without the column or the table. Their breakdowns count only QuietCount's own
+   * days, and say so.
+   */
+  lacks?: string[]
+  /**
+   * Per dimension (`total` for the day's totals), the counters the import holds no count of (an
+   * older export without `pageviews`, Plausible's monthly visitors): a figure made of one is not
+   * known (null) for a range that meets the import's days, never a sum that reads it as 0.
+   */
+  unknown?: Record<string, string[]>
 }
 
 /** Where an import's rows are kept in the store: a site id never holds a "/", so no site can meet it. */

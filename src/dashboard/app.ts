@@ -35,6 +35,9 @@ const METRICS: [key: keyof Metrics, label: string, format: (n: number) => string
   ['avg_engagement_seconds', 'Average engagement', (n) => (n >= 60 ? `${Math.floor(n / 60)} min ${Math.round(n % 60)} s` : `${Math.round(n)} s`)],
 ]
 
+/** What a null figure means (stats-types.ts Figure). */
+const NOT_KNOWN = 'Not known: an import in this range has no such count'
+
 /** Creates an element with text content and attributes; the only way this page makes DOM. */
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]) {
   const node = document.createElement(tag)
@@ -247,14 +250,14 @@ function topLine(result: StatsResult) {
     // A share link leaves out what noise cannot hide (engagement).
     if (value === undefined) continue
     const previous = result.previous?.metrics?.[key]
-    const change = previous ? Math.round(((value - previous) / previous) * 100) : undefined
+    const change = value !== null && previous ? Math.round(((value - previous) / previous) * 100) : undefined
     list.append(
       el(
         'div',
         { class: 'metric' },
         el('dt', {}, label),
-        el('dd', { 'data-metric': key }, format(value)),
-        el('dd', { class: 'change' }, change === undefined ? 'no earlier data' : `${change >= 0 ? '+' : ''}${change}% vs previous period`),
+        el('dd', { 'data-metric': key, ...(value === null && { title: NOT_KNOWN }) }, value === null ? '—' : format(value)),
+        el('dd', { class: 'change' }, change === undefined ? (value === null ? 'not known' : 'no earlier data') : `${change >= 0 ? '+' : ''}${change}% vs previous period`),
       ),
     )
   }
@@ -294,9 +297,9 @@ function tooltip(result: StatsResult): uPlot.Plugin {
         tip.replaceChildren(
           el('strong', {}, b.bucket.replace('T', ' ') + (result.interval === 'hour' ? ':00' : '')),
           el('br'),
-          `Visitors ${b.visitors}`,
+          `Visitors ${b.visitors ?? '—'}`,
           el('br'),
-          `Page views ${b.pageviews}`,
+          `Page views ${b.pageviews ?? '—'}`,
         )
         // Positions through the CSSOM, which a strict style-src allows (unlike style="" attributes).
         tip.style.left = `${Math.min(u.cursor.left! + 12, u.over.clientWidth - tip.offsetWidth)}px`
@@ -396,7 +399,14 @@ function table(breakdown: string, rows: BreakdownRow[], filter?: string) {
       label = button
     }
     body.append(
-      el('tr', {}, el('th', { scope: 'row' }, label), ...columns.map(([key]) => el('td', {}, key === 'rate' ? `${Math.round((row.rate ?? 0) * 100)}%` : String(row[key] ?? '')))),
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'row' }, label),
+        ...columns.map(([key]) =>
+          row[key] === null ? el('td', { title: NOT_KNOWN }, '—') : el('td', {}, key === 'rate' ? `${Math.round((row.rate ?? 0) * 100)}%` : String(row[key] ?? '')),
+        ),
+      ),
     )
   }
   return el('table', {}, el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Value'), ...columns.map(([, label]) => el('th', { scope: 'col' }, label)))), body)

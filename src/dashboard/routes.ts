@@ -7,7 +7,8 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 /**
  * Mounts the dashboard on the collector's app: the page at `/` and at `/share/<link>`, its script
- * and stylesheet under `/dashboard/`. `dist` is the build folder holding `dashboard/`.
+ * and stylesheet under `/dashboard/`. `dist` is the build folder holding `dashboard/`. The
+ * collector's app adds `X-Content-Type-Options: nosniff` to these answers as to all its own.
  */
 export function mountDashboard(app: Hono, dist: string) {
   const file = (name: string, type: string) => async (c: Context) =>
@@ -15,7 +16,6 @@ export function mountDashboard(app: Hono, dist: string) {
       'content-type': type,
       'cache-control': 'no-cache',
       'content-security-policy': CSP,
-      'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
     })
   const page = file('index.html', 'text/html; charset=utf-8')

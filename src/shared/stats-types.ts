@@ -9,42 +9,48 @@ export type Interval = (typeof INTERVALS)[number]
 /** Parts of an answer besides breakdowns, for `include=`. */
 export const INCLUDES = ['metrics', 'timeseries'] as const
 
+/**
+ * A figure, or null when it is not known: made of a count that an import meeting the range does
+ * not have (an older Plausible export has no page views by browser), which a sum would read as 0.
+ */
+export type Figure = number | null
+
 export interface Metrics {
   /** Daily unique visitors, summed over the days of the range (visitor-days). */
-  visitors: number
+  visitors: Figure
   /** Monthly unique visitors, summed over the months of the range: exact for whole months. Absent on share links. */
-  monthly_visitors?: number
-  visits: number
-  pageviews: number
-  views_per_visit: number
+  monthly_visitors?: Figure
+  visits: Figure
+  pageviews: Figure
+  views_per_visit: Figure
   /**
    * Visible seconds per page view. Absent on share links: one page view can add up to a day of
    * seconds, so no noise small enough to be useful would hide it.
    */
-  avg_engagement_seconds?: number
+  avg_engagement_seconds?: Figure
   /** Maximum scroll depth per page view, percent. Absent on share links, as engagement. */
-  avg_scroll?: number
-  events: number
+  avg_scroll?: Figure
+  events: Figure
 }
 
 export interface Bucket {
   /** `YYYY-MM-DDTHH` (hour), `YYYY-MM-DD` (day) or `YYYY-MM` (month), in the site's time zone. */
   bucket: string
-  visitors: number
-  visits: number
-  pageviews: number
-  events: number
+  visitors: Figure
+  visits: Figure
+  pageviews: Figure
+  events: Figure
 }
 
 export interface BreakdownRow {
   value: string
   /** For values that belong to another: a browser version's browser, an event property's event. */
   parent?: string
-  visitors?: number
-  visits?: number
-  pageviews?: number
-  avg_engagement_seconds?: number
-  count?: number
+  visitors?: Figure
+  visits?: Figure
+  pageviews?: Figure
+  avg_engagement_seconds?: Figure
+  count?: Figure
   /** Share of the total, 0–1 (consent decisions). */
   rate?: number
 }

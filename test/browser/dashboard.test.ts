@@ -68,7 +68,7 @@ describeBrowser('dashboard', () => {
     await page.click('button[type=submit]')
   }
   const metric = (page: Page, key: string) => page.locator(`[data-metric="${key}"]`).textContent()
-  const shown = (n: number) => n.toLocaleString('en')
+  const shown = (n: number | null) => (n === null ? '—' : n.toLocaleString('en'))
   const panelValues = (page: Page, breakdown: string) => page.locator(`section[aria-labelledby="panel-${breakdown}"] tbody th`).allInnerTexts()
 
   it('refuses a wrong token and keeps it out of the URL', async () => {
@@ -196,7 +196,7 @@ describeBrowser('dashboard', () => {
     await expect.poll(() => metric(page, 'visitors')).toBe(shown(api.metrics!.visitors))
     // The page shows the link's figures; they are the owner's exact ones plus noise of the stated size.
     const exact = report('--site', 'demo-civic.test', '--from', api.from, '--to', api.to)
-    expect(Math.abs(api.metrics!.pageviews - exact.metrics!.pageviews)).toBeLessThan(6 * api.public!.error.range.pages)
+    expect(Math.abs(api.metrics!.pageviews! - exact.metrics!.pageviews!)).toBeLessThan(6 * api.public!.error.range.pages)
     expect(await page.locator('h1').innerText()).toBe('demo-civic.test: shared statistics')
     const note = await page.locator('p.approximate').innerText()
     expect(note).toContain(`within about ±${Math.round(api.public!.error.day.pages).toLocaleString('en')}`)

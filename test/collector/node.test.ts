@@ -1,19 +1,28 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Hono } from 'hono'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { serveCollector } from '../../src/collector/node.js'
 import { registryFile } from '../../src/collector/registry.js'
+import { hashToken } from '../../src/collector/sites.js'
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import type { Store } from '../../src/collector/stores/store.js'
+import { mountDashboard } from '../../src/dashboard/routes.js'
+import { mountExampleSite } from '../../src/example-site/mount.js'
 
-// The Node adapter over real sockets: which address the rate limiter sees.
+// The Node adapter over real sockets: which address the rate limiter sees, what a client that
+// leaves mid-body costs the log, and the headers of every answer.
 
 const dir = mkdtempSync(join(tmpdir(), 'quietcount-node-'))
 const registry = registryFile(join(dir, 'quietcount.json'))
 let store: Store
 beforeAll(async () => {
-  registry.write({ sites: [{ id: 'node.test', origins: [], timezone: 'UTC', shares: [] }], tokens: [] })
+  registry.write({
+    sites: [{ id: 'node.test', origins: [], timezone: 'UTC', shares: [{ id: 'node-link', k: 2 }] }],
+    tokens: [{ hash: hashToken('node-token'), site: 'node.test', created: '2026-11-23T00:00:00Z' }],
+  })
   store = sqliteStore(join(dir, 'counts.db'))
   await store.migrate()
 })
@@ -69,6 +78,95 @@ describe('serveCollector', () => {
       await expect(serveCollector({ store, registry, port })).rejects.toThrow(`port ${port} is in use`)
     } finally {
       await first.close()
+    }
+  })
+
+  it('counts request bodies that clients abandon, and logs 50 of them in one line', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const server = await serveCollector({ store, registry, port: 0, rateLimit: false })
+    try {
+      const { port } = new URL(server.url)
+      for (let i = 0; i < 50; i++) {
+        // Headers and the start of a body, then the connection closed: half announce a length, half are chunked.
+        const framing = i % 2 ? 'Content-Length: 1000\r\n\r\n{"v":1,' : 'Transfer-Encoding: chunked\r\n\r\n7\r\n{"v":1,\r\n'
+        await new Promise<void>((left) => {
+          const socket = connect(Number(port), '127.0.0.1', () =>
+            socket.write(`POST /api/collect HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n${framing}`, () => {
+              socket.destroy()
+              left()
+            }),
+          )
+        })
+      }
+      // The server notices each closed connection on its own time: wait until it has seen all 50.
+      while (server.abandoned() < 50) await new Promise((tick) => setTimeout(tick, 20))
+      expect(server.abandoned()).toBe(50)
+      const lines = errors.mock.calls.map((args) => args.join(' '))
+      expect(lines).toEqual(['quietcount: a client closed its connection before sending the whole request body; more are counted and logged at most once a minute'])
+    } finally {
+      errors.mockRestore()
+      await server.close()
+    }
+  })
+
+  it('says X-Content-Type-Options: nosniff on every answer of every route, errors and 404s included', async () => {
+    const failing = { ...store, query: async (...args: Parameters<Store['query']>) => (failHealth ? Promise.reject(new Error('store away')) : store.query(...args)) }
+    let failHealth = false
+    let app: Hono | undefined
+    const server = await serveCollector({
+      store: failing,
+      registry,
+      port: 0,
+      // Mounted as `quietcount serve --examples` mounts them (src/cli/commands/serve.ts).
+      extend: (mounted) => {
+        app = mounted
+        mountDashboard(mounted, join(process.cwd(), 'dist'))
+        mountExampleSite(mounted, process.cwd())
+      },
+    })
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const auth = { authorization: 'Bearer node-token' }
+    const text = { 'content-type': 'text/plain', 'user-agent': CHROME }
+    // Each route with requests that reach its answers, good and bad.
+    const requests: Record<string, [path: string, init?: RequestInit][]> = {
+      'OPTIONS /api/collect': [['/api/collect', { method: 'OPTIONS', headers: { origin: 'https://node.test' } }]],
+      'POST /api/collect': [
+        ['/api/collect', { method: 'POST', body: beacon, headers: text }],
+        ['/api/collect', { method: 'POST', body: '{}', headers: text }],
+        ['/api/collect', { method: 'POST', body: beacon, headers: { 'content-type': 'text/html' } }],
+        ['/api/collect', { method: 'POST', body: 'x'.repeat(40_000), headers: text }],
+      ],
+      'GET /api/stats': [['/api/stats?site=node.test', { headers: auth }], ['/api/stats?site=node.test'], ['/api/stats?site=node.test&period=never', { headers: auth }]],
+      'GET /api/realtime': [['/api/realtime?site=node.test', { headers: auth }], ['/api/realtime']],
+      'GET /api/sites': [['/api/sites', { headers: auth }], ['/api/sites']],
+      'GET /api/share/:id': [['/api/share/node-link'], ['/api/share/nothing']],
+      'GET /healthz': [['/healthz']],
+      'GET /': [['/']],
+      'GET /share/:id': [['/share/node-link']],
+      'GET /dashboard/prefetch.js': [['/dashboard/prefetch.js']],
+      'GET /dashboard/dashboard.js': [['/dashboard/dashboard.js']],
+      'GET /dashboard/dashboard.css': [['/dashboard/dashboard.css']],
+      'GET /*': [['/example'], ['/dist/quietcount.js'], ['/no/such/page']],
+    }
+    try {
+      const routes = app!.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`)
+      expect(Object.keys(requests).sort()).toEqual([...new Set(routes)].sort())
+      const answers: string[] = []
+      const ask = async (path: string, init?: RequestInit) => {
+        const response = await fetch(`${server.url}${path}`, init)
+        await response.arrayBuffer()
+        answers.push(`${init?.method ?? 'GET'} ${path} ${response.status} ${response.headers.get('x-content-type-options')}`)
+      }
+      for (const [path, init] of Object.values(requests).flat()) await ask(path, init)
+      await ask('/nowhere', { method: 'POST' })
+      failHealth = true
+      await ask('/healthz')
+      expect(new Set(answers.map((a) => a.split(' ')[2]))).toEqual(new Set(['200', '204', '400', '401', '404', '413', '415', '500']))
+      for (const answer of answers) expect(answer).toMatch(/ nosniff$/)
+      expect(errors.mock.calls.map((args) => args.join(' '))).toEqual(['quietcount: GET /healthz failed: store away'])
+    } finally {
+      errors.mockRestore()
+      await server.close()
     }
   })
 })

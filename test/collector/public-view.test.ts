@@ -221,15 +221,15 @@ for (const underTest of storesUnderTest()) {
       const [first, again, owner] = [await ask(query), await ask(query), await exact(query)]
       expect(again).toEqual(first)
       expect(first.metrics!.pageviews).not.toBe(owner.metrics!.pageviews)
-      expect(Math.abs(first.metrics!.pageviews - owner.metrics!.pageviews)).toBeLessThan(6 * first.public!.error.range.pages)
+      expect(Math.abs(first.metrics!.pageviews! - owner.metrics!.pageviews!)).toBeLessThan(6 * first.public!.error.range.pages)
       expect(first.public!.threshold.pages).toBe(thresholdOf(releaseOf(shared, RANGES_PER_DAY), 'pages', 30))
     })
 
     it('makes every larger figure a sum of its noisy days: the chart adds up to the top line, a month to its days', async () => {
       const days = await ask('period=30d&interval=day')
-      const sum = (result: StatsResult, key: 'pageviews' | 'visits' | 'visitors') => result.timeseries!.reduce((n, b) => n + b[key], 0)
+      const sum = (result: StatsResult, key: 'pageviews' | 'visits' | 'visitors') => result.timeseries!.reduce((n, b) => n + b[key]!, 0)
       // The demo site is busy enough that no day's noisy figure is cut at 0, which would break the sum.
-      expect(days.timeseries!.every((b) => b.pageviews > 0 && b.visits > 0 && b.visitors > 0)).toBe(true)
+      expect(days.timeseries!.every((b) => b.pageviews! > 0 && b.visits! > 0 && b.visitors! > 0)).toBe(true)
       for (const key of ['pageviews', 'visits', 'visitors'] as const) expect(sum(days, key)).toBe(days.metrics![key])
       const month = await ask('period=last-month&interval=month')
       const itsDays = await ask('period=last-month&interval=day')
@@ -298,7 +298,7 @@ describe('the accuracy table of docs/privacy.md', () => {
     if (!parsed.ok) throw new Error(parsed.error.message)
     const exact = await runStats(store, parsed.query)
     const pages = exact.breakdowns!.page!.rows.length
-    const perDay = Math.round(exact.metrics!.pageviews / 30 / 10) * 10
+    const perDay = Math.round(exact.metrics!.pageviews! / 30 / 10) * 10
     const figure = (n: number) => Math.round(n).toLocaleString('en')
     const rows: string[] = []
     for (const epsilon of [0.5, 1, 2, 4]) {
@@ -310,7 +310,7 @@ describe('the accuracy table of docs/privacy.md', () => {
         const query = parsePublicQuery(new URLSearchParams('period=30d&breakdown=page&limit=1000'), demo, shared, now)
         if (!query.ok) throw new Error(query.error.message)
         const answer = await runPublicStats(store, query.query)
-        errors.push(answer.metrics!.pageviews - exact.metrics!.pageviews)
+        errors.push(answer.metrics!.pageviews! - exact.metrics!.pageviews!)
         listed.push(answer.breakdowns!.page!.rows.length)
       }
       const rms = Math.sqrt(errors.reduce((sum, e) => sum + e * e, 0) / errors.length)

@@ -114,7 +114,8 @@ const importedPages = (extra: boolean) =>
 /** The battery: each attack asks its questions and reads what the visit (or the imported view) added. */
 type Ask = (query: string) => Promise<StatsResult | undefined>
 const rowOf = (result: StatsResult | undefined, breakdown: BreakdownName, value: string) => result?.breakdowns?.[breakdown]?.rows.find((r) => r.value === value)
-const bucketOf = (result: StatsResult | undefined, prefix: string) => (result?.timeseries ?? []).filter((b) => b.bucket.startsWith(prefix)).reduce((n, b) => n + b.pageviews, 0)
+const bucketOf = (result: StatsResult | undefined, prefix: string) =>
+  (result?.timeseries ?? []).filter((b) => b.bucket.startsWith(prefix)).reduce((n, b) => n + (b.pageviews ?? 0), 0)
 const listed = (result: StatsResult | undefined, breakdown: BreakdownName, value: string) => (rowOf(result, breakdown, value) ? 1 : 0)
 
 const ATTACKS: { name: string; leak: number; run: (ask: Ask) => Promise<number> }[] = [

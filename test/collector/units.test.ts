@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { describe, expect, it, vi } from 'vitest'
 import { seedDemo } from '../../src/cli/demo-data.js'
 import { formatReport } from '../../src/cli/report-format.js'
+import { countedLog } from '../../src/collector/counted-log.js'
 import { countryOf, describeClient } from '../../src/collector/enrich.js'
 import { keepParams } from '../../src/collector/ingest.js'
 import { realtimeCounter } from '../../src/collector/realtime.js'
@@ -12,7 +14,7 @@ import { marginalParts, periodRange } from '../../src/collector/stats/periods.js
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
 import { consentRows, tierRows } from '../../src/collector/tiers.js'
 import { addDays, calendar, dayNumber, localTime, monthNumber, startHour } from '../../src/collector/time-zone.js'
-import { toCsv } from '../../src/shared/stats-csv.js'
+import { defused, toCsv, undefused } from '../../src/shared/stats-csv.js'
 import { marginalEdgeRows } from '../fixtures/marginal-edge-rows.js'
 import { referenceStore } from './reference-store.js'
 
@@ -187,6 +189,28 @@ describe('report output', () => {
     ).toBe('value,count\n"/a,b",1\n"\'=HYPERLINK(""x"")",2\n"say ""hi""",3\n')
   })
 
+  it.each([
+    ['=HYPERLINK("https://evil.test","click")', '\'=HYPERLINK("https://evil.test","click")'],
+    ["-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"],
+    ['+1', "'+1"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\tTAB', "'\tTAB"],
+    ['\rCR', "'\rCR"],
+    // Behind apostrophes a formula is still one: one more, so that the import can undo exactly one.
+    ["'=1", "''=1"],
+    ["''-1", "'''-1"],
+    ["'plain", "'plain"],
+    ['a=b', 'a=b'],
+    ['', ''],
+  ])('defuses %j as %j, and undoes it exactly', (cell, written) => {
+    expect(defused(cell)).toBe(written)
+    expect(undefused(written)).toBe(cell)
+  })
+
+  it('undoes the defusing of any cell exactly (property)', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom("'", '=', '+', '-', '@', '\t', '\r', 'a', ' ') }), (cell) => undefused(defused(cell)) === cell))
+  })
+
   it('prints a table with the change against the previous period', () => {
     const metrics = { visitors: 10, monthly_visitors: 9, visits: 12, pageviews: 30, views_per_visit: 2.5, avg_engagement_seconds: 4, avg_scroll: 50, events: 1 }
     const text = formatReport(
@@ -222,6 +246,38 @@ describe('demo data', () => {
     expect(first.views).toBeGreaterThan(100)
     expect(await totals(3)).toEqual(first)
     expect(await totals(4)).not.toEqual(first)
+  })
+})
+
+describe('counted log', () => {
+  it('logs the first at once, then how many more at most once per period, and nothing once they stop', () => {
+    vi.useFakeTimers()
+    try {
+      const lines: string[] = []
+      const log = countedLog(
+        60_000,
+        'first',
+        (n) => `${n} more`,
+        (line) => lines.push(line),
+      )
+      for (let i = 0; i < 50; i++) log.add()
+      expect(lines).toEqual(['first'])
+      vi.advanceTimersByTime(60_000)
+      expect(lines).toEqual(['first', '49 more'])
+      log.add()
+      vi.advanceTimersByTime(59_999)
+      expect(lines).toEqual(['first', '49 more'])
+      vi.advanceTimersByTime(1)
+      expect(lines).toEqual(['first', '49 more', '1 more'])
+      // A quiet period ends the waiting: the next one is said at once again.
+      vi.advanceTimersByTime(60_000)
+      log.add()
+      expect(lines).toEqual(['first', '49 more', '1 more', 'first'])
+      expect(log.total()).toBe(52)
+      log.stop()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

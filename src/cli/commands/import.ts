@@ -1,6 +1,6 @@
 import { openExport } from '../../collector/imports/export-files.js'
 import { goatcounterTable } from '../../collector/imports/goatcounter.js'
-import { plausibleTable } from '../../collector/imports/plausible.js'
+import { PLAUSIBLE_PLAN } from '../../collector/imports/plausible.js'
 import { type Plan, type Progress, runImport } from '../../collector/imports/run-import.js'
 import { registryFile, withImport, withoutImport } from '../../collector/registry.js'
 import { importKey } from '../../collector/sites.js'
@@ -8,7 +8,7 @@ import { CONFIG, type Command, STORE, siteNamed, UsageError, withStore } from '.
 import { progressBar } from '../progress.js'
 
 const PLANS: Record<string, Plan> = {
-  plausible: { source: 'plausible', tableOf: plausibleTable },
+  plausible: PLAUSIBLE_PLAN,
   goatcounter: { source: 'goatcounter', tableOf: goatcounterTable, record: 'files' },
 }
 

@@ -2,9 +2,10 @@ import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import yazl from 'yazl'
-import { csvQuoted } from '../../shared/stats-csv.js'
+import { csvQuoted, defused } from '../../shared/stats-csv.js'
+import { type ExportMark, exportMark } from '../imports/export-files.js'
 import { PLAUSIBLE_BROWSERS, PLAUSIBLE_EVENTS, PLAUSIBLE_SCREENS, PLAUSIBLE_SYSTEMS } from '../imports/plausible.js'
-import { importKeys as keysOf, type Site } from '../sites.js'
+import { importKeys as keysOf, type Site, type SiteImport } from '../sites.js'
 import type { AggregateRow, Store } from '../stores/store.js'
 import { dateOfDay, dayNumber } from '../time-zone.js'
 
@@ -14,6 +15,11 @@ import { dateOfDay, dayNumber } from '../time-zone.js'
  * per day and value. The marginals hold one dimension per row, so what Plausible keeps as a
  * combination is written one dimension at a time: docs/import.md says what each column holds and
  * what cannot be written (UTM fields, bounces, visit durations, exits).
+ *
+ * Its cells are defused against spreadsheet formulas as the stats' CSV is (stats-csv.ts), and a
+ * count the site's imports do not know is an empty cell, never 0; the zip's comment marks it as
+ * QuietCount's (export-files.ts ExportMark), so that importing it back undoes the one and knows
+ * the other: the round trip gives the same figures and values.
  */
 
 /** Days read per store query: a month of a busy site's pages is a bounded answer. */
@@ -28,10 +34,16 @@ interface ExportedTable {
   lines(read: Reader, from: number, to: number): AsyncGenerator<Line>
 }
 
-/** A dimension's daily rows of one span, grouped by day, parent and value, in that order. */
+/**
+ * A dimension's daily rows of one span, grouped by day, parent and value, in that order; a
+ * counter the site's imports do not know on a row's day is '' (unknownOn).
+ */
 type Reader = (dimension: string, from: number, to: number) => Promise<AggregateRow[]>
 
-const n = (row: AggregateRow, counter: string) => Number(row[counter] ?? 0)
+/** A count as its cell: a number, or '' when it is not known. */
+const n = (row: AggregateRow, counter: string): number | '' => (row[counter] === '' ? '' : Number(row[counter] ?? 0))
+/** Whether a row has some of these counts, or may have (not known): a line is written for it. */
+const some = (row: AggregateRow, ...counters: string[]) => counters.some((c) => n(row, c) !== 0)
 const date = (row: AggregateRow) => dateOfDay(Number(row.time))
 const inverse = (names: Record<string, string>) => Object.fromEntries(Object.entries(names).map(([theirs, ours]) => [ours, theirs]))
 const BROWSERS = inverse(PLAUSIBLE_BROWSERS)
@@ -43,6 +55,8 @@ const named = (names: Record<string, string>, value: string) => (value === '' ||
 /** visitors, visits, visit_duration, bounces, pageviews: engagement seconds stand for the visit duration; bounces are not counted here. */
 const people = (row: AggregateRow) => [n(row, 'visitors_day'), n(row, 'visits'), n(row, 'seconds'), 0, n(row, 'views')]
 const PEOPLE = ['visitors', 'visits', 'visit_duration', 'bounces', 'pageviews']
+/** A count and the page views it is averaged over (Plausible's *_visits columns), both empty when the count is not known. */
+const averaged = (row: AggregateRow, counter: string) => (n(row, counter) === '' ? ['', ''] : [n(row, counter), n(row, 'views')])
 
 /** Rows of one dimension, one line each, for the tables that are a plain breakdown by day. */
 const byValue = (dimension: string, line: (row: AggregateRow) => Line | undefined) =>
@@ -58,13 +72,13 @@ const tablesFor = (host: string): ExportedTable[] => [
   {
     name: 'visitors',
     header: ['date', 'visitors', 'pageviews', 'bounces', 'visits', 'visit_duration'],
-    lines: byValue('total', (r) => (n(r, 'views') || n(r, 'visits') ? [date(r), n(r, 'visitors_day'), n(r, 'views'), 0, n(r, 'visits'), n(r, 'seconds')] : undefined)),
+    lines: byValue('total', (r) => (some(r, 'views', 'visits') ? [date(r), n(r, 'visitors_day'), n(r, 'views'), 0, n(r, 'visits'), n(r, 'seconds')] : undefined)),
   },
   {
     name: 'sources',
     header: ['date', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'pageviews', 'visitors', 'visits', 'visit_duration', 'bounces'],
     lines: byValue('referrer', (r) =>
-      n(r, 'views')
+      some(r, 'views')
         ? [date(r), String(r.value) || 'Direct / None', String(r.value), '', '', '', '', '', n(r, 'views'), n(r, 'visitors_day'), n(r, 'visits'), n(r, 'seconds'), 0]
         : undefined,
     ),
@@ -75,15 +89,15 @@ const tablesFor = (host: string): ExportedTable[] => [
     // Plausible averages scroll and time over its *_visits columns; page views make its averages QuietCount's.
     // A page's visits are not counted here (its `visits` are the visits it started); its visitors bound them from below.
     lines: byValue('path', (r) =>
-      n(r, 'views')
-        ? [date(r), host, String(r.value), n(r, 'visitors_day'), n(r, 'visitors_day'), n(r, 'views'), n(r, 'scroll'), n(r, 'views'), n(r, 'seconds'), n(r, 'views')]
+      some(r, 'views')
+        ? [date(r), host, String(r.value), n(r, 'visitors_day'), n(r, 'visitors_day'), n(r, 'views'), ...averaged(r, 'scroll'), ...averaged(r, 'seconds')]
         : undefined,
     ),
   },
   {
     name: 'entry_pages',
     header: ['date', 'entry_page', 'visitors', 'entrances', 'visit_duration', 'bounces', 'pageviews'],
-    lines: byValue('path', (r) => (n(r, 'visits') ? [date(r), String(r.value), n(r, 'visits'), n(r, 'visits'), 0, 0, 0] : undefined)),
+    lines: byValue('path', (r) => (some(r, 'visits') ? [date(r), String(r.value), n(r, 'visits'), n(r, 'visits'), 0, 0, 0] : undefined)),
   },
   { name: 'exit_pages', header: ['date', 'exit_page', 'visitors', 'visit_duration', 'exits', 'bounces', 'pageviews'], lines: async function* () {} },
   {
@@ -100,11 +114,17 @@ const tablesFor = (host: string): ExportedTable[] => [
       }
       for (const row of await read('name', from, to)) {
         const name = EVENTS[String(row.value)] ?? String(row.value)
+        const events = n(row, 'events')
+        // Not known on this day (an import without custom_events): one line that says so.
+        if (events === '') {
+          yield [date(row), name, '', '', 0, '']
+          continue
+        }
         const links = urls.get(`${row.time}\u0000${row.value}`) ?? []
-        let rest = n(row, 'events')
+        let rest = events
         for (const link of links) {
           const url = String(link.value).slice(4)
-          rest -= n(link, 'events')
+          rest -= Number(n(link, 'events'))
           yield [date(row), name, url.startsWith('/') ? url : `https://${url}`, '', 0, n(link, 'events')]
         }
         if (rest > 0) yield [date(row), name, '', '', 0, rest]
@@ -114,22 +134,46 @@ const tablesFor = (host: string): ExportedTable[] => [
   {
     name: 'locations',
     header: ['date', 'country', 'region', 'city', ...PEOPLE],
-    lines: byValue('country', (r) => (n(r, 'views') && /^[A-Z]{2}$/.test(String(r.value)) ? [date(r), String(r.value), '', 0, ...people(r)] : undefined)),
+    lines: byValue('country', (r) => (some(r, 'views') && /^[A-Z]{2}$/.test(String(r.value)) ? [date(r), String(r.value), '', 0, ...people(r)] : undefined)),
   },
   {
     name: 'devices',
     header: ['date', 'device', ...PEOPLE],
-    lines: byValue('screen', (r) => (n(r, 'views') ? [date(r), SCREENS[String(r.value)] ?? NOT_SET, ...people(r)] : undefined)),
+    lines: byValue('screen', (r) => (some(r, 'views') ? [date(r), SCREENS[String(r.value)] ?? NOT_SET, ...people(r)] : undefined)),
   },
   {
     name: 'browsers',
     header: ['date', 'browser', 'browser_version', ...PEOPLE],
-    lines: byValue('browser_version', (r) => (n(r, 'views') ? [date(r), named(BROWSERS, String(r.parent)), String(r.value) || NOT_SET, ...people(r)] : undefined)),
+    // A browser's lines are its versions; what its versions do not add up to (days of an import
+    // without versions) is a line of its own with an empty version, so that the browser's counts
+    // come back whole, and no version is made up for them (an unknown one is "(not set)").
+    async *lines(read, from, to) {
+      const versions = new Map<string, AggregateRow[]>()
+      for (const row of await read('browser_version', from, to)) {
+        const key = `${row.time}\u0000${row.parent}`
+        const held = versions.get(key)
+        if (held) held.push(row)
+        else versions.set(key, [row])
+      }
+      const line = (row: AggregateRow) => (some(row, 'views') ? [date(row), named(BROWSERS, String(row.parent)), String(row.value) || NOT_SET, ...people(row)] : undefined)
+      for (const browser of await read('browser', from, to)) {
+        const own = versions.get(`${browser.time}\u0000${browser.value}`) ?? []
+        for (const version of own) {
+          const written = line(version)
+          if (written) yield written
+        }
+        const rest: AggregateRow = { time: Number(browser.time) }
+        for (const counter of ['visitors_day', 'visits', 'seconds', 'views'])
+          rest[counter] = n(browser, counter) === '' ? '' : Number(n(browser, counter)) - own.reduce((sum, v) => sum + Number(n(v, counter)), 0)
+        const remainder = some(rest, 'views') && [date(rest), named(BROWSERS, String(browser.value)), '', ...people(rest)]
+        if (remainder) yield remainder
+      }
+    },
   },
   {
     name: 'operating_systems',
     header: ['date', 'operating_system', 'operating_system_version', ...PEOPLE],
-    lines: byValue('os', (r) => (n(r, 'views') ? [date(r), named(SYSTEMS, String(r.value)), NOT_SET, ...people(r)] : undefined)),
+    lines: byValue('os', (r) => (some(r, 'views') ? [date(r), named(SYSTEMS, String(r.value)), NOT_SET, ...people(r)] : undefined)),
   },
 ]
 
@@ -144,7 +188,7 @@ export async function countedDays(store: Store, site: Site): Promise<ExportRange
   const [days] = await store.query([
     { site: site.id, imports: keysOf(site), parts: [{ table: 'daily', from: 0, to: 10 ** 7 }], filters: { dimension: 'total' }, groupBy: ['time'] },
   ])
-  const counted = days!.filter((d) => n(d, 'views') || n(d, 'events') || n(d, 'visits')).map((d) => Number(d.time))
+  const counted = days!.filter((d) => some(d, 'views', 'events', 'visits')).map((d) => Number(d.time))
   if (!counted.length) return undefined
   return { from: dateOfDay(Math.min(...counted)), to: dateOfDay(Math.max(...counted)) }
 }
@@ -152,10 +196,11 @@ export async function countedDays(store: Store, site: Site): Promise<ExportRange
 /** Writes the Plausible export of `site` over `range` to the zip file `out`; resolves with the lines written per table. */
 export async function exportPlausible(store: Store, site: Site, range: ExportRange, out: string): Promise<Record<string, number>> {
   const imports = keysOf(site)
-  const read: Reader = async (dimension, from, to) =>
-    (await store.query([{ site: site.id, imports, parts: [{ table: 'daily', from, to }], filters: { dimension }, groupBy: ['time', 'parent', 'value'] }]))[0]!.sort(
-      (a, b) => Number(a.time) - Number(b.time),
-    )
+  const read: Reader = async (dimension, from, to) => {
+    const rows = (await store.query([{ site: site.id, imports, parts: [{ table: 'daily', from, to }], filters: { dimension }, groupBy: ['time', 'parent', 'value'] }]))[0]!
+    for (const row of rows) for (const counter of unknownOn(site.imports ?? [], dimension, date(row))) row[counter] = ''
+    return rows.sort((a, b) => Number(a.time) - Number(b.time))
+  }
   const first = dayNumber(range.from)
   const last = dayNumber(range.to)
   const suffix = `_${range.from.replaceAll('-', '')}_${range.to.replaceAll('-', '')}.csv`
@@ -170,13 +215,27 @@ export async function exportPlausible(store: Store, site: Site, range: ExportRan
       for (let from = first; from <= last; from += DAYS_PER_READ) {
         for await (const line of table.lines(read, from, Math.min(from + DAYS_PER_READ, last + 1))) {
           written[table.name]!++
-          yield `${line.map((field) => csvQuoted(String(field))).join(',')}\n`
+          yield `${line.map((field) => csvQuoted(defused(String(field)))).join(',')}\n`
         }
       }
     }
     zip.addReadStream(Readable.from(csv()), `imported_${table.name}${suffix}`)
   }
-  zip.end()
+  zip.end({ forceZip64Format: false, comment: exportMark(gapsOver(site.imports ?? [], range)) })
   await finished(file)
   return written
+}
+
+/** The counters of `dimension` that the imports holding `day` do not know. */
+const unknownOn = (imports: readonly SiteImport[], dimension: string, day: string) =>
+  new Set(imports.filter((i) => i.from <= day && day <= i.to).flatMap((i) => i.unknown?.[dimension] ?? []))
+
+/** What the imports meeting the range do not know, for the export's mark: importing it back will not know it either. */
+function gapsOver(imports: readonly SiteImport[], range: ExportRange): ExportMark {
+  const meeting = imports.filter((i) => i.from <= range.to && i.to >= range.from)
+  const lacks = [...new Set(meeting.flatMap((i) => i.lacks ?? []))].sort()
+  const unknown: Record<string, string[]> = {}
+  for (const i of meeting)
+    for (const [dimension, counters] of Object.entries(i.unknown ?? {})) unknown[dimension] = [...new Set([...(unknown[dimension] ?? []), ...counters])].sort()
+  return { ...(lacks.length && { lacks }), ...(Object.keys(unknown).length && { unknown }) }
 }

@@ -9,12 +9,17 @@ import { dayNumber, localTime, monthNumber, startHour } from '../time-zone.js'
  * describe their tables; this file holds what every import does the same way.
  */
 
-/** What one line adds: the counts of one value of a dimension on its day (`total`: the day's totals). */
+/**
+ * What one line adds: the counts of one value of a dimension on its day (`total`: the day's
+ * totals). What the line does not say is undefined, never 0 (docs/import.md, "Older exports"):
+ * a count it has no column for is not known, and a value it has no column for (an older export
+ * without browser versions) means the import holds nothing of that dimension.
+ */
 export interface Contribution {
   dimension: string
   parent: string
-  value: string
-  counts: Record<string, number>
+  value: string | undefined
+  counts: Record<string, number | undefined>
 }
 
 /** When a line was counted: its site-local day, and for a line that says its instant, the UTC hour. */
@@ -37,12 +42,17 @@ export interface ExportTable<Memory = unknown> {
    * site's zone.
    */
   instant?: string
-  /** Text columns the header must name. */
+  /** Text columns the header names. */
   text: readonly string[]
-  /** Count columns the header must name: whole numbers, 0 or more. */
+  /** Count columns the header names: whole numbers, 0 or more, or empty where nothing was counted. */
   counts: readonly string[]
-  /** Count columns that only newer exports have. */
-  optional?: readonly string[]
+  /**
+   * Columns (text or counts) that older exports lack, each with what an export without it lacks,
+   * said in the import's notes ('' when nothing kept depends on it). Every other column is required.
+   */
+  newer?: Readonly<Record<string, string>>
+  /** What an export without this table lacks, said in the import's notes ('' when nothing kept depends on it). */
+  missing?: string
   /** A rule of the header beyond the columns it names (a format version): what it breaks, or undefined. */
   header?: (names: string[]) => string | undefined
   /** A rule of the table's own beyond the columns' shapes: what the line breaks, or undefined. */
@@ -61,10 +71,11 @@ export interface ExportTable<Memory = unknown> {
 /** A checked line: when it was counted and its values, or the rule it broke. `skip` says why a good line is left out. */
 export type Line = { ok: true; time: LineTime; text: Record<string, string>; counts: Record<string, number>; skip: string | undefined } | { ok: false; rule: string }
 
-/** The header of a table's file: which column is which, and the columns that have no use here. */
+/** The header of a table's file: which column is which, the columns that have no use here, and the newer ones it lacks. */
 export interface Header {
   index: Record<string, number>
   ignored: string[]
+  absent: string[]
 }
 
 /** Reads a header line, or says which required column is missing or which rule of the table's header it breaks. */
@@ -76,10 +87,12 @@ export function readHeader(table: ExportTable, fields: string[]): Header | { mis
     index[name.trim()] ??= i
   })
   const time = table.instant ?? 'date'
-  const missing = [time, ...table.text, ...table.counts].filter((c) => index[c] === undefined)
+  const columns = [time, ...table.text, ...table.counts]
+  const newer = (column: string) => Object.hasOwn(table.newer ?? {}, column)
+  const missing = columns.filter((c) => index[c] === undefined && !newer(c))
   if (missing.length) return { missing }
-  const known = new Set([time, ...table.text, ...table.counts, ...(table.optional ?? [])])
-  return { index, ignored: fields.filter((f) => !known.has(f.trim())) }
+  const known = new Set(columns)
+  return { index, ignored: fields.filter((f) => !known.has(f.trim())), absent: columns.filter((c) => index[c] === undefined) }
 }
 
 const HOUR = 3_600_000
@@ -147,6 +160,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/
  */
 export function readLine(table: ExportTable, header: Header, fields: string[], timezone: string): Line {
   const at = (column: string) => fields[header.index[column]!] ?? ''
+  // A column an older export lacks gives the line no value and no count: not known, never ''/0.
+  const has = (column: string) => header.index[column] !== undefined
   let time: LineTime
   if (table.instant) {
     const value = at(table.instant)
@@ -160,17 +175,18 @@ export function readLine(table: ExportTable, header: Header, fields: string[], t
     time = { date }
   }
   const text: Record<string, string> = {}
-  for (const column of table.text) {
+  for (const column of table.text.filter(has)) {
     const value = at(column)
     if (value.length > TEXT_MAX) return { ok: false, rule: `${column} must be at most ${TEXT_MAX} characters (has ${value.length})` }
     if (CONTROL.test(value)) return { ok: false, rule: `${column} ${JSON.stringify(value)} must not contain control characters (U+0000 to U+001F, U+007F)` }
     text[column] = wellFormed(value)
   }
   const counts: Record<string, number> = {}
-  for (const column of [...table.counts, ...(table.optional ?? []).filter((c) => header.index[c] !== undefined)]) {
+  for (const column of table.counts.filter(has)) {
     const value = at(column)
-    // Newer exports leave a column empty where nothing was measured.
-    if (value === '' && table.optional?.includes(column)) continue
+    // Exports leave a count empty where nothing was measured (Plausible's scroll depth before it
+    // had one), and QuietCount's export where it knows none: not known, so not counted.
+    if (value === '') continue
     if (!/^\d{1,13}$/.test(value) || Number(value) > COUNT_MAX) return { ok: false, rule: `${column} ${JSON.stringify(value)} must be a whole number from 0 to ${COUNT_MAX}` }
     counts[column] = Number(value)
   }
@@ -189,6 +205,8 @@ export function addRows(rows: Map<string, Row>, key: string, timezone: string, {
   const day = dayNumber(date)
   const month = monthNumber(date)
   for (const { dimension, parent, value, counts } of contributions) {
+    // A value the export does not have is no row (Gaps records that the import lacks it).
+    if (value === undefined) continue
     merge(rows, 'daily', key, day, dimension, parent, value, counts)
     merge(rows, 'monthly', key, month, dimension, parent, value, counts)
     if (dimension === 'total') {
@@ -211,12 +229,44 @@ function merge(
   dimension: string,
   parent: string,
   value: string,
-  counts: Record<string, number>,
+  counts: Record<string, number | undefined>,
 ) {
   const id = `${table}\u0001${time}\u0001${dimension}\u0001${parent}\u0001${value}`
-  const held = rows.get(id)
-  if (!held) rows.set(id, { table, site, time, dims: table === 'totals' ? {} : { dimension, parent, value }, counts: { ...counts } })
-  else for (const counter in counts) held.counts[counter] = (held.counts[counter] ?? 0) + counts[counter]!
+  let held = rows.get(id)
+  if (!held) rows.set(id, (held = { table, site, time, dims: table === 'totals' ? {} : { dimension, parent, value }, counts: {} }))
+  // A count not known adds nothing here: Gaps records it, and the stats say it is not known.
+  for (const counter in counts) if (counts[counter] !== undefined) held.counts[counter] = (held.counts[counter] ?? 0) + counts[counter]
+}
+
+/**
+ * What an import does not know, gathered from its contributions (docs/import.md, "Older
+ * exports"): the dimensions it holds no value of, and per dimension the counters it holds no count
+ * of. The registry keeps both with the import; the stats show a figure made of an unknown count
+ * as not known (null), and a breakdown the import lacks as counting only QuietCount's own days.
+ */
+export interface Gaps {
+  lacks: Set<string>
+  unknown: Map<string, Set<string>>
+}
+
+export const noGaps = (): Gaps => ({ lacks: new Set(), unknown: new Map() })
+
+/**
+ * Adds what `contributions` do not say to `gaps`. For a table the export has no file of, they are
+ * what a line without any column gives: every count they would have carried is not known (a
+ * dimension may still have values from another table: a page's visits come from entry_pages).
+ */
+export function addGaps(gaps: Gaps, contributions: readonly Contribution[], tableMissing = false): void {
+  for (const { dimension, value, counts } of contributions) {
+    if (value === undefined && !tableMissing) gaps.lacks.add(dimension)
+    else for (const counter in counts) if (counts[counter] === undefined) addUnknown(gaps, dimension, counter)
+  }
+}
+
+export function addUnknown(gaps: Gaps, dimension: string, counter: string): void {
+  let counters = gaps.unknown.get(dimension)
+  if (!counters) gaps.unknown.set(dimension, (counters = new Set()))
+  counters.add(counter)
 }
 
 /**
@@ -243,6 +293,11 @@ function gateRemembered(dimension: string, parent: string, value: string) {
 export function gated(table: ExportTable, text: Record<string, string>, contributions: readonly Contribution[]): Contribution[] | { refused: string } {
   const out: Contribution[] = []
   for (const contribution of contributions) {
+    // A value the export does not have (an older shape's missing column) is not stored: nothing to gate.
+    if (contribution.value === undefined) {
+      out.push(contribution)
+      continue
+    }
     const kept = gateRemembered(contribution.dimension, contribution.parent, contribution.value)
     if ('refused' in kept) {
       const column = table.columns?.[contribution.dimension] ?? contribution.dimension

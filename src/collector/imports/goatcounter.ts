@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { SCREEN_CLASSES, type ScreenClass } from '../../shared/protocol.js'
 import { type Client, describeClient } from '../enrich.js'
 import { type Contribution, type ExportTable, page, referrerOf } from './export-table.js'
@@ -128,20 +129,28 @@ const noSession = (session: string) => /^[0-]*$/.test(session)
  * line is at most a day behind the newest one read: two days are held, each set dropped once two
  * later days have begun. A line of an older day (an export GoatCounter was itself fed out of
  * order) has lost its day's sessions: it counts as a visit of its own, and `late` says how many did.
- * Only the sets are held, never written; their size is the busiest day's sessions.
+ * Only the sets are held, never written. They are bounded, so that no export takes the import's
+ * memory: a session is held in at most SESSION_KEY characters (a longer one by a hash of it), and
+ * a day holds at most SESSIONS_PER_DAY; past that, a new session's views count as visits of their
+ * own, and `crowded` says how many did.
  */
 export interface Sessions {
   /** Whether `session` is seen on `date` for the first time (and remembers it). */
   first(date: string, session: string): boolean
   late: number
+  crowded: number
 }
 
 const DAYS_HELD = 2
+/** Sessions held per day: some 16 MB each of the two days held, and more than the busiest GoatCounter sites count. */
+export const SESSIONS_PER_DAY = 200_000
+const SESSION_KEY = 40
 
 export function daySessions(): Sessions {
   const days = new Map<string, Set<string>>()
   const sessions: Sessions = {
     late: 0,
+    crowded: 0,
     first(date, session) {
       let seen = days.get(date)
       if (!seen) {
@@ -153,8 +162,10 @@ export function daySessions(): Sessions {
         days.set(date, (seen = new Set()))
         if (held.length >= DAYS_HELD) days.delete(held[0]!)
       }
-      if (seen.has(session)) return false
-      seen.add(session)
+      const key = session.length > SESSION_KEY ? createHash('sha256').update(session).digest('base64') : session
+      if (seen.has(key)) return false
+      if (seen.size >= SESSIONS_PER_DAY) sessions.crowded++
+      else seen.add(key)
       return true
     },
   }
@@ -199,8 +210,8 @@ export const GOATCOUNTER_TABLE: ExportTable<Sessions> = {
     // skip() has left out the lines describeClient calls bots.
     const client = clientOf(t, screen)!
     const country = t.Location!.slice(0, 2)
-    const marginal = (dimension: string, value: string, counts: Record<string, number>, parent = ''): Contribution => ({ dimension, parent, value, counts })
-    const common = (counts: Record<string, number>) => [
+    const marginal = (dimension: string, value: string, counts: Contribution['counts'], parent = ''): Contribution => ({ dimension, parent, value, counts })
+    const common = (counts: Contribution['counts']) => [
       marginal('total', '', counts),
       marginal('country', country, counts),
       marginal('screen', screen, counts),
@@ -217,7 +228,8 @@ export const GOATCOUNTER_TABLE: ExportTable<Sessions> = {
     // A session's first page view of the day starts its visit, as an entry does in the tracker;
     // without a session, GoatCounter's FirstVisit is all there is (true for each view when it had none).
     const starts = noSession(session) ? TRUE.has(t.FirstVisit!) : sessions.first(date, session)
-    const counts = { views: 1, visits: starts ? 1 : 0, visitors_day: starts ? 1 : 0 }
+    // GoatCounter measures no engagement or scroll and exports no monthly visitors: not known, never 0.
+    const counts = { views: 1, visits: starts ? 1 : 0, visitors_day: starts ? 1 : 0, visitors_month: undefined, seconds: undefined, scroll: undefined }
     const { referrer, source } = originOf(t.Referrer!, t['Referrer scheme']!)
     return [
       ...common(counts),
@@ -227,12 +239,18 @@ export const GOATCOUNTER_TABLE: ExportTable<Sessions> = {
       marginal('browser_version', client.browser_version, counts, client.browser),
     ]
   },
-  notes: (sessions) =>
-    sessions.late
+  notes: (sessions) => [
+    ...(sessions.late
       ? [
           `${sessions.late.toLocaleString('en')} page view(s) came after lines of two later days (the export is not in time order): each was counted as a visit of its own, so those days' visits and visitors may be too high`,
         ]
-      : [],
+      : []),
+    ...(sessions.crowded
+      ? [
+          `${sessions.crowded.toLocaleString('en')} page view(s) came on days of more than ${SESSIONS_PER_DAY.toLocaleString('en')} sessions, more than the import holds: each was counted as a visit of its own, so those days' visits and visitors may be too high`,
+        ]
+      : []),
+  ],
 }
 
 /** GoatCounter's export is one table; any CSV file given is read as it (its header says whether it is one). */

@@ -1,8 +1,8 @@
 import type { Row } from '../rows.js'
 import { importKey, type Site, type SiteImport } from '../sites.js'
 import type { Store } from '../stores/store.js'
-import { csvLines, type ExportFile } from './export-files.js'
-import { addRows, type Contribution, type ExportTable, gated, type Header, readHeader, readLine } from './export-table.js'
+import { type ExportFile, linesOf } from './export-files.js'
+import { addGaps, addRows, addUnknown, type Contribution, type ExportTable, type Gaps, gated, type Header, noGaps, readHeader, readLine } from './export-table.js'
 
 /**
  * An import, in two passes over its files: the first checks every line and finds the days it
@@ -14,8 +14,12 @@ import { addRows, type Contribution, type ExportTable, gated, type Header, readH
 
 /** Refused lines shown per file; the rest are counted. */
 const SHOWN = 20
-/** Merged rows held before a write: bounded memory whatever the size of the export. */
-const BATCH = 20_000
+/**
+ * Merged rows held before a write: bounded memory whatever the size of the export. Each value
+ * kept has a bound of its own (paths 200 characters, names 64), and a batch is copied on its way
+ * to the store: 2,000 of the widest rows take an import to some 180 MB, 20,000 took it past 256 MB.
+ */
+const BATCH = 2_000
 
 export interface Refusal {
   file: string
@@ -55,6 +59,8 @@ export interface Plan {
   tableOf(name: string): ExportTable | undefined
   /** What the registry's `tables` lists: the tables read (default), or the files, for an export of one table that may come in several files (GoatCounter's). */
   record?: 'tables' | 'files'
+  /** Every table of the source's export, so that one the export has no file of is known to be missing (older Plausible exports have no custom_events). */
+  tables?: readonly ExportTable[]
 }
 
 /** Checks and then imports `files` into the marginal tier of `site`; resolves with what was imported, or rejects with ImportRefused and nothing written. */
@@ -65,6 +71,8 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
   })
   const notes = files.filter((f) => !plan.tableOf(f.name)).map((f) => `${f.name}: not a table of a ${plan.source} export, skipped`)
   if (!tables.length) throw new Error(`no table of a ${plan.source} export among ${files.length} file(s): ${files.map((f) => f.name).join(', ') || 'none'}`)
+  const missing = (plan.tables ?? []).filter((table) => !tables.some((t) => t.table === table))
+  for (const table of missing) if (table.missing !== '') notes.push(`${table.name}: not in the export: ${table.missing ?? "what it holds is not known for the import's days"}`)
   const total = tables.reduce((sum, t) => sum + t.file.bytes, 0)
 
   // Pass 1: every line checked; the days seen.
@@ -87,7 +95,7 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
       else more++
     }
     const skips = new Map<string, number>()
-    for await (const { line, fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'check' }), file.name)) {
+    for await (const { line, fields } of linesOf(file, (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'check' }))) {
       if (!header) {
         const read = readHeader(table, fields)
         if ('broken' in read || 'missing' in read) {
@@ -96,6 +104,7 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
         }
         header = read
         if (read.ignored.length) notes.push(`${file.name}: column(s) ${read.ignored.join(', ')} have no counterpart, not kept`)
+        if (read.absent.length) notes.push(`${file.name}: an older export, without ${read.absent.map((c) => (table.newer?.[c] ? `${c} (${table.newer[c]})` : c)).join(', ')}`)
         continue
       }
       const checked = readLine(table, header, fields, site.timezone)
@@ -133,18 +142,24 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
   // One memory per table for the whole pass: files of one table (GoatCounter's exports of
   // successive ranges) are read in name order as one sequence of lines.
   const memories = new Map<ExportTable, unknown>()
+  // What the import does not know: what it knew not to before its first line, then each line's.
+  const gaps = gapsBefore(files, missing, first)
   for (const { file, table } of tables) {
     let header: Header | undefined
     if (!memories.has(table)) memories.set(table, table.memory?.())
     const memory = memories.get(table)
-    for await (const { fields } of csvLines(await file.open(), (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'write' }), file.name)) {
+    for await (const { fields } of linesOf(file, (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'write' }))) {
       if (!header) {
         header = readHeader(table, fields) as Header
         continue
       }
       const checked = readLine(table, header, fields, site.timezone)
-      if (checked.ok && !checked.skip)
-        addRows(rows, key, site.timezone, checked.time, gated(table, checked.text, table.contributions(checked.text, checked.counts, checked.time, memory)) as Contribution[])
+      if (checked.ok && !checked.skip) {
+        // The check pass refused any line the gate refuses: here every contribution passes.
+        const contributions = gated(table, checked.text, table.contributions(checked.text, checked.counts, checked.time, memory)) as Contribution[]
+        addGaps(gaps, contributions)
+        addRows(rows, key, site.timezone, checked.time, contributions)
+      }
       if (rows.size >= BATCH) await flush()
     }
   }
@@ -159,9 +174,32 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
       tables: tables.map((t) => (plan.record === 'files' ? t.file.name : t.table.name)),
       lines,
       at: new Date().toISOString(),
+      ...gapsOf(gaps),
     },
     notes,
     rows: written,
     skipped,
+  }
+}
+
+/**
+ * What an import knows it does not know before it reads a line: what the mark of QuietCount's own
+ * export says its days did not know, and every count a table the export has no file of would have given.
+ */
+function gapsBefore(files: readonly ExportFile[], missing: readonly ExportTable[], date: string): Gaps {
+  const gaps = noGaps()
+  for (const mark of new Set(files.flatMap((f) => (f.mark ? [f.mark] : [])))) {
+    for (const dimension of mark.lacks ?? []) gaps.lacks.add(dimension)
+    for (const [dimension, counters] of Object.entries(mark.unknown ?? {})) for (const counter of counters) addUnknown(gaps, dimension, counter)
+  }
+  for (const table of missing) addGaps(gaps, table.contributions({}, {}, { date }, table.memory?.()), true)
+  return gaps
+}
+
+/** Gaps as the registry keeps them (SiteImport's lacks and unknown), sorted, and only when there are any. */
+function gapsOf({ lacks, unknown }: Gaps): Pick<SiteImport, 'lacks' | 'unknown'> {
+  return {
+    ...(lacks.size && { lacks: [...lacks].sort() }),
+    ...(unknown.size && { unknown: Object.fromEntries([...unknown].sort(([a], [b]) => (a < b ? -1 : 1)).map(([dimension, counters]) => [dimension, [...counters].sort()])) }),
   }
 }

@@ -1,6 +1,6 @@
 import { type BreakdownName, type BreakdownSpec, breakdown as breakdownSpec, dimension, type RecordKind } from '../../shared/dimensions.js'
 import type { BreakdownResult, BreakdownRow, Bucket, Metrics, StatsResult } from '../../shared/stats-types.js'
-import { IMPORT_LACKS } from '../imports/lacks.js'
+import { importLacks } from '../imports/lacks.js'
 import { TABLES, type Table } from '../rows.js'
 import { importKeys } from '../sites.js'
 import type { AggregateQuery, AggregateRow, QueryPart, Store } from '../stores/store.js'
@@ -9,6 +9,7 @@ import { weightOf } from './k-anonymity.js'
 import type { StatsQuery } from './parse-query.js'
 import { type DateRange, hoursOf, marginalParts, previousPeriod } from './periods.js'
 import { breakdownSource, covers, detailWindow, filtersOf, filterWords, metricSource, type Source, unavailable } from './plan.js'
+import { blankUnknowns } from './unknown.js'
 
 /**
  * Runs a validated stats query against a store: asks the store for exactly the sums the query
@@ -144,7 +145,7 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   }
   const result: StatsResult = { site, timezone, from: query.from, to: query.to, interval: query.interval, filters: query.filters, detail: { days: window.days, from: window.from } }
   const imported = (query.imports ?? []).filter((i) => i.from <= query.to && i.to >= query.from)
-  if (imported.length) result.imported = imported.map(({ source, from, to }) => ({ source, from, to, lacks: IMPORT_LACKS[source] }))
+  if (imported.length) result.imported = imported.map((i) => ({ source: i.source, from: i.from, to: i.to, lacks: importLacks(i) }))
   const notAnswered: NonNullable<StatsResult['unavailable']> = {}
   const rowsOf = (list: Timed[]) => list.flatMap((t) => t.rows())
   if (current && query.metrics) {
@@ -167,6 +168,7 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   }
   if (breakdowns.length) result.breakdowns = Object.fromEntries(breakdowns.map(([name, answer]) => [name, answer()]))
   if (Object.keys(notAnswered).length) result.unavailable = notAnswered
+  blankUnknowns(result, query)
   return result
 
   /** Asks what a breakdown needs, and returns how to read its answer once the batch has run. */
@@ -279,7 +281,8 @@ function otherRow(folded: AggregateRow, records: 'pages' | 'events'): BreakdownR
 /** The chart: every bucket of the range in the site's time zone (gaps as zeros), filled from hourly, daily or monthly rows. */
 function timeseries(query: StatsQuery, pages: Timed[], events: Timed[]): Bucket[] {
   const { interval, timezone } = query
-  const buckets = new Map<string, Bucket>()
+  // Sums while they are made; blankUnknowns may later say that some are not known.
+  const buckets = new Map<string, Bucket & Record<'visitors' | 'visits' | 'pageviews' | 'events', number>>()
   const bucket = (label: string) => buckets.set(label, { bucket: label, visitors: 0, visits: 0, pageviews: 0, events: 0 })
   const hourLabel = (hour: number) => {
     const local = localTime(hour * 3_600_000, timezone)

@@ -1,13 +1,14 @@
 import { type BreakdownName, type BreakdownSpec, breakdown as breakdownSpec, dimension, type RecordKind, type Weight } from '../../../shared/dimensions.js'
 import { CONSENT_DECISIONS } from '../../../shared/protocol.js'
 import type { BreakdownResult, BreakdownRow, Bucket, KindFigures, Metrics, StatsResult } from '../../../shared/stats-types.js'
-import { IMPORT_LACKS } from '../../imports/lacks.js'
+import { importLacks } from '../../imports/lacks.js'
 import { TABLES } from '../../rows.js'
 import { importKey } from '../../sites.js'
 import type { AggregateQuery, AggregateRow, QueryPart, Store } from '../../stores/store.js'
 import { addDays, dateOfDay, dayNumber, monthOfNumber, today } from '../../time-zone.js'
 import { type DateRange, marginalParts, previousPeriod } from '../periods.js'
 import { filtersOf } from '../plan.js'
+import { blankUnknowns } from '../unknown.js'
 import { type Noise, noiseOf, type Series, type Source } from './cells.js'
 import { type PublicQuery, RANGES_PER_DAY } from './query.js'
 import { closedValues, DELTA, errorOf, KINDS, listedFrom, RELEASED, type Release, releaseOf, thresholdOf } from './release.js'
@@ -133,11 +134,13 @@ export async function runPublicStats(store: Store, query: PublicQuery): Promise<
     },
   }
   const imported = imports.filter((i) => i.from <= query.to && i.to >= query.from)
-  if (imported.length) result.imported = imported.map(({ source, from, to }) => ({ source, from, to, lacks: IMPORT_LACKS[source] }))
+  if (imported.length) result.imported = imported.map((i) => ({ source: i.source, from: i.from, to: i.to, lacks: importLacks(i) }))
   if (metrics) result.metrics = metrics()
   if (previous && before) result.previous = { ...previous, metrics: before() }
   if (chart) result.timeseries = chart()
   if (breakdowns.length) result.breakdowns = Object.fromEntries(breakdowns.map(([name, answer]) => [name, answer()]))
+  // What an import in the range does not know is not known here either (unknown.ts).
+  blankUnknowns(result, query)
   return result
 }
 
