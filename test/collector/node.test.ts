@@ -20,7 +20,17 @@ const registry = registryFile(join(dir, 'quietcount.json'))
 let store: Store
 beforeAll(async () => {
   registry.write({
-    sites: [{ id: 'node.test', origins: [], timezone: 'UTC', shares: [{ id: 'node-link', k: 2 }] }],
+    sites: [
+      {
+        id: 'node.test',
+        origins: [],
+        timezone: 'UTC',
+        shares: [
+          { id: 'node-link-0123456789', epsilon: 1, seed: 'A'.repeat(43), panels: ['page'], created: '2026-12-01T00:00:00Z' },
+          { id: 'node-legacy-0123456789', k: 2 },
+        ],
+      },
+    ],
     tokens: [{ hash: hashToken('node-token'), site: 'node.test', created: '2026-11-23T00:00:00Z' }],
   })
   store = sqliteStore(join(dir, 'counts.db'))
@@ -139,10 +149,10 @@ describe('serveCollector', () => {
       'GET /api/stats': [['/api/stats?site=node.test', { headers: auth }], ['/api/stats?site=node.test'], ['/api/stats?site=node.test&period=never', { headers: auth }]],
       'GET /api/realtime': [['/api/realtime?site=node.test', { headers: auth }], ['/api/realtime']],
       'GET /api/sites': [['/api/sites', { headers: auth }], ['/api/sites']],
-      'GET /api/share/:id': [['/api/share/node-link'], ['/api/share/nothing']],
+      'GET /api/share/:id': [['/api/share/node-link-0123456789'], ['/api/share/node-link-0123456789?period=today'], ['/api/share/node-legacy-0123456789'], ['/api/share/nothing']],
       'GET /healthz': [['/healthz']],
       'GET /': [['/']],
-      'GET /share/:id': [['/share/node-link']],
+      'GET /share/:id': [['/share/node-link-0123456789']],
       'GET /dashboard/prefetch.js': [['/dashboard/prefetch.js']],
       'GET /dashboard/dashboard.js': [['/dashboard/dashboard.js']],
       'GET /dashboard/dashboard.css': [['/dashboard/dashboard.css']],
@@ -161,7 +171,7 @@ describe('serveCollector', () => {
       await ask('/nowhere', { method: 'POST' })
       failHealth = true
       await ask('/healthz')
-      expect(new Set(answers.map((a) => a.split(' ')[2]))).toEqual(new Set(['200', '204', '400', '401', '404', '413', '415', '500']))
+      expect(new Set(answers.map((a) => a.split(' ')[2]))).toEqual(new Set(['200', '204', '400', '401', '404', '410', '413', '415', '500']))
       for (const answer of answers) expect(answer).toMatch(/ nosniff$/)
       expect(errors.mock.calls.map((args) => args.join(' '))).toEqual(['quietcount: GET /healthz failed: store away'])
     } finally {
