@@ -103,7 +103,10 @@ describe(`a store stopped for ${OUTAGE_MS / 1000} s under load, then started aga
         const duringOutage = load.acknowledged - down
         await server.up()
         const up = load.acknowledged
+        // Ingest resumes: wait for it (a busy machine replays the spool and commits more slowly),
+        // rather than count what a fixed few seconds held.
         await pause(3_000)
+        for (const deadline = Date.now() + 60_000; load.acknowledged - up <= 10 && Date.now() < deadline; ) await pause(100)
         await load.stop()
         const afterOutage = load.acknowledged - up
         await drained(spool, 60_000)
