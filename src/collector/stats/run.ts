@@ -5,6 +5,7 @@ import { TABLES, type Table } from '../rows.js'
 import { importKeys } from '../sites.js'
 import type { AggregateQuery, AggregateRow, QueryPart, Store } from '../stores/store.js'
 import { addDays, dateOfDay, dayNumber, localTime, monthOfNumber, today } from '../time-zone.js'
+import { byCodePoint, queryBatch } from './batch.js'
 import { weightOf } from './k-anonymity.js'
 import type { StatsQuery } from './parse-query.js'
 import { type DateRange, hoursOf, marginalParts, previousPeriod } from './periods.js'
@@ -24,8 +25,6 @@ const PAGE_COUNTERS = [...TABLES.detail_pages.counters]
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits
 const ratio = (a: number, b: number, digits: number) => (b ? round(a / b, digits) : 0)
 const sum = (rows: AggregateRow[], counter: string) => rows.reduce((total, row) => total + n(row[counter]), 0)
-/** Byte (code point) order, as the stores sort text. */
-const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))
 
 function metricsOf(pages: AggregateRow[], events: AggregateRow[]): Metrics {
   const views = sum(pages, 'views')
@@ -70,18 +69,10 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   const window = await detailWindow(store, query)
 
   // Every store query of the answer goes into one batch; identical ones are asked once.
-  const queries: AggregateQuery[] = []
-  const asked = new Map<string, number>()
-  let results: AggregateRow[][] = []
+  const batch = queryBatch(store)
   // An import's rows are marginal rows under keys of their own, read beside the site's.
   const keys = importKeys({ id: site, imports: query.imports ? [...query.imports] : [] })
-  const ask = (wanted: AggregateQuery) => {
-    const q = keys.length && wanted.parts.every((p) => TABLES[p.table].tier === 'marginal') ? { ...wanted, imports: keys } : wanted
-    const key = JSON.stringify(q)
-    let index = asked.get(key)
-    if (index === undefined) asked.set(key, (index = queries.push(q) - 1))
-    return () => results[index!]!
-  }
+  const ask = (wanted: AggregateQuery) => batch.ask(keys.length && wanted.parts.every((p) => TABLES[p.table].tier === 'marginal') ? { ...wanted, imports: keys } : wanted)
   const timed = (part: QueryPart, filters: Record<string, string>): Timed => ({ unit: TABLES[part.table].time, rows: ask({ site, parts: [part], filters, groupBy: ['time'] }) })
   const detailTable = (records: 'pages' | 'events'): Table => (records === 'pages' ? 'detail_pages' : 'detail_events')
 
@@ -134,7 +125,7 @@ export async function runStats(store: Store, query: StatsQuery): Promise<StatsRe
   }
   const breakdowns = query.breakdowns.map((name) => [name, breakdownOf(name)] as const)
 
-  results = queries.length ? await store.query(queries) : []
+  await batch.run()
 
   /** Why figures cannot be answered, or undefined when they can. */
   const missing = (over: DateRange, ...parts: [blocked: boolean | undefined, detail: boolean, what: string][]) => {

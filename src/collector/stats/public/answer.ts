@@ -4,8 +4,9 @@ import type { BreakdownResult, BreakdownRow, Bucket, KindFigures, Metrics, Stats
 import { importLacks } from '../../imports/lacks.js'
 import { TABLES } from '../../rows.js'
 import { importKey } from '../../sites.js'
-import type { AggregateQuery, AggregateRow, QueryPart, Store } from '../../stores/store.js'
+import type { AggregateRow, QueryPart, Store } from '../../stores/store.js'
 import { addDays, dateOfDay, dayNumber, monthOfNumber, today } from '../../time-zone.js'
+import { byCodePoint, queryBatch } from '../batch.js'
 import { type DateRange, marginalParts, previousPeriod } from '../periods.js'
 import { filtersOf } from '../plan.js'
 import { blankUnknowns } from '../unknown.js'
@@ -23,28 +24,9 @@ import { closedValues, DELTA, errorOf, KINDS, listedFrom, RELEASED, type Release
 
 const n = (value: unknown) => Number(value ?? 0)
 const shown = (value: number) => Math.max(0, Math.round(value))
-const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))
 
 /** The counters whose noisy values rank a breakdown's rows: the larger of visitors and visits for `people`. */
 const weightCounters = (weight: Weight): string[] => (weight === 'people' ? ['visitors_day', 'visits'] : [weight])
-
-/** Store queries gathered into one batch, identical ones asked once; each read once the batch has run. */
-function batchOf(store: Store) {
-  const queries: AggregateQuery[] = []
-  const asked = new Map<string, number>()
-  let results: AggregateRow[][] = []
-  return {
-    ask(query: AggregateQuery) {
-      const key = JSON.stringify(query)
-      let index = asked.get(key)
-      if (index === undefined) asked.set(key, (index = queries.push(query) - 1))
-      return () => results[index!]!
-    },
-    async run() {
-      results = queries.length ? await store.query(queries) : []
-    },
-  }
-}
 
 /** What the parts of an answer share: the link's noise and accounting, the sources of counts, the store batch. */
 interface Context {
@@ -96,7 +78,7 @@ export async function runPublicStats(store: Store, query: PublicQuery): Promise<
   const imports = query.imports ?? []
   const keys = imports.map((i) => importKey(site, i.id))
   const local = today(query.timezone, query.now)
-  const batch = batchOf(store)
+  const batch = queryBatch(store)
   const read: Context['read'] = (parts, filters, groupBy) => batch.ask({ site, imports: keys, parts, filters, ...(groupBy && { groupBy }) })
   const c: Context = {
     query,
@@ -264,8 +246,15 @@ function ranked(c: Context, spec: BreakdownSpec, kind: 'pages' | 'events', exact
       ? exact.map((row) => ({ parent: row.parent === undefined ? '' : String(row.parent), value: String(row.value), row }))
       : listing.values.map((value) => ({ parent: '', value, row: exact.find((r) => String(r.value) === value) }))
   const cut = listing.mode === 'open' ? thresholdOf(c.release, kind, cells) : listing.mode === 'closed' ? listedFrom(c.release, kind, cells) : Number.NEGATIVE_INFINITY
-  const figure = (candidate: (typeof candidates)[number], counter: string) =>
-    noisy(c, candidate.row, { family, parent: candidate.parent, value: candidate.value, counter }, from, to)
+  // Each candidate's noisy figures, drawn once: its weight reads some, a listed row shows them all.
+  const figures = new Map<(typeof candidates)[number], Map<string, number>>()
+  const figure = (candidate: (typeof candidates)[number], counter: string) => {
+    let drawn = figures.get(candidate)
+    if (!drawn) figures.set(candidate, (drawn = new Map()))
+    let value = drawn.get(counter)
+    if (value === undefined) drawn.set(counter, (value = noisy(c, candidate.row, { family, parent: candidate.parent, value: candidate.value, counter }, from, to)))
+    return value
+  }
   const weighed = candidates.map((candidate) => ({ candidate, weight: Math.max(...weightCounters(spec.weight).map((counter) => figure(candidate, counter))) }))
   const hasParent = dimension(family).parent !== undefined
   return weighed
