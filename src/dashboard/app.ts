@@ -183,8 +183,8 @@ function header(sites: { id: string }[], shared?: string) {
       })
     }
     const today = new Date().toISOString().slice(0, 10)
-    // A share link takes whole months that have ended: the last one to begin with.
-    const lastMonth = monthEnd(new Date(Date.now() - Number(today.slice(8, 10)) * 86_400_000).toISOString().slice(0, 7))
+    // A share link takes whole months that have ended: the last one (day 0 of this month is its last day) to begin with.
+    const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 0)).toISOString().slice(0, 10)
     navigate((p) => {
       p.set('period', 'custom')
       p.set('from', p.get('from') ?? (share ? `${lastMonth.slice(0, 7)}-01` : today))
