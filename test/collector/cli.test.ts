@@ -189,6 +189,7 @@ describe('quietcount CLI', () => {
     expect(far.out).toBe('')
   })
 
+  // Some fifteen CLI runs, each a new Node process, imports and an export among them: 30 s was too little in a full CI run.
   it('imports a Plausible export, lists and replaces it, exports it again, and removes it', () => {
     run('sites', 'add', 'moving.test', '--timezone', 'Europe/Madrid')
     expect(run('import', 'frobnicate', '--site', 'moving.test').err).toContain('import takes plausible, goatcounter, list or remove (got "frobnicate")')
@@ -213,7 +214,7 @@ describe('quietcount CLI', () => {
     expect(run('import', 'list', '--site', 'moving.test').out).toBe('')
     expect(report().metrics.visitors).toBe(0)
     expect(run('export', 'plausible', join(dir, 'empty.zip'), '--site', 'moving.test').err).toContain('moving.test has no counts to export')
-  })
+  }, 90_000)
 
   it('refuses an export with a bad line, names it, writes nothing and exits 1', () => {
     run('sites', 'add', 'refused.test', '--timezone', 'UTC')
