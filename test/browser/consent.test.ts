@@ -11,7 +11,7 @@ for (const scripts of ['core', 'fullest'] as const)
   describeBrowser(`consent manager in Chromium, ${scripts} variant`, () => {
     const site = useSite({ scripts })
     beforeEach(() => reset(site))
-    const waitFor = (what: () => unknown) => expect.poll(what, { timeout: 5_000, interval: 100 })
+    const waitFor = (what: () => unknown) => expect.poll(what, { timeout: 15_000, interval: 100 })
     /** Waits longer than the tracker's flush delay, so that "nothing was sent" is a finding. */
     const quiet = (ms = 1_600) => new Promise((done) => setTimeout(done, ms))
     const GATED = ['/gated.js', '/embed.html']

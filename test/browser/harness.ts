@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, inject } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, inject } from 'vitest'
 import { startServer } from '../../examples/server.mjs'
 import type { Beacon } from '../../src/shared/protocol.js'
 import { CHROMIUM } from './setup.js'
@@ -46,6 +46,9 @@ export interface Site {
 export function useSite({ scripts }: { scripts?: 'core' | 'fullest' } = {}): Site {
   const site = { bodies: [] as string[] } as Site
   let close: () => Promise<unknown>
+  // Each test's pages are closed after it, and what they still send (a page left for another
+  // sends its engagement as it goes) is let arrive, so that no test reads the one before it.
+  const opened: BrowserContext[] = []
   beforeAll(async () => {
     const server = await startServer({ quiet: true, scripts })
     close = server.close
@@ -53,12 +56,17 @@ export function useSite({ scripts }: { scripts?: 'core' | 'fullest' } = {}): Sit
     site.beacons = server.beacons
     site.browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
   })
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((context) => context.close().catch(() => {})))
+    await settled(site)
+  })
   afterAll(async () => {
     await site.browser?.close()
     await close?.()
   })
   site.context = async ({ gpc = false, webdriver = false, bypassCsp = false } = {}) => {
     const context = await site.browser.newContext({ bypassCSP: bypassCsp })
+    opened.push(context)
     // The machine has no network: outbound links land on a local stand-in page.
     await context.route(/^https?:\/\/(?!localhost)/, (route) => route.fulfill({ contentType: 'text/html', body: '<title>elsewhere</title>' }))
     if (gpc) await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }))
@@ -74,6 +82,15 @@ export function useSite({ scripts }: { scripts?: 'core' | 'fullest' } = {}): Sit
     return page
   }
   return site
+}
+
+/** Resolves once the site has received nothing for 300 ms (at most 5 s: a page that still sends is the next test's finding). */
+async function settled(site: Site) {
+  let seen = -1
+  for (let waited = 0; waited < 5_000 && seen !== site.bodies.length + site.beacons.length; waited += 300) {
+    seen = site.bodies.length + site.beacons.length
+    await new Promise((done) => setTimeout(done, 300))
+  }
 }
 
 /** Today's local date as the last-visit cookie writes it. */

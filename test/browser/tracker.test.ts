@@ -11,7 +11,7 @@ for (const scripts of [undefined, 'fullest'] as const)
     const site = useSite({ scripts })
     const fullest = scripts === 'fullest'
     beforeEach(() => reset(site))
-    const waitFor = (what: () => unknown) => expect.poll(what, { timeout: 5_000, interval: 100 })
+    const waitFor = (what: () => unknown) => expect.poll(what, { timeout: 15_000, interval: 100 })
 
     it(`loads ${scripts ? 'the fullest variant' : 'the variant the page names'}`, async () => {
       const page = await site.page('/')
@@ -88,8 +88,10 @@ for (const scripts of [undefined, 'fullest'] as const)
       }
       // Identical records in one beacon merge: the two views of /app/pricing may arrive as one.
       await waitFor(views).toEqual({ '/app/': 1, '/app/pricing': 2, '/app/orders/[number]': 1, '/app/pricing#/settings': 1 })
-      // Only the page the browser loaded starts a visit.
-      const entries = pageRecords(site).filter((r) => r.flags & FLAG.entry)
+      // Only the page the browser loaded starts a visit. Its engagement record carries its flags
+      // too, with no view (the collector counts visits as flagged views): under load it comes
+      // in a beacon of its own, so only records with views are counted here.
+      const entries = pageRecords(site).filter((r) => r.flags & FLAG.entry && r.views)
       expect(entries.map((r) => r.path)).toEqual(['/app/'])
     })
 
@@ -191,7 +193,7 @@ for (const scripts of [undefined, 'fullest'] as const)
       const page = await site.page('/no/such/page')
       await page.click('#allow')
       await waitFor(() => eventRecords(site).map((e) => e.name)).toEqual(['404'])
-      expect(pageRecords(site)[0]).toMatchObject({ path: '/no/such/page', views: 1 })
+      expect(pageRecords(site).filter((r) => r.views)).toEqual([expect.objectContaining({ path: '/no/such/page', views: 1 })])
     })
 
     it('works as an npm module imported by the page', async () => {
