@@ -93,5 +93,25 @@ export interface Store {
   detailCutoff(site: string): Promise<number>
   /** The sites the store holds counts for. */
   sites(): Promise<string[]>
+  /**
+   * Resolves when the store answers (a `SELECT 1`, or for SQLite a round trip through its
+   * connections), rejects when it does not: the collector's health check.
+   */
+  ping(): Promise<void>
   close(): Promise<void>
+}
+
+/** A store's methods as functions of its connection (the first argument), and close() as the connection's. */
+export type StoreFunctions<Connection> = {
+  [Method in Exclude<keyof Store, 'close'>]: (connection: Connection, ...args: Parameters<Store[Method]>) => ReturnType<Store[Method]>
+}
+
+/**
+ * A store from its functions, each called with the connection first.
+ *
+ * @example return storeOn(postgresConnection(url, pg), { migrate, write, replay, query, … })
+ */
+export function storeOn<Connection extends { close(): Promise<void> }>(connection: Connection, functions: StoreFunctions<Connection>): Store {
+  const bound = Object.entries(functions).map(([name, method]) => [name, (...args: unknown[]) => (method as (...all: unknown[]) => unknown)(connection, ...args)])
+  return { ...Object.fromEntries(bound), close: () => connection.close() } as Store
 }
