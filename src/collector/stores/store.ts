@@ -94,8 +94,9 @@ export interface Store {
   /** The sites the store holds counts for. */
   sites(): Promise<string[]>
   /**
-   * Resolves when the store answers (a `SELECT 1`, or for SQLite a round trip through its
-   * connections), rejects when it does not: the collector's health check.
+   * Resolves when the store answers, rejects when it does not: the collector's health check.
+   * PostgreSQL and ClickHouse: a `SELECT 1`; SQLite: one on its connection and a round trip
+   * through its write worker.
    */
   ping(): Promise<void>
   close(): Promise<void>
