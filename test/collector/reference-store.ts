@@ -74,6 +74,7 @@ export function referenceStore(): Store & { rows: Row[] } {
     },
     detailCutoff: async (site) => cutoffs.get(site) ?? 0,
     sites: async () => [...new Set(rows.filter((r) => r.table === 'totals').map((r) => r.site))].sort(),
+    ping: async () => {},
     close: async () => {},
   }
 }

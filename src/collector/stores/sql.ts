@@ -1,6 +1,6 @@
 import type { Weight } from '../../shared/dimensions.js'
 import { TABLES, type TableSpec } from '../rows.js'
-import type { AggregateQuery } from './store.js'
+import type { AggregateQuery, AggregateRow } from './store.js'
 
 /**
  * The SELECT of an aggregate query, for all three stores: they differ only in how a value is
@@ -239,4 +239,14 @@ export function numbers(row: Record<string, unknown>, spec: TableSpec): Record<s
       (spec.counters as readonly string[]).includes(name) || name === 'time' || name === 'folded' ? Number(value ?? 0) : String(value),
     ]),
   )
+}
+
+/**
+ * A store's answer to a batch of queries: every query checked (checkQuery) before `run` sends
+ * anything, then each query's rows as numbers() makes them.
+ */
+export async function answerQueries(queries: AggregateQuery[], run: () => Promise<Record<string, unknown>[][]>): Promise<AggregateRow[][]> {
+  queries.forEach(checkQuery)
+  const answers = await run()
+  return answers.map((rows, i) => rows.map((row) => numbers(row, TABLES[queries[i]!.parts[0]!.table])))
 }

@@ -93,5 +93,26 @@ export interface Store {
   detailCutoff(site: string): Promise<number>
   /** The sites the store holds counts for. */
   sites(): Promise<string[]>
+  /**
+   * Resolves when the store answers, rejects when it does not: the collector's health check.
+   * PostgreSQL and ClickHouse: a `SELECT 1`; SQLite: one on its connection and a round trip
+   * through its write worker.
+   */
+  ping(): Promise<void>
   close(): Promise<void>
+}
+
+/** A store's methods as functions of its connection (the first argument), and close() as the connection's. */
+export type StoreFunctions<Connection> = {
+  [Method in Exclude<keyof Store, 'close'>]: (connection: Connection, ...args: Parameters<Store[Method]>) => ReturnType<Store[Method]>
+}
+
+/**
+ * A store from its functions, each called with the connection first.
+ *
+ * @example return storeOn(postgresConnection(url, pg), { migrate, write, replay, query, … })
+ */
+export function storeOn<Connection extends { close(): Promise<void> }>(connection: Connection, functions: StoreFunctions<Connection>): Store {
+  const bound = Object.entries(functions).map(([name, method]) => [name, (...args: unknown[]) => (method as (...all: unknown[]) => unknown)(connection, ...args)])
+  return { ...Object.fromEntries(bound), close: () => connection.close() } as Store
 }

@@ -142,13 +142,16 @@ export function workerConnection(db: Database.Database, file: string, { readonly
     async close() {
       const stopping = worker
       worker = undefined
-      if (!stopping) return
-      const exited = new Promise((resolve) => stopping.once('exit', resolve))
-      stopping.postMessage({ close: true })
-      // A thread that does not answer (a statement running for long) is stopped anyway.
-      const stuck = setTimeout(() => void stopping.terminate(), 2_000)
-      await exited
-      clearTimeout(stuck)
+      if (stopping) await stop(stopping)
     },
   }
+}
+
+/** Asks a worker to close its connection and exit, between two statements; one that does not answer (a statement running for long) is stopped anyway. */
+async function stop(worker: Worker): Promise<void> {
+  const exited = new Promise((resolve) => worker.once('exit', resolve))
+  worker.postMessage({ close: true })
+  const stuck = setTimeout(() => void worker.terminate(), 2_000)
+  await exited
+  clearTimeout(stuck)
 }
