@@ -1,6 +1,6 @@
-import { detailDaysOf, importKeys, type Site } from './sites.js'
+import { detailDaysOf, importKeys, type Site } from './sites/sites.js'
+import { addDays, dayNumber, monthNumber, monthOfNumber, startHour, today } from './sites/time-zone.js'
 import type { Store } from './stores/store.js'
-import { addDays, dayNumber, monthNumber, monthOfNumber, startHour, today } from './time-zone.js'
 
 /**
  * The windows' expiry, by the collector every hour and by `quietcount prune`: detail rows (whole

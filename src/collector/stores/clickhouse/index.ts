@@ -1,5 +1,5 @@
 import { wellFormed } from '../../../shared/well-formed.js'
-import { marginalBounds, mergeRow, type Row, TABLES, type Table } from '../../rows.js'
+import { marginalBounds, mergeRow, type Row, TABLES, type Table } from '../../schema.js'
 import { runMigrations } from '../migrate.js'
 import { aggregate, checkQuery, type Dialect, numbers } from '../sql.js'
 import type { Store } from '../store.js'

@@ -1,4 +1,4 @@
-import { marginalBounds, mergeRow, type Row, TABLES, type Table } from '../../rows.js'
+import { marginalBounds, mergeRow, type Row, TABLES, type Table } from '../../schema.js'
 import { runMigrations } from '../migrate.js'
 import { batchStatements, checkQuery, type Dialect, numbers } from '../sql.js'
 import type { Store } from '../store.js'

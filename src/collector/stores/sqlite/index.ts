@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { marginalBounds, type Row, TABLES, type Table } from '../../rows.js'
+import { marginalBounds, type Row, TABLES, type Table } from '../../schema.js'
 import { runMigrations } from '../migrate.js'
 import { batchStatements, checkQuery, type Dialect, numbers, scan } from '../sql.js'
 import type { AggregateQuery, Store } from '../store.js'
