@@ -28,7 +28,7 @@ const tooLarge = (c: Context) => refuse(c, 413, 'body', `must be at most ${LIMIT
 
 /**
  * `POST /api/collect`: a beacon (text/plain or application/json) checked, counted and committed,
- * then 204; every refusal is `{ field, rule, message }` with its status (docs/collector.md, "Ingest").
+ * then 204; every refusal is `{ field, rule, message }` with its status (docs/collector.md, "Ingest: what happens to a beacon").
  *
  * @example
  * app.post('/api/collect', collect({ registry, commits, realtime, allow: () => true, closing: () => false, commitFailed: console.error }))
@@ -52,8 +52,8 @@ export const collect =
     const client = describeClient(c.req.raw.headers)
     // Bots are answered like everyone else, so they learn nothing, but nothing is counted.
     if (client) {
-      const refused = await count(c, options, beacon, site, client)
-      if (refused) return refused
+      const notCounted = await count(c, options, beacon, site, client)
+      if (notCounted) return notCounted
     }
     return c.body(null, 204, corsHeaders(site, origin))
   }
