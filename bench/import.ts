@@ -6,14 +6,14 @@ import { finished } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { getAllCountries } from 'countries-and-timezones'
 import yazl from 'yazl'
+import { PLAUSIBLE_BROWSERS, PLAUSIBLE_SYSTEMS, PLAUSIBLE_TABLES, plausibleTable } from '../src/collector/formats/plausible/import.js'
 import { openExport } from '../src/collector/imports/export-files.js'
-import { PLAUSIBLE_BROWSERS, PLAUSIBLE_SYSTEMS, PLAUSIBLE_TABLES, plausibleTable } from '../src/collector/imports/plausible.js'
 import { type ImportReport, runImport } from '../src/collector/imports/run-import.js'
-import type { Site } from '../src/collector/sites.js'
+import type { Site } from '../src/collector/sites/sites.js'
+import { today } from '../src/collector/sites/time-zone.js'
 import { parseStatsQuery } from '../src/collector/stats/parse-query.js'
 import { runStats } from '../src/collector/stats/run.js'
 import { openStore } from '../src/collector/stores/open.js'
-import { today } from '../src/collector/time-zone.js'
 import { csvQuoted } from '../src/shared/stats-csv.js'
 import { PLAUSIBLE_EXPORT } from '../test/fixtures/plausible-export.js'
 import { machine, round } from './machine.js'
@@ -80,7 +80,7 @@ const countryCodes = () => {
 }
 const COUNTRY_CODES = countryCodes()
 
-/** Plausible's names where QuietCount's (traffic.ts's MODEL) differ, as the exporter in src/collector/exports writes them back. */
+/** Plausible's names where QuietCount's (traffic.ts's MODEL) differ, as the exporter in src/collector/formats/plausible/export.ts writes them back. */
 const inverse = (names: Record<string, string>) => Object.fromEntries(Object.entries(names).map(([theirs, ours]) => [ours, theirs]))
 const THEIR_BROWSERS = inverse(PLAUSIBLE_BROWSERS)
 const THEIR_SYSTEMS: Record<string, string> = { ...inverse(PLAUSIBLE_SYSTEMS), 'Mac OS': 'Mac' }

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { hashToken } from '../src/collector/sites.js'
+import { hashToken } from '../src/collector/sites/sites.js'
 import { median, round } from './machine.js'
 import { DETAIL_DAYS } from './query.js'
 import { startServe } from './serve.js'

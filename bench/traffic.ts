@@ -1,7 +1,7 @@
-import type { Client } from '../src/collector/enrich.js'
-import { beaconRows } from '../src/collector/ingest.js'
-import { mergeRow, type Row } from '../src/collector/rows.js'
-import { calendar, startHour } from '../src/collector/time-zone.js'
+import type { Client } from '../src/collector/ingest/enrich.js'
+import { beaconRows } from '../src/collector/ingest/ingest.js'
+import { mergeRow, type Row } from '../src/collector/schema.js'
+import { calendar, startHour } from '../src/collector/sites/time-zone.js'
 import type { Beacon } from '../src/shared/protocol.js'
 
 /**

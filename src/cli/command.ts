@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ParseArgsConfig } from 'node:util'
-import { type RegistryFile, withSharesMigrated } from '../collector/registry.js'
-import { DEFAULT_EPSILON, DEFAULT_PANELS } from '../collector/sites.js'
+import { type RegistryFile, withSharesMigrated } from '../collector/sites/registry.js'
+import { DEFAULT_EPSILON, DEFAULT_PANELS } from '../collector/sites/sites.js'
 import { openStore } from '../collector/stores/open.js'
 import type { Store } from '../collector/stores/store.js'
 

@@ -1,6 +1,6 @@
-import { detailDaysOf, importKeys, type Site } from './sites.js'
+import { detailDaysOf, importKeys, type Site } from './sites/sites.js'
+import { addDays, dayNumber, monthNumber, monthOfNumber, startHour, today } from './sites/time-zone.js'
 import type { Store } from './stores/store.js'
-import { addDays, dayNumber, monthNumber, monthOfNumber, startHour, today } from './time-zone.js'
 
 /**
  * The windows' expiry, by the collector every hour and by `quietcount prune`: detail rows (whole
@@ -79,4 +79,42 @@ export async function expireMarginals(store: Store, sites: readonly Site[], now 
     expired.push({ site: site.id, before, deleted })
   }
   return expired
+}
+
+/**
+ * The collector's expiry: expireDetail then expireMarginals for the registry's sites, now and
+ * then every `everyMs` (0: never by itself; `quietcount prune` does it), one run at a time. A
+ * failure is logged, and a failure of one tier does not keep the other.
+ *
+ * @example
+ * const expiry = scheduleExpiry(store, registryFile('quietcount.json'), 3_600_000)
+ * await expiry.expire() // now, after any run under way
+ * await expiry.stop() // before closing the store
+ */
+export function scheduleExpiry(store: Store, registry: { read(): { sites: readonly Site[] } }, everyMs: number) {
+  let expiring: Promise<void> = Promise.resolve()
+  const expire = () =>
+    (expiring = expiring.then(async () => {
+      await logged('detail', () => expireDetail(store, registry.read().sites))
+      await logged('marginals', () => expireMarginals(store, registry.read().sites))
+    }))
+  const timer = everyMs === 0 ? undefined : setInterval(expire, everyMs)
+  timer?.unref()
+  if (timer) void expire()
+  return {
+    expire,
+    /** Stops the timer and waits for the run under way. */
+    async stop() {
+      clearInterval(timer)
+      await expiring
+    },
+  }
+}
+
+const logged = async (what: string, work: () => Promise<unknown>) => {
+  try {
+    await work()
+  } catch (failure) {
+    console.error(`quietcount: expiring old ${what} failed: ${failure instanceof Error ? failure.message : String(failure)}`)
+  }
 }

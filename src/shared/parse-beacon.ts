@@ -27,14 +27,21 @@ export interface BeaconError {
   message: string
 }
 
-export type ParsedBeacon = { ok: true; beacon: Beacon } | { ok: false; error: BeaconError }
+/**
+ * The HTTP status of a refused beacon, set where the rule is broken: 413 for a body over
+ * LIMITS.beaconBytes, 400 for any other rule.
+ */
+export type BeaconStatus = 400 | 413
 
-/** Thrown inside the parser and turned into a BeaconError at its edge. */
+export type ParsedBeacon = { ok: true; beacon: Beacon } | { ok: false; error: BeaconError; status: BeaconStatus }
+
+/** Thrown inside the parser and turned into a BeaconError and its status at its edge. */
 class Invalid extends Error {
   constructor(
     readonly field: string,
     readonly rule: string,
     value?: unknown,
+    readonly status: BeaconStatus = 400,
   ) {
     super(`${field}: ${rule}${value === undefined ? '' : ` (got ${preview(value)})`}`)
   }
@@ -192,17 +199,17 @@ function capped(beacon: Beacon) {
 
 /**
  * Validates a beacon body strictly against the v1 limits and returns it as typed, re-scrubbed
- * data, or the first problem found. Unknown fields are refused: a field this version does not
- * define could carry an identifier.
+ * data, or the first problem found and the HTTP status to refuse it with. Unknown fields are
+ * refused: a field this version does not define could carry an identifier.
  *
  * @example
  * const parsed = parseBeacon(await request.text())
- * if (!parsed.ok) return Response.json(parsed.error, { status: 400 })
+ * if (!parsed.ok) return Response.json(parsed.error, { status: parsed.status })
  */
 export function parseBeacon(body: string): ParsedBeacon {
   try {
     const bytes = new TextEncoder().encode(body).length
-    if (bytes > LIMITS.beaconBytes) throw new Invalid('body', `must be at most ${LIMITS.beaconBytes} bytes`, bytes)
+    if (bytes > LIMITS.beaconBytes) throw new Invalid('body', `must be at most ${LIMITS.beaconBytes} bytes`, bytes, 413)
     let json: unknown
     try {
       json = JSON.parse(body)
@@ -231,6 +238,6 @@ export function parseBeacon(body: string): ParsedBeacon {
     return { ok: true, beacon }
   } catch (error) {
     if (!(error instanceof Invalid)) throw error
-    return { ok: false, error: { field: error.field, rule: error.rule, message: error.message } }
+    return { ok: false, error: { field: error.field, rule: error.rule, message: error.message }, status: error.status }
   }
 }

@@ -1,4 +1,4 @@
-import { type Row, TABLES } from '../../src/collector/rows.js'
+import { type Row, TABLES } from '../../src/collector/schema.js'
 import type { AggregateQuery, AggregateRow, Store } from '../../src/collector/stores/store.js'
 
 /**

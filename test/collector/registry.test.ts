@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { registryFile, withoutShare, withoutSite, withoutToken, withShare, withSharesMigrated, withSite, withToken } from '../../src/collector/registry.js'
-import { DEFAULT_PANELS, hashToken, mayRead, type Site, siteProblem, tokenScope } from '../../src/collector/sites.js'
+import { registryFile, withoutShare, withoutSite, withoutToken, withShare, withSharesMigrated, withSite, withToken } from '../../src/collector/sites/registry.js'
+import { DEFAULT_PANELS, hashToken, mayRead, type Site, siteProblem, tokenScope } from '../../src/collector/sites/sites.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'qc-registry-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

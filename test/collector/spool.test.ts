@@ -2,8 +2,8 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncate
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type Row, TABLES } from '../../src/collector/rows.js'
-import { openSpool } from '../../src/collector/spool.js'
+import { openSpool } from '../../src/collector/ingest/spool.js'
+import { type Row, TABLES } from '../../src/collector/schema.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'quietcount-spool-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

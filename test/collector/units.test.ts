@@ -2,18 +2,18 @@ import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import { seedDemo } from '../../src/cli/demo-data.js'
 import { formatReport } from '../../src/cli/report-format.js'
-import { countedLog } from '../../src/collector/counted-log.js'
-import { countryOf, describeClient } from '../../src/collector/enrich.js'
-import { keepParams } from '../../src/collector/ingest.js'
-import { realtimeCounter } from '../../src/collector/realtime.js'
+import { countedLog } from '../../src/collector/http/counted-log.js'
+import { countryOf, describeClient } from '../../src/collector/ingest/enrich.js'
+import { keepParams } from '../../src/collector/ingest/ingest.js'
+import { realtimeCounter } from '../../src/collector/ingest/realtime.js'
+import { consentRows, tierRows } from '../../src/collector/ingest/tiers.js'
 import { detailStart, expireMarginals, marginalStart } from '../../src/collector/retention.js'
-import type { Row } from '../../src/collector/rows.js'
-import { importKey } from '../../src/collector/sites.js'
+import type { Row } from '../../src/collector/schema.js'
+import { importKey } from '../../src/collector/sites/sites.js'
+import { addDays, calendar, dayNumber, localTime, monthNumber, startHour } from '../../src/collector/sites/time-zone.js'
 import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
 import { marginalParts, periodRange } from '../../src/collector/stats/periods.js'
 import { sqliteStore } from '../../src/collector/stores/sqlite/index.js'
-import { consentRows, tierRows } from '../../src/collector/tiers.js'
-import { addDays, calendar, dayNumber, localTime, monthNumber, startHour } from '../../src/collector/time-zone.js'
 import { defused, toCsv, undefused } from '../../src/shared/stats-csv.js'
 import { marginalEdgeRows } from '../fixtures/marginal-edge-rows.js'
 import { referenceStore } from './reference-store.js'
@@ -297,7 +297,7 @@ describe('realtime counter', () => {
 
 describe('rate limit', () => {
   it('lets a burst through, refuses more, refills with time, and keeps addresses apart', async () => {
-    const { rateLimiter } = await import('../../src/collector/rate-limit.js')
+    const { rateLimiter } = await import('../../src/collector/http/rate-limit.js')
     const allow = rateLimiter({ perSecond: 2, burst: 3 })
     expect([1, 2, 3, 4].map(() => allow('198.51.100.1', 0))).toEqual([true, true, true, false])
     expect(allow('198.51.100.2', 0)).toBe(true)

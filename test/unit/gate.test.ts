@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeClient } from '../../src/collector/enrich.js'
+import { describeClient } from '../../src/collector/ingest/enrich.js'
 import { gate, gateAttribute } from '../../src/shared/gate.js'
 
 // The one gate of every door (src/shared/gate.ts): per dimension, what is stored or why not.

@@ -287,6 +287,13 @@ describe('parseBeacon: malformed and hostile bodies', () => {
     expect(error.message).toContain(field)
   })
 
+  it('refuses a body over LIMITS.beaconBytes with 413 and every other broken rule with 400', () => {
+    for (const [name, body] of badCases) {
+      const parsed = parseBeacon(body)
+      expect(parsed.ok || parsed.status, name).toBe(name.startsWith('body over LIMITS.beaconBytes') ? 413 : 400)
+    }
+  })
+
   it('has a large table', () => {
     expect(badCases.length).toBeGreaterThanOrEqual(50)
   })

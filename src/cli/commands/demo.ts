@@ -1,4 +1,4 @@
-import { registryFile, withToken } from '../../collector/registry.js'
+import { registryFile, withToken } from '../../collector/sites/registry.js'
 import { CONFIG, type Command, STORE, UsageError, wholeNumber, withStore } from '../command.js'
 import { DEMO_SITES, hasDemoData, seedDemoSites } from '../demo-data.js'
 

@@ -1,5 +1,5 @@
-import { countedDays, exportPlausible } from '../../collector/exports/plausible-export.js'
-import { registryFile } from '../../collector/registry.js'
+import { countedDays, exportPlausible } from '../../collector/formats/plausible/export.js'
+import { registryFile } from '../../collector/sites/registry.js'
 import { CONFIG, type Command, STORE, siteNamed, UsageError, withStore } from '../command.js'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/

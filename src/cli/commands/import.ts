@@ -1,9 +1,9 @@
+import { goatcounterTable } from '../../collector/formats/goatcounter/import.js'
+import { PLAUSIBLE_PLAN } from '../../collector/formats/plausible/import.js'
 import { openExport } from '../../collector/imports/export-files.js'
-import { goatcounterTable } from '../../collector/imports/goatcounter.js'
-import { PLAUSIBLE_PLAN } from '../../collector/imports/plausible.js'
 import { type Plan, type Progress, runImport } from '../../collector/imports/run-import.js'
-import { registryFile, withImport, withoutImport } from '../../collector/registry.js'
-import { importKey } from '../../collector/sites.js'
+import { registryFile, withImport, withoutImport } from '../../collector/sites/registry.js'
+import { importKey } from '../../collector/sites/sites.js'
 import { CONFIG, type Command, STORE, siteNamed, UsageError, withStore } from '../command.js'
 import { progressBar } from '../progress.js'
 

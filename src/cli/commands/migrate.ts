@@ -1,4 +1,4 @@
-import { registryFile } from '../../collector/registry.js'
+import { registryFile } from '../../collector/sites/registry.js'
 import { CONFIG, type Command, STORE, withStore } from '../command.js'
 
 export const migrate: Command = {

@@ -1,7 +1,7 @@
-import { registryFile } from '../../collector/registry.js'
 import { expireDetail, expireMarginals } from '../../collector/retention.js'
-import { DEFAULT_DETAIL_DAYS } from '../../collector/sites.js'
-import { monthOfNumber } from '../../collector/time-zone.js'
+import { registryFile } from '../../collector/sites/registry.js'
+import { DEFAULT_DETAIL_DAYS } from '../../collector/sites/sites.js'
+import { monthOfNumber } from '../../collector/sites/time-zone.js'
 import { CONFIG, type Command, STORE, withStore } from '../command.js'
 
 export const prune: Command = {

@@ -1,4 +1,4 @@
-import { registryFile } from '../../collector/registry.js'
+import { registryFile } from '../../collector/sites/registry.js'
 import { refuseUnderK } from '../../collector/stats/k-anonymity.js'
 import { parseStatsQuery } from '../../collector/stats/parse-query.js'
 import { runStats } from '../../collector/stats/run.js'

@@ -1,5 +1,5 @@
-import { registryFile, withoutShare, withShare } from '../../collector/registry.js'
-import { DEFAULT_EPSILON, DEFAULT_PANELS, epsilonProblem, isLegacyShare, panelsProblem, type ShareLink } from '../../collector/sites.js'
+import { registryFile, withoutShare, withShare } from '../../collector/sites/registry.js'
+import { DEFAULT_EPSILON, DEFAULT_PANELS, epsilonProblem, isLegacyShare, panelsProblem, type ShareLink } from '../../collector/sites/sites.js'
 import { RANGES_PER_DAY } from '../../collector/stats/public/query.js'
 import { errorOf, releaseOf, thresholdOf } from '../../collector/stats/public/release.js'
 import type { BreakdownName } from '../../shared/dimensions.js'

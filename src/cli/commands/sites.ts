@@ -1,7 +1,7 @@
-import { registryFile, withoutSite, withSite } from '../../collector/registry.js'
 import { marginalStart } from '../../collector/retention.js'
-import { DEFAULT_DETAIL_DAYS, detailDaysOf, MAX_DETAIL_DAYS, MAX_MARGINAL_MONTHS, type Site, siteProblem } from '../../collector/sites.js'
-import { dateOfDay } from '../../collector/time-zone.js'
+import { registryFile, withoutSite, withSite } from '../../collector/sites/registry.js'
+import { DEFAULT_DETAIL_DAYS, detailDaysOf, MAX_DETAIL_DAYS, MAX_MARGINAL_MONTHS, type Site, siteProblem } from '../../collector/sites/sites.js'
+import { dateOfDay } from '../../collector/sites/time-zone.js'
 import { CONFIG, type Command, localTimeZone, UsageError, type Values, wholeNumber } from '../command.js'
 
 export const sites: Command = {

@@ -1,4 +1,4 @@
-import { registryFile, withoutToken, withToken } from '../../collector/registry.js'
+import { registryFile, withoutToken, withToken } from '../../collector/sites/registry.js'
 import { CONFIG, type Command, siteNamed, UsageError } from '../command.js'
 
 export const tokens: Command = {

@@ -6,7 +6,7 @@ import { parse } from 'csv-parse'
 import yauzl from 'yauzl'
 import { DIMENSIONS } from '../../shared/dimensions.js'
 import { undefused } from '../../shared/stats-csv.js'
-import { TABLES } from '../rows.js'
+import { TABLES } from '../schema.js'
 
 /**
  * The CSV files of an export, from a zip archive (yauzl), a folder, or one file, gzipped or not
@@ -38,7 +38,7 @@ export interface ExportFile {
 }
 
 /**
- * What QuietCount's own export says of itself in its zip's comment (exports/plausible-export.ts),
+ * What QuietCount's own export says of itself in its zip's comment (formats/plausible/export.ts),
  * which Plausible ignores: that its cells are defused against spreadsheet formulas (undone when
  * it is imported back, and only then), and what the imports it was written from did not know
  * (SiteImport's lacks and unknown), so that importing it back knows no more than they did.

@@ -1,11 +1,11 @@
 import { gateAttribute } from '../../shared/gate.js'
 import { wellFormed } from '../../shared/well-formed.js'
-import type { Row } from '../rows.js'
-import { dayNumber, localTime, monthNumber, startHour } from '../time-zone.js'
+import type { Row } from '../schema.js'
+import { dayNumber, localTime, monthNumber, startHour } from '../sites/time-zone.js'
 
 /**
  * What an import reads from another tool's export: tables of lines (daily sums, or one line per
- * page view), each line checked column by column and turned into the marginal counts it adds. plausible.ts and goatcounter.ts
+ * page view), each line checked column by column and turned into the marginal counts it adds. formats/plausible/ and formats/goatcounter/
  * describe their tables; this file holds what every import does the same way.
  */
 
@@ -217,7 +217,7 @@ export function addRows(rows: Map<string, Row>, key: string, timezone: string, {
 }
 
 /**
- * rows.ts mergeRow for the rows of one import, keyed without JSON: a GoatCounter line adds some
+ * schema.ts mergeRow for the rows of one import, keyed without JSON: a GoatCounter line adds some
  * twenty rows, and the key's JSON.stringify was the largest part of its cost. The key joins the
  * fields with U+0001, which readLine refuses in any text, so that two rows never share one.
  */

@@ -1,5 +1,5 @@
 import { BREAKDOWNS, type BreakdownName, dimension } from '../../shared/dimensions.js'
-import type { SiteImport } from '../sites.js'
+import type { SiteImport } from '../sites/sites.js'
 
 /**
  * The breakdowns an import holds nothing for (docs/import.md has the columns): for its days they

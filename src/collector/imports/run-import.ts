@@ -1,5 +1,5 @@
-import type { Row } from '../rows.js'
-import { importKey, type Site, type SiteImport } from '../sites.js'
+import type { Row } from '../schema.js'
+import { importKey, type Site, type SiteImport } from '../sites/sites.js'
 import type { Store } from '../stores/store.js'
 import { type ExportFile, linesOf } from './export-files.js'
 import { addGaps, addRows, addUnknown, type Contribution, type ExportTable, type Gaps, gated, type Header, noGaps, readHeader, readLine } from './export-table.js'

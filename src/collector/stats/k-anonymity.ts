@@ -1,7 +1,7 @@
 import { breakdownOfFilter, type FilterName, type Weight } from '../../shared/dimensions.js'
 import type { StatsError } from '../../shared/stats-types.js'
+import { today } from '../sites/time-zone.js'
 import type { AggregateRow, Store } from '../stores/store.js'
-import { today } from '../time-zone.js'
 import type { StatsQuery } from './parse-query.js'
 import { marginalParts, previousPeriod } from './periods.js'
 

@@ -1,7 +1,7 @@
 import { BREAKDOWN_NAMES, type BreakdownName, FILTERS, type FilterName } from '../../shared/dimensions.js'
 import { INCLUDES, INTERVALS, type Interval, PERIODS, type StatsError } from '../../shared/stats-types.js'
-import { detailDaysOf, type Site, type SiteImport } from '../sites.js'
-import { today } from '../time-zone.js'
+import { detailDaysOf, type Site, type SiteImport } from '../sites/sites.js'
+import { today } from '../sites/time-zone.js'
 import { type DateRange, daysBetween, periodRange } from './periods.js'
 
 /** A validated stats query: what a site owner asked, and what the answer is computed for. */

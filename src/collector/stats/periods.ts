@@ -1,6 +1,6 @@
 import type { Period } from '../../shared/stats-types.js'
+import { addDays, dayNumber, monthNumber, startHour } from '../sites/time-zone.js'
 import type { QueryPart } from '../stores/store.js'
-import { addDays, dayNumber, monthNumber, startHour } from '../time-zone.js'
 
 /** Date ranges of the stats model: named periods, their hours, and the marginal rows that cover them. */
 

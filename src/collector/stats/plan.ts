@@ -1,10 +1,10 @@
 import { type BreakdownSpec, dimension, type FilterName, type RecordKind } from '../../shared/dimensions.js'
 import type { DetailWindow } from '../../shared/stats-types.js'
 import { detailStart } from '../retention.js'
-import { DEFAULT_DETAIL_DAYS, MAX_DETAIL_DAYS } from '../sites.js'
+import { TOTAL } from '../schema.js'
+import { DEFAULT_DETAIL_DAYS, MAX_DETAIL_DAYS } from '../sites/sites.js'
+import { addDays, localTime, startHour, today } from '../sites/time-zone.js'
 import type { Store } from '../stores/store.js'
-import { TOTAL } from '../tiers.js'
-import { addDays, localTime, startHour, today } from '../time-zone.js'
 import type { DateRange } from './periods.js'
 
 /**

@@ -1,4 +1,4 @@
-import { TABLES, type Table } from '../rows.js'
+import { TABLES, type Table } from '../schema.js'
 import type { Dialect } from './sql.js'
 
 /**

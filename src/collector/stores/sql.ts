@@ -1,5 +1,5 @@
 import type { Weight } from '../../shared/dimensions.js'
-import { TABLES, type TableSpec } from '../rows.js'
+import { TABLES, type TableSpec } from '../schema.js'
 import type { AggregateQuery, AggregateRow } from './store.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { Weight } from '../../shared/dimensions.js'
-import type { Row, Table } from '../rows.js'
+import type { Row, Table } from '../schema.js'
 
 /** A range of one table: `from` included, `to` excluded, in the table's time unit (hours, days or months). */
 export interface QueryPart {

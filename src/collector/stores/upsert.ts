@@ -1,4 +1,4 @@
-import { type Row, TABLES, type Table } from '../rows.js'
+import { type Row, TABLES, type Table } from '../schema.js'
 import type { SpooledBatch } from './store.js'
 
 /**

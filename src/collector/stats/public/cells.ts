@@ -1,6 +1,6 @@
 import type { RecordKind } from '../../../shared/dimensions.js'
-import type { ShareLink } from '../../sites.js'
-import { dateOfDay, dayNumber } from '../../time-zone.js'
+import type { ShareLink } from '../../sites/sites.js'
+import { dateOfDay, dayNumber } from '../../sites/time-zone.js'
 import { dayUniforms, discreteLaplace, seriesKey } from './noise.js'
 import { kindOfCounter, type Release } from './release.js'
 

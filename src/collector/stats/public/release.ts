@@ -1,7 +1,7 @@
 import { getAllCountries } from 'countries-and-timezones'
 import { type BreakdownName, breakdown, dimension, type RecordKind, type Weight } from '../../../shared/dimensions.js'
 import { CONSENT_DECISIONS, LIMITS, SCREEN_CLASSES } from '../../../shared/protocol.js'
-import type { ShareLink } from '../../sites.js'
+import type { ShareLink } from '../../sites/sites.js'
 import { type Scale, tailQuantile, variance } from './noise.js'
 
 /**

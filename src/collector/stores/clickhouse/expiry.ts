@@ -1,5 +1,5 @@
 import { wellFormed } from '../../../shared/well-formed.js'
-import { marginalBounds } from '../../rows.js'
+import { marginalBounds } from '../../schema.js'
 import { detailBounds, type Expiry, expiryWhere } from '../expiry.js'
 import type { ClickHouseConnection } from './connection.js'
 import { clickhouseString } from './dialect.js'

@@ -1,5 +1,5 @@
 import { wellFormed } from '../../../shared/well-formed.js'
-import { mergeRow, type Row, TABLES, type Table } from '../../rows.js'
+import { mergeRow, type Row, TABLES, type Table } from '../../schema.js'
 import type { SpooledBatch } from '../store.js'
 import { byTable, untaken, writtenColumns, writtenValues } from '../upsert.js'
 import type { ClickHouseConnection } from './connection.js'

@@ -1,4 +1,4 @@
-import { calendar } from '../../time-zone.js'
+import { calendar } from '../../sites/time-zone.js'
 
 /**
  * Schema version 3, the two tiers, as the stores share it. Version 2's wide tables become the

@@ -1,4 +1,4 @@
-import type { Row } from '../../rows.js'
+import type { Row } from '../../schema.js'
 import type { Dialect } from '../sql.js'
 
 export const dialect: Dialect = {

@@ -1,4 +1,4 @@
-import { marginalBounds } from '../../rows.js'
+import { marginalBounds } from '../../schema.js'
 import { cutoffUpsert, detailBounds, type Expiry, expiryWhere } from '../expiry.js'
 import type { PostgresConnection } from './connection.js'
 import { dialect } from './dialect.js'

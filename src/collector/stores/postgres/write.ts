@@ -1,4 +1,4 @@
-import { mergeRow, type Row, TABLES, type Table } from '../../rows.js'
+import { mergeRow, type Row, TABLES, type Table } from '../../schema.js'
 import type { SpooledBatch } from '../store.js'
 import { addOnConflict, byTable, untaken, writtenColumns, writtenValues } from '../upsert.js'
 import type { PostgresConnection } from './connection.js'

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { marginalBounds } from '../../rows.js'
+import { marginalBounds } from '../../schema.js'
 import { cutoffUpsert, detailBounds, type Expiry, expiryWhere } from '../expiry.js'
 import type { SqliteConnections } from './connection.js'
 import { dialect } from './dialect.js'

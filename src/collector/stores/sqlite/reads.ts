@@ -1,4 +1,4 @@
-import { TABLES } from '../../rows.js'
+import { TABLES } from '../../schema.js'
 import { answerQueries, batchStatements, scan } from '../sql.js'
 import type { AggregateQuery, AggregateRow } from '../store.js'
 import type { SqliteConnections } from './connection.js'

@@ -2,12 +2,12 @@ import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import yazl from 'yazl'
-import { csvQuoted, defused } from '../../shared/stats-csv.js'
-import { type ExportMark, exportMark } from '../imports/export-files.js'
-import { PLAUSIBLE_BROWSERS, PLAUSIBLE_EVENTS, PLAUSIBLE_SCREENS, PLAUSIBLE_SYSTEMS } from '../imports/plausible.js'
-import { importKeys as keysOf, type Site, type SiteImport } from '../sites.js'
-import type { AggregateRow, Store } from '../stores/store.js'
-import { dateOfDay, dayNumber } from '../time-zone.js'
+import { csvQuoted, defused } from '../../../shared/stats-csv.js'
+import { type ExportMark, exportMark } from '../../imports/export-files.js'
+import { importKeys as keysOf, type Site, type SiteImport } from '../../sites/sites.js'
+import { dateOfDay, dayNumber } from '../../sites/time-zone.js'
+import type { AggregateRow, Store } from '../../stores/store.js'
+import { PLAUSIBLE_BROWSERS, PLAUSIBLE_EVENTS, PLAUSIBLE_SCREENS, PLAUSIBLE_SYSTEMS } from './import.js'
 
 /**
  * A site's marginal tier (its imports included) as Plausible's CSV export, so that a site can
@@ -18,7 +18,7 @@ import { dateOfDay, dayNumber } from '../time-zone.js'
  *
  * Its cells are defused against spreadsheet formulas as the stats' CSV is (stats-csv.ts), and a
  * count the site's imports do not know is an empty cell, never 0; the zip's comment marks it as
- * QuietCount's (export-files.ts ExportMark), so that importing it back undoes the one and knows
+ * QuietCount's (imports/export-files.ts ExportMark), so that importing it back undoes the one and knows
  * the other: the round trip gives the same figures and values.
  */
 

@@ -1,6 +1,6 @@
-import { dimensionsOf } from '../shared/dimensions.js'
-import type { ConsentRecord } from '../shared/protocol.js'
-import type { Row } from './rows.js'
+import { dimensionsOf } from '../../shared/dimensions.js'
+import type { ConsentRecord } from '../../shared/protocol.js'
+import { type Row, TOTAL } from '../schema.js'
 
 /**
  * How one record is counted in each tier: its detail row (whole tuple, for the detail window),
@@ -13,13 +13,6 @@ export interface CountedDay {
   day: number
   month: number
 }
-
-/**
- * The marginal rows of every record, whatever its attributes: a site-local day's (or month's)
- * totals. They hold no attribute at all; the hourly `totals` answer hourly charts and say which
- * hours have detail, these answer a year's top line and chart in twelve rows instead of 8,760.
- */
-export const TOTAL = { dimension: 'total', parent: '', value: '' }
 
 const PAGE_DIMENSIONS = dimensionsOf('pages')
 // `prop` has no detail column of its own: its pairs come from the `props` object below.

@@ -58,6 +58,13 @@ export const TABLES = {
 
 export type Table = keyof typeof TABLES
 
+/**
+ * The marginal rows of every record, whatever its attributes: a site-local day's (or month's)
+ * totals. They hold no attribute at all; the hourly `totals` answer hourly charts and say which
+ * hours have detail, these answer a year's top line and chart in twelve rows instead of 8,760.
+ */
+export const TOTAL = { dimension: 'total', parent: '', value: '' }
+
 export interface Row {
   table: Table
   site: string

@@ -1,7 +1,7 @@
-import type { ScreenClass } from '../../shared/protocol.js'
-import { linkUrl } from '../../shared/scrub-url.js'
-import { type Contribution, type ExportTable, page, referrerOf } from './export-table.js'
-import type { Plan } from './run-import.js'
+import type { ScreenClass } from '../../../shared/protocol.js'
+import { linkUrl } from '../../../shared/scrub-url.js'
+import { type Contribution, type ExportTable, page, referrerOf } from '../../imports/export-table.js'
+import type { Plan } from '../../imports/run-import.js'
 
 /**
  * Plausible's CSV export (Site settings → Imports & Exports → Export), read table by table into

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { SCREEN_CLASSES, type ScreenClass } from '../../shared/protocol.js'
-import { type Client, describeClient } from '../enrich.js'
-import { type Contribution, type ExportTable, page, referrerOf } from './export-table.js'
+import { SCREEN_CLASSES, type ScreenClass } from '../../../shared/protocol.js'
+import { type Contribution, type ExportTable, page, referrerOf } from '../../imports/export-table.js'
+import { type Client, describeClient } from '../../ingest/enrich.js'
 
 /**
  * GoatCounter's CSV export, format version 2 (Settings → Export; GoatCounter's docs/export.md):

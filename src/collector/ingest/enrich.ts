@@ -1,7 +1,7 @@
 import { getAllTimezones } from 'countries-and-timezones'
 import { isbot } from 'isbot'
 import UAParser from 'ua-parser-js'
-import { gate } from '../shared/gate.js'
+import { gate } from '../../shared/gate.js'
 
 /** What the collector keeps of a request's headers: coarse classes, never the strings themselves. */
 export interface Client {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { type Row, TABLES, type Table } from './rows.js'
-import type { SpooledBatch } from './stores/store.js'
+import { type Row, TABLES, type Table } from '../schema.js'
+import type { SpooledBatch } from '../stores/store.js'
 
 /**
  * A collector's spool: where group commits go while the store is away (group-commit.ts), one

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { BREAKDOWN_NAMES, type BreakdownName } from '../shared/dimensions.js'
-import { PARAM_NAME, SITE_ID } from '../shared/protocol.js'
+import { BREAKDOWN_NAMES, type BreakdownName } from '../../shared/dimensions.js'
+import { PARAM_NAME, SITE_ID } from '../../shared/protocol.js'
 import { isTimeZone } from './time-zone.js'
 
 /**

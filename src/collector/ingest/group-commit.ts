@@ -1,7 +1,7 @@
+import { mergeRow, type Row } from '../schema.js'
+import type { Store } from '../stores/store.js'
 import { type Counted, countedRows } from './ingest.js'
-import { mergeRow, type Row } from './rows.js'
 import type { Spool } from './spool.js'
-import type { Store } from './stores/store.js'
 
 export interface GroupCommitOptions {
   /** Merged records and rows waiting for the next commit past which a beacon is refused (default 50,000). */

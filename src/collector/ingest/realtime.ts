@@ -42,3 +42,4 @@ export function realtimeCounter() {
     },
   }
 }
+export type RealtimeCounter = ReturnType<typeof realtimeCounter>

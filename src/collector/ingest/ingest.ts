@@ -1,8 +1,8 @@
-import { type Beacon, FLAG } from '../shared/protocol.js'
+import { type Beacon, FLAG } from '../../shared/protocol.js'
+import type { Row } from '../schema.js'
+import { calendar } from '../sites/time-zone.js'
 import { type Client, countryOf } from './enrich.js'
-import type { Row } from './rows.js'
 import { type CountedDay, consentRows, tierRows } from './tiers.js'
-import { calendar } from './time-zone.js'
 
 /** What ingest needs of a site: where its days begin, what a path may keep, and whether it keeps detail. */
 export interface IngestSite {

@@ -1,0 +1,16 @@
+import type { Handler } from 'hono'
+import type { Store } from '../../stores/store.js'
+
+/**
+ * `GET /healthz`: `{ ok: true }` once the store answers a query; when it does not, the failure
+ * answers 500 (onFailure).
+ *
+ * @example
+ * app.get('/healthz', healthz(store))
+ */
+export const healthz =
+  (store: Store): Handler =>
+  async (c) => {
+    await store.query([{ site: '', parts: [{ table: 'totals', from: 0, to: 0 }] }])
+    return c.json({ ok: true })
+  }

@@ -1,0 +1,23 @@
+import type { Handler } from 'hono'
+import { refuseUnderK } from '../../stats/k-anonymity.js'
+import { parseStatsQuery } from '../../stats/parse-query.js'
+import { runStats } from '../../stats/run.js'
+import type { Store } from '../../stores/store.js'
+import type { SiteEnv } from '../auth.js'
+
+/**
+ * `GET /api/stats?site=…` behind siteReader: the query checked (400), refused when a filter would
+ * single out a row folded under the site's k (403), then answered (docs/collector.md, "Stats API").
+ *
+ * @example
+ * app.get('/api/stats', siteReader(registry), stats(store))
+ */
+export const stats =
+  (store: Store): Handler<SiteEnv> =>
+  async (c) => {
+    const parsed = parseStatsQuery(new URL(c.req.url).searchParams, c.var.site, Date.now())
+    if (!parsed.ok) return c.json(parsed.error, 400)
+    const refused = await refuseUnderK(store, parsed.query)
+    if (refused) return c.json(refused, 403)
+    return c.json(await runStats(store, parsed.query), 200, { 'cache-control': 'no-store' })
+  }
