@@ -12,11 +12,10 @@ import { realtimeCounter } from './realtime.js'
 import type { RegistryFile } from './registry.js'
 import { expireDetail, expireMarginals } from './retention.js'
 import { detailDaysOf, isLegacyShare, mayRead, type Site, tokenScope } from './sites.js'
-import { refuseUnderK } from './stats/k-anonymity.js'
+import { answerStats } from './stats/answer.js'
 import { parseStatsQuery } from './stats/parse-query.js'
 import { publicAnswers } from './stats/public/answer.js'
 import { parsePublicQuery } from './stats/public/query.js'
-import { runStats } from './stats/run.js'
 import type { Store } from './stores/store.js'
 
 export interface CollectorOptions {
@@ -172,9 +171,9 @@ export function createCollector(options: CollectorOptions) {
     const params = new URL(c.req.url).searchParams
     const parsed = parseStatsQuery(params, site, Date.now())
     if (!parsed.ok) return c.json(parsed.error, 400)
-    const refused = await refuseUnderK(store, parsed.query)
-    if (refused) return c.json(refused, 403)
-    return c.json(await runStats(store, parsed.query), 200, { 'cache-control': 'no-store' })
+    const answer = await answerStats(store, parsed.query)
+    if (!answer.ok) return c.json(answer.error, 403)
+    return c.json(answer.result, 200, { 'cache-control': 'no-store' })
   }
 
   /** The site named by `?site=` if the bearer token may read it, else the error response. */
