@@ -11,13 +11,11 @@ import { openExport } from '../src/collector/imports/export-files.js'
 import { type ImportReport, runImport } from '../src/collector/imports/run-import.js'
 import type { Site } from '../src/collector/sites/sites.js'
 import { today } from '../src/collector/sites/time-zone.js'
-import { parseStatsQuery } from '../src/collector/stats/parse-query.js'
-import { runStats } from '../src/collector/stats/run.js'
 import { openStore } from '../src/collector/stores/open.js'
 import { csvQuoted } from '../src/shared/stats-csv.js'
 import { PLAUSIBLE_EXPORT } from '../test/fixtures/plausible-export.js'
 import { machine, round } from './machine.js'
-import { benchSite, timeView } from './query.js'
+import { benchSite, statsOf, timeView } from './query.js'
 import { type StoreKind, tierSizes } from './storage.js'
 import { datesUpTo, list, MODEL, random, SITE, viewsOfDay, weighted, zipf } from './traffic.js'
 
@@ -433,10 +431,9 @@ export async function importInto(kind: StoreKind, url: string, generated: Genera
     // The site as the registry has it after `quietcount import`: its import record makes the stats read the import's key.
     const imported: Site = { ...site, imports: [report.import] }
     const timed = await timeView(store, '1 M page views/month', 'period=12mo', runs, imported)
-    const parsed = parseStatsQuery(new URLSearchParams('period=12mo&include=metrics'), imported)
-    if (!parsed.ok) throw new Error(parsed.error.message)
-    const { metrics } = await runStats(store, parsed.query)
-    const { from, to } = parsed.query
+    const stats = await statsOf(store, imported, 'period=12mo&include=metrics')
+    const { metrics } = stats.result
+    const { from, to } = stats.query
     const shown = generated.daily.filter((d) => d.date >= from && d.date <= to)
     return {
       store: kind,

@@ -1,8 +1,8 @@
 import { expireDetail } from '../src/collector/retention.js'
 import type { Site } from '../src/collector/sites/sites.js'
 import { today } from '../src/collector/sites/time-zone.js'
+import { answerStats } from '../src/collector/stats/answer.js'
 import { parseStatsQuery } from '../src/collector/stats/parse-query.js'
-import { runStats } from '../src/collector/stats/run.js'
 import type { Store } from '../src/collector/stores/store.js'
 import { BREAKDOWN_NAMES } from '../src/shared/dimensions.js'
 import { median, round } from './machine.js'
@@ -69,6 +69,15 @@ export const benchSite = (scale: Scale): Site => ({ id: SITE.id, origins: [], ti
 /** The two requests of a dashboard view, as URL parameters. */
 export const viewRequests = (range: string) => [`${range}&include=metrics,timeseries&compare=previous`, `${range}&include=none&breakdown=${BREAKDOWN_NAMES.join(',')}&limit=10`]
 
+/** A site's stats for API query parameters, as the API answers them: parsed, checked (k-anonymity) and run. */
+export async function statsOf(store: Store, site: Site, params: string) {
+  const parsed = parseStatsQuery(new URLSearchParams(params), site)
+  if (!parsed.ok) throw new Error(parsed.error.message)
+  const answer = await answerStats(store, parsed.query)
+  if (!answer.ok) throw new Error(answer.error.message)
+  return { query: parsed.query, result: answer.result }
+}
+
 /** The most viewed page, and a typical one (the 20th), to filter by. */
 export const PAGES = { top: MODEL.path.values[0]!, typical: MODEL.path.values[19]! }
 
@@ -82,13 +91,7 @@ export async function timeView(store: Store, scale: Scale, range: string, runs: 
   let unavailable = 0
   for (let run = 0; run <= runs; run++) {
     const started = performance.now()
-    const results = await Promise.all(
-      viewRequests(range).map((params) => {
-        const parsed = parseStatsQuery(new URLSearchParams(params), site)
-        if (!parsed.ok) throw new Error(parsed.error.message)
-        return runStats(store, parsed.query)
-      }),
-    )
+    const results = await Promise.all(viewRequests(range).map(async (params) => (await statsOf(store, site, params)).result))
     if (run > 0) times.push(performance.now() - started) // the first run warms caches
     unavailable = results.reduce((n, r) => n + Object.keys(r.unavailable ?? {}).length + Object.values(r.breakdowns ?? {}).filter((b) => b.unavailable).length, 0)
   }

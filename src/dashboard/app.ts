@@ -1,5 +1,5 @@
 import uPlot from 'uplot'
-import { BREAKDOWNS, dimension } from '../shared/dimensions.js'
+import { BREAKDOWNS, type BreakdownSpec, dimension, type PanelColumn } from '../shared/dimensions.js'
 import { statsCsv } from '../shared/stats-csv.js'
 import type { BreakdownResult, BreakdownRow, ImportedRange, Metrics, StatsResult } from '../shared/stats-types.js'
 import { type PrefetchWindow, viewQuery as query, send, shareLink as share, statsPath, TOKEN_KEY, token, VIEW, view } from './view.js'
@@ -24,8 +24,8 @@ const PERIODS: [string, string][] = [
   ['custom', 'Custom range'],
 ]
 
-/** Breakdown panels, from the registry: the API's breakdown, its title, and the filter a click on a row sets. */
-const PANELS: [breakdown: string, title: string, filter?: string][] = BREAKDOWNS.map((b) => [b.name, b.title, dimension(b.dimension).filter ? b.dimension : undefined])
+/** Breakdown panels, from the registry: the API's breakdown with its title and columns, and the filter a click on a row sets. */
+const PANELS: [spec: BreakdownSpec, filter?: string][] = BREAKDOWNS.map((b) => [b, dimension(b.dimension).filter ? b.dimension : undefined])
 
 const METRICS: [key: keyof Metrics, label: string, format: (n: number) => string][] = [
   ['visitors', 'Visitors', (n) => n.toLocaleString('en')],
@@ -137,8 +137,8 @@ async function render() {
   try {
     const result = await asked.main
     // A share link shows its own panels only.
-    const shown = PANELS.filter(([breakdown]) => !result.public || (result.public.panels as string[]).includes(breakdown))
-    const panels = el('div', { class: 'panels' }, ...shown.map(([breakdown, title, filter]) => panel(asked!.breakdowns, breakdown, title, filter)))
+    const shown = PANELS.filter(([spec]) => !result.public || (result.public.panels as string[]).includes(spec.name))
+    const panels = el('div', { class: 'panels' }, ...shown.map(([spec, filter]) => panel(asked!.breakdowns, spec, filter)))
     app.replaceChildren(header(sites, result.site), filterBar(), approximate(result), imported(result), topLine(result), realtime(), chart(result), panels)
   } catch (error) {
     app.replaceChildren(header(sites), filterBar(), el('p', { class: 'error', role: 'alert' }, (error as Error).message))
@@ -340,7 +340,7 @@ function chart(result: StatsResult) {
   return box
 }
 
-function panel(answer: Promise<StatsResult>, breakdown: string, title: string, filter?: string) {
+function panel(answer: Promise<StatsResult>, { name: breakdown, title, columns }: BreakdownSpec, filter?: string) {
   const section = el('section', { class: 'panel', 'aria-labelledby': `panel-${breakdown}` })
   const exportButton = el('button', { type: 'button', class: 'quiet', 'aria-label': `Export ${title} as CSV` }, 'CSV')
   section.append(el('div', { class: 'panel-head' }, el('h2', { id: `panel-${breakdown}` }, title), exportButton), el('p', { role: 'status' }, 'Loading…'))
@@ -350,7 +350,7 @@ function panel(answer: Promise<StatsResult>, breakdown: string, title: string, f
       // A part the range cannot answer says why, in the panel, instead of showing a partial figure.
       if (part.unavailable) return section.lastElementChild!.replaceWith(el('p', { class: 'unavailable' }, part.unavailable))
       exportButton.addEventListener('click', () => download(`${result.site}-${breakdown}-${result.from}-${result.to}.csv`, statsCsv({ breakdown: part })))
-      section.lastElementChild!.replaceWith(part.rows.length ? table(breakdown, part.rows, filter) : el('p', { class: 'empty' }, 'Nothing counted in this range.'))
+      section.lastElementChild!.replaceWith(part.rows.length ? table(columns, part.rows, filter) : el('p', { class: 'empty' }, 'Nothing counted in this range.'))
       // An import with nothing for this panel: its days count here only what QuietCount counted.
       const lacking = result.imported?.filter((i) => (i.lacks as string[]).includes(breakdown)) ?? []
       if (lacking.length) section.append(el('p', { class: 'imported' }, `Not in the import from ${spans(lacking)}: those days show only what QuietCount counted.`))
@@ -360,26 +360,7 @@ function panel(answer: Promise<StatsResult>, breakdown: string, title: string, f
   return section
 }
 
-function table(breakdown: string, rows: BreakdownRow[], filter?: string) {
-  const consent = breakdown === 'consent'
-  const events = breakdown === 'event' || breakdown === 'prop'
-  const columns: [keyof BreakdownRow, string][] = consent
-    ? [
-        ['count', 'Decisions'],
-        ['rate', 'Rate'],
-      ]
-    : events
-      ? [['count', 'Count']]
-      : breakdown === 'page'
-        ? [
-            ['pageviews', 'Page views'],
-            ['visits', 'Visits'],
-          ]
-        : [
-            ['visitors', 'Visitors'],
-            ['visits', 'Visits'],
-            ['pageviews', 'Page views'],
-          ]
+function table(columns: readonly PanelColumn[], rows: BreakdownRow[], filter?: string) {
   const body = el('tbody')
   for (const row of rows) {
     // A browser version reads under its browser ("Chrome 131"), a property under its event.

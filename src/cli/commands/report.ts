@@ -1,7 +1,6 @@
 import { registryFile } from '../../collector/sites/registry.js'
-import { refuseUnderK } from '../../collector/stats/k-anonymity.js'
+import { answerStats } from '../../collector/stats/answer.js'
 import { parseStatsQuery } from '../../collector/stats/parse-query.js'
-import { runStats } from '../../collector/stats/run.js'
 import { BREAKDOWN_NAMES, FILTERS } from '../../shared/dimensions.js'
 import { CONFIG, type Command, STORE, siteNamed, UsageError, withStore } from '../command.js'
 import { formatReport } from '../report-format.js'
@@ -57,9 +56,9 @@ counts, kept for ever unless the site limits them (sites set --marginal-months);
     if (format === 'csv' && parsed.query.breakdowns.length > 1)
       throw new UsageError(`--format csv writes one breakdown (got ${parsed.query.breakdowns.join(', ')}); use json for several`)
     await withStore(String(v.store), registry, async (store) => {
-      const refused = await refuseUnderK(store, parsed.query)
-      if (refused) throw new UsageError(`--${refused.message}`)
-      process.stdout.write(formatReport(await runStats(store, parsed.query), format))
+      const answer = await answerStats(store, parsed.query)
+      if (!answer.ok) throw new UsageError(`--${answer.error.message}`)
+      process.stdout.write(formatReport(answer.result, format))
     })
   },
 }

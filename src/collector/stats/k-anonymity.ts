@@ -7,7 +7,7 @@ import { marginalParts, previousPeriod } from './periods.js'
 
 /**
  * k-anonymity, the owner's optional `k`: a breakdown row that may stand for fewer than k people is
- * folded into "(other)" (run.ts). A row's weight is what bounds its people best (the registry's
+ * folded into "(other)" (listing.ts). A row's weight is what bounds its people best (the registry's
  * `weight` of each breakdown, and its reason). It tidies a token holder's report; it protects no
  * published figure, as differencing undoes it (test/collector/share-differencing.test.ts): share
  * links use differential privacy (stats/public/).

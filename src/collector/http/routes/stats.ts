@@ -1,7 +1,6 @@
 import type { Handler } from 'hono'
-import { refuseUnderK } from '../../stats/k-anonymity.js'
+import { answerStats } from '../../stats/answer.js'
 import { parseStatsQuery } from '../../stats/parse-query.js'
-import { runStats } from '../../stats/run.js'
 import type { Store } from '../../stores/store.js'
 import type { SiteEnv } from '../auth.js'
 
@@ -17,7 +16,7 @@ export const stats =
   async (c) => {
     const parsed = parseStatsQuery(new URL(c.req.url).searchParams, c.var.site, Date.now())
     if (!parsed.ok) return c.json(parsed.error, 400)
-    const refused = await refuseUnderK(store, parsed.query)
-    if (refused) return c.json(refused, 403)
-    return c.json(await runStats(store, parsed.query), 200, { 'cache-control': 'no-store' })
+    const answer = await answerStats(store, parsed.query)
+    if (!answer.ok) return c.json(answer.error, 403)
+    return c.json(answer.result, 200, { 'cache-control': 'no-store' })
   }
