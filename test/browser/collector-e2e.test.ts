@@ -47,7 +47,8 @@ describeBrowser('collector end to end', () => {
     await crawler.goto(`${url}/example`)
     await crawler.click('#allow')
     await crawler.click('#event')
-    await new Promise((done) => setTimeout(done, 1_500)) // its beacon leaves on the timer, with its own user agent
+    // Its beacon leaves on the timer, with its own user agent: wait for its answer, however slow the machine.
+    await expect.poll(() => answered.length, { timeout: 15_000 }).toBeGreaterThan(0)
     await crawler.close()
     expect(answered).toEqual([204]) // sent and acknowledged like any beacon, yet counted below as nothing
     // Visitor 1: home, allows analytics, two custom events, the SPA with two navigations.
@@ -70,7 +71,7 @@ describeBrowser('collector end to end', () => {
 
     // Page views: /example, /app/, /app/pricing, /app/orders/[number] (visitor 1) and /app/pricing (2).
     // Visits: /example and /app/ (loaded without a referrer from the site) and visitor 2's entry.
-    await expect.poll(() => report().metrics!.pageviews, { timeout: 10_000 }).toBe(5)
+    await expect.poll(() => report().metrics!.pageviews, { timeout: 15_000 }).toBe(5)
     const { metrics } = report()
     expect(metrics).toMatchObject({ pageviews: 5, visits: 3, visitors: 2, monthly_visitors: 2, events: 2 })
 
