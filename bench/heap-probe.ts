@@ -2,11 +2,11 @@
  * Loaded into `quietcount serve` by the soak (`node --expose-gc --import heap-probe.js`): asked
  * 'heap' over the IPC channel, it runs a full collection and answers the live heap in bytes.
  */
-const gc = (globalThis as { gc?: () => void }).gc
+const collect = (globalThis as { gc?: () => void }).gc
 process.on('message', (message) => {
   if (message !== 'heap') return
-  gc?.()
-  process.send?.({ heapUsed: process.memoryUsage().heapUsed, collected: !!gc })
+  collect?.()
+  process.send?.({ heapUsed: process.memoryUsage().heapUsed, collected: !!collect })
 })
 // The channel must not keep serve running once it stops.
 process.channel?.unref()
