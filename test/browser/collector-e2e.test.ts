@@ -25,7 +25,9 @@ describeBrowser('collector end to end', () => {
     // present an ordinary Chromium's user agent, browser-wide, so that beacons sent while a page
     // unloads carry it too (a per-context override does not reach them).
     browser = await launchVisitorBrowser()
-  })
+    // A first `serve --examples` seeds a year of demo traffic before it listens: long work, which
+    // took over 120 s in a full run on a busy 2-core machine.
+  }, 300_000)
   afterAll(async () => {
     await browser?.close()
     server?.stop()

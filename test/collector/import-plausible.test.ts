@@ -478,5 +478,7 @@ describe('import plausible: a 50 MB file', () => {
     }
     expect(report.breakdowns.page.rows[0]!.pageviews).toBe(2 * Math.ceil(lines / 2000))
     rmSync(dir, { recursive: true, force: true })
-  }, 180_000)
+    // Only a guard against a hang: it timed out at 180 s in a full run on a busy 2-core machine.
+    // How fast an import goes is a figure of the bench (npm run bench -- --only import).
+  }, 600_000)
 })
