@@ -25,7 +25,9 @@ describeBrowser('collector end to end', () => {
     // present an ordinary Chromium's user agent, browser-wide, so that beacons sent while a page
     // unloads carry it too (a per-context override does not reach them).
     browser = await launchVisitorBrowser()
-  })
+    // A first `serve --examples` seeds a year of demo traffic before it listens: long work, which
+    // took over 120 s in a full run on a busy 2-core machine.
+  }, 300_000)
   afterAll(async () => {
     await browser?.close()
     server?.stop()
@@ -47,7 +49,8 @@ describeBrowser('collector end to end', () => {
     await crawler.goto(`${url}/example`)
     await crawler.click('#allow')
     await crawler.click('#event')
-    await new Promise((done) => setTimeout(done, 1_500)) // its beacon leaves on the timer, with its own user agent
+    // Its beacon leaves on the timer, with its own user agent: wait for its answer, however slow the machine.
+    await expect.poll(() => answered.length, { timeout: 15_000 }).toBeGreaterThan(0)
     await crawler.close()
     expect(answered).toEqual([204]) // sent and acknowledged like any beacon, yet counted below as nothing
     // Visitor 1: home, allows analytics, two custom events, the SPA with two navigations.
@@ -70,7 +73,7 @@ describeBrowser('collector end to end', () => {
 
     // Page views: /example, /app/, /app/pricing, /app/orders/[number] (visitor 1) and /app/pricing (2).
     // Visits: /example and /app/ (loaded without a referrer from the site) and visitor 2's entry.
-    await expect.poll(() => report().metrics!.pageviews, { timeout: 10_000 }).toBe(5)
+    await expect.poll(() => report().metrics!.pageviews, { timeout: 15_000 }).toBe(5)
     const { metrics } = report()
     expect(metrics).toMatchObject({ pageviews: 5, visits: 3, visitors: 2, monthly_visitors: 2, events: 2 })
 

@@ -11,6 +11,7 @@ for (const scripts of ['core', 'fullest'] as const)
   describeBrowser(`consent manager in Chromium, ${scripts} variant`, () => {
     const site = useSite({ scripts })
     beforeEach(() => reset(site))
+    // A state to wait for; the limit only ends a wait for something that never comes (a busy machine is slow, not wrong).
     const waitFor = (what: () => unknown) => expect.poll(what, { timeout: 15_000, interval: 100 })
     /** Waits longer than the tracker's flush delay, so that "nothing was sent" is a finding. */
     const quiet = (ms = 1_600) => new Promise((done) => setTimeout(done, ms))
@@ -266,7 +267,7 @@ for (const scripts of ['core', 'fullest'] as const)
         })
         await page.route('**/axe.min.js', (route) => route.fulfill({ path: 'node_modules/axe-core/axe.min.js', contentType: 'text/javascript' }))
         await page.goto(`${site.url}/consent.html?lang=${lang}`)
-        await expect.poll(() => page.getByRole('region', { name: title }).isVisible(), { timeout: 5_000 }).toBe(true)
+        await expect.poll(() => page.getByRole('region', { name: title }).isVisible(), { timeout: 15_000 }).toBe(true)
         expect(requests.filter((path) => path.startsWith('/dist/lang/'))).toEqual(lang === 'en' || lang === 'es' ? [] : [`/dist/lang/${lang}.json`])
         const texts = await page.evaluate(() => (window as unknown as { consentTexts: string[] }).consentTexts)
         expect(texts.length).toBeGreaterThan(0)

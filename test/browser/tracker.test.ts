@@ -11,6 +11,7 @@ for (const scripts of [undefined, 'fullest'] as const)
     const site = useSite({ scripts })
     const fullest = scripts === 'fullest'
     beforeEach(() => reset(site))
+    // A state to wait for; the limit only ends a wait for something that never comes (a busy machine is slow, not wrong).
     const waitFor = (what: () => unknown) => expect.poll(what, { timeout: 15_000, interval: 100 })
 
     it(`loads ${scripts ? 'the fullest variant' : 'the variant the page names'}`, async () => {

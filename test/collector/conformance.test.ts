@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Client } from '../../src/collector/ingest/enrich.js'
 import { groupCommit } from '../../src/collector/ingest/group-commit.js'
 import { beaconCounted } from '../../src/collector/ingest/ingest.js'
@@ -12,7 +12,7 @@ import type { Store } from '../../src/collector/stores/store.js'
 import { BREAKDOWN_NAMES, FILTERS } from '../../src/shared/dimensions.js'
 import type { Beacon } from '../../src/shared/protocol.js'
 import { referenceStore } from './reference-store.js'
-import { storesUnderTest } from './stores.js'
+import { describeStore, storesUnderTest } from './stores.js'
 
 // One conformance suite for every store: the same beacons, ingested through the real path
 // (beaconCounted, the group commit counting records into both tiers, then the detail window's
@@ -165,8 +165,7 @@ const reference = referenceStore()
 beforeAll(() => ingest(reference))
 
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`store conformance: ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, 'store conformance', () => {
     let store: Store
     beforeAll(async () => {
       store = await underTest.open()

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { DEMO_SITES, seedDemo } from '../../src/cli/demo-data.js'
 import { countedDays, exportPlausible } from '../../src/collector/formats/plausible/export.js'
 import { PLAUSIBLE_PLAN } from '../../src/collector/formats/plausible/import.js'
@@ -13,7 +13,7 @@ import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
 import { runStats } from '../../src/collector/stats/run.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import { PLAUSIBLE_EXPORT, PLAUSIBLE_FIRST_EXPORT, writePlausibleExport } from '../fixtures/plausible-export.js'
-import { storesUnderTest } from './stores.js'
+import { describeStore, storesUnderTest } from './stores.js'
 
 // The round trip: a site's counts exported in Plausible's format and imported into a fresh store
 // give the same figures for every metric and breakdown the format carries (docs/import.md lists
@@ -66,8 +66,7 @@ async function figures(store: Store, site: Site, range: { from: string; to: stri
 }
 
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`export plausible, then import: ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, 'export plausible, then import', () => {
     const dir = mkdtempSync(join(tmpdir(), 'quietcount-export-'))
     let original: Store
     let copy: Store
@@ -174,8 +173,7 @@ for (const underTest of storesUnderTest()) {
 // (page views by browser, custom events) is written as empty cells and in the export's mark, and
 // importing the export back knows no more: not known stays not known, never 0.
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`export plausible of an older import, then import: ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, 'export plausible of an older import, then import', () => {
     const dir = mkdtempSync(join(tmpdir(), 'quietcount-export-first-'))
     const OLD: Site = { id: 'old.test', origins: [], timezone: 'UTC', shares: [] }
     const range = { from: '2021-12-29', to: '2022-01-01' }

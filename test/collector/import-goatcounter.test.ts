@@ -11,7 +11,7 @@ import { parseStatsQuery } from '../../src/collector/stats/parse-query.js'
 import { runStats } from '../../src/collector/stats/run.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import { AGENTS, GOATCOUNTER_LINES, goatcounterCsv, SESSIONS, TITLE, writeGoatcounterExport } from '../fixtures/goatcounter-export.js'
-import { dumpTables, storesUnderTest } from './stores.js'
+import { describeStore, dumpTables, storesUnderTest } from './stores.js'
 
 const PLAN: Plan = { source: 'goatcounter', tableOf: goatcounterTable, record: 'files' }
 const SITE: Site = { id: 'goat.test', origins: [], timezone: 'Europe/Madrid', shares: [] }
@@ -51,8 +51,7 @@ describe('goatcounter import, without a store', () => {
 })
 
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`import goatcounter: ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, 'import goatcounter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'quietcount-goatcounter-'))
     let store: Store & { url: string }
     let site: Site

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { goatcounterTable } from '../../src/collector/formats/goatcounter/import.js'
 import { plausibleTable } from '../../src/collector/formats/plausible/import.js'
 import { createCollector } from '../../src/collector/http/handler.js'
@@ -15,7 +15,7 @@ import type { Store } from '../../src/collector/stores/store.js'
 import { normalised } from '../../src/shared/personal-data.js'
 import { goatcounterCsv } from '../fixtures/goatcounter-export.js'
 import { writePlausibleExport } from '../fixtures/plausible-export.js'
-import { dumpTables, storesUnderTest } from './stores.js'
+import { describeStore, dumpTables, storesUnderTest } from './stores.js'
 
 // One gate for every door (DESIGN.md decision 12), proved on what each store holds: generated
 // personal data (e-mails, phones, addresses, tokens, UUIDs, in many spellings) goes in through
@@ -135,8 +135,7 @@ const SITE: Site = { id: 'doors.test', origins: [], timezone: 'Europe/Madrid', s
 const AGENT = (version: string) => `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version}.0 Safari/537.36`
 
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`personal data through every door: ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, 'personal data through every door', () => {
     const dir = mkdtempSync(join(tmpdir(), 'quietcount-doors-'))
     let store: Store & { url: string }
     let stored: string[] = []

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createCollector } from '../../src/collector/http/handler.js'
 import { expireDetail } from '../../src/collector/retention.js'
 import { TABLES } from '../../src/collector/schema.js'
 import { registryFile } from '../../src/collector/sites/registry.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import { DIMENSIONS } from '../../src/shared/dimensions.js'
-import { dumpTables, storesUnderTest } from './stores.js'
+import { describeStore, dumpTables, storesUnderTest } from './stores.js'
 
 // The promise of the marginal tier, proved on what each store holds: once a site's detail
 // window has passed, no row anywhere holds more than one attribute of a page view, and nothing
@@ -28,8 +28,7 @@ const tags = (i: number) => ({ path: `/p${i}x`, referrer: `r${i}x.example`, sour
 const TAG = /(?:\/p|r|src|med|cmp|Ev|val)(\d+)x/g
 
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`marginal tier privacy: ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, 'marginal tier privacy', () => {
     const dir = mkdtempSync(join(tmpdir(), 'quietcount-privacy-'))
     let store: Store & { url: string }
     let tables: Awaited<ReturnType<typeof dumpTables>>

@@ -14,7 +14,7 @@ import { runStats } from '../../src/collector/stats/run.js'
 import type { Store } from '../../src/collector/stores/store.js'
 import { CONSENT_DECISIONS } from '../../src/shared/protocol.js'
 import type { StatsResult } from '../../src/shared/stats-types.js'
-import { storesUnderTest } from './stores.js'
+import { describeStore, storesUnderTest } from './stores.js'
 
 // Share links' differential privacy, part by part: the noise (its distribution, its determinism,
 // the bound its thresholds rest on), what a link may be asked, and its answers on every store.
@@ -192,8 +192,7 @@ describe('what a link releases', () => {
 })
 
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`a share link's answers: ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, "a share link's answers", () => {
     let store: Store & { url: string }
     const demo = DEMO_SITES[0]!
     // A fixed instant and a fixed seed per store: the same data and the same noise at every run, so

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { plausibleTable } from '../../src/collector/formats/plausible/import.js'
 import { createCollector } from '../../src/collector/http/handler.js'
 import { runImport } from '../../src/collector/imports/run-import.js'
@@ -16,7 +16,7 @@ import type { Store } from '../../src/collector/stores/store.js'
 import type { BreakdownName } from '../../src/shared/dimensions.js'
 import type { Beacon } from '../../src/shared/protocol.js'
 import type { StatsResult } from '../../src/shared/stats-types.js'
-import { storesUnderTest } from './stores.js'
+import { describeStore, storesUnderTest } from './stores.js'
 
 // The attacks that broke row-by-row k-anonymity, run as a battery against two stores that differ
 // by one visit (two page views, an event and a consent decision, of rare values on one day) and
@@ -204,8 +204,7 @@ const remembered = (store: Store): Store => {
 }
 
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`differencing attacks: ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, 'differencing attacks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qc-differencing-'))
     const worlds: { store: Store & { url: string }; collector: ReturnType<typeof createCollector>; links: ShareLink[] }[] = []
 

@@ -20,7 +20,7 @@ import { aggregate } from '../../src/collector/stores/sql.js'
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/collector/stores/sqlite/migrations/index.js'
 import { workerConnection } from '../../src/collector/stores/sqlite/worker-connection.js'
 import type { AggregateQuery, Store } from '../../src/collector/stores/store.js'
-import { dumpTables, storesUnderTest } from './stores.js'
+import { describeStore, dumpTables, storesUnderTest } from './stores.js'
 
 // What the stores must get right beyond the conformance sums: migrations that can run again (and
 // upgrade a version-2 store to identical figures), schemas that match TABLES, values that never
@@ -93,8 +93,7 @@ const HOSTILE = [
 ]
 
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`${underTest.name} store${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, 'store', () => {
     it('migrates a fresh database, and again without effect, keeping the counts; its tables are TABLES, column for column', async () => {
       const url = freshUrl(underTest.name)
       const store = await open(url)
@@ -690,20 +689,21 @@ describe('SQL', () => {
     expect(() => clickhouseConfig('clickhouse://h/a%60b')).toThrow(/database name/)
   })
 
-  const server = services.clickhouse
-  ;(server && !server.missing ? it : it.skip)('round-trips any string literal through the ClickHouse server (property)', async () => {
-    const client = createClient({ url: clickhouseConfig(server!.url.replace('{db}', 'default')).url })
-    try {
-      await fc.assert(
-        fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (value) => {
-          const [row] = (await (await client.query({ query: `SELECT ${clickhouseString(value)} AS v`, format: 'JSONEachRow' })).json()) as { v: string }[]
-          expect(row!.v).toBe(value)
-        }),
-        { numRuns: 200 },
-      )
-    } finally {
-      await client.close()
-    }
+  describeStore(storesUnderTest().find((s) => s.name === 'clickhouse')!, 'ClickHouse string literals', () => {
+    it('round-trips any string literal through the ClickHouse server (property)', async () => {
+      const client = createClient({ url: clickhouseConfig(services.clickhouse!.url.replace('{db}', 'default')).url })
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (value) => {
+            const [row] = (await (await client.query({ query: `SELECT ${clickhouseString(value)} AS v`, format: 'JSONEachRow' })).json()) as { v: string }[]
+            expect(row!.v).toBe(value)
+          }),
+          { numRuns: 200 },
+        )
+      } finally {
+        await client.close()
+      }
+    })
   })
 })
 

@@ -4,15 +4,15 @@ import { join } from 'node:path'
 import { createClient } from '@clickhouse/client'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { inject } from 'vitest'
+import { describe, inject, it } from 'vitest'
 import { clickhouseConfig, clickhouseString } from '../../src/collector/stores/clickhouse/index.js'
 import { openStore } from '../../src/collector/stores/open.js'
 import type { Store } from '../../src/collector/stores/store.js'
 
 /**
  * The stores every collector suite runs against. SQLite always; PostgreSQL and ClickHouse when
- * test/services/setup.ts started their throw-away servers (it says why when it could not, and
- * under CI=true a missing server fails the run).
+ * test/services/setup.ts started their throw-away servers (it says why when it could not).
+ * Suites take them through describeStore, which skips a missing one, or fails it under CI=true.
  */
 export interface StoreUnderTest {
   name: string
@@ -25,8 +25,13 @@ export interface StoreUnderTest {
 /** Numbers the databases of one test process, so that two opened in the same millisecond differ. */
 let databases = 0
 
+/** The servers test/services/setup.ts provides; every one missing when it did not run for this file's project. */
+const SERVERS = ['postgres', 'clickhouse']
+
 export function storesUnderTest(): StoreUnderTest[] {
-  const services = inject('services') ?? {}
+  const services =
+    inject('services') ??
+    Object.fromEntries(SERVERS.map((name) => [name, { url: '', missing: "test/services/setup.ts did not run for this file's vitest project (vitest.config.ts)" }]))
   return [
     {
       name: 'sqlite',
@@ -59,6 +64,34 @@ export function storesUnderTest(): StoreUnderTest[] {
       },
     })),
   ]
+}
+
+/**
+ * `describe` for one store under test, titled `${title}: ${store}`. A store whose server is
+ * missing is never reported as passed: its suite is skipped with the reason, and under CI=true
+ * it is one failing test naming the server instead.
+ *
+ * ```ts
+ * for (const underTest of storesUnderTest()) {
+ *   describeStore(underTest, 'store conformance', () => { it(...) })
+ * }
+ * ```
+ */
+export function describeStore(underTest: StoreUnderTest, title: string, fn: () => void) {
+  suiteOf(describe)(underTest, title, fn)
+}
+/** describeStore whose suite runs beside its concurrent neighbours, as `describe.concurrent`. */
+describeStore.concurrent = (underTest: StoreUnderTest, title: string, fn: () => void) => suiteOf(describe.concurrent)(underTest, title, fn)
+
+const suiteOf = (suite: (name: string, fn: () => void) => void) => (underTest: StoreUnderTest, title: string, fn: () => void) => {
+  const name = `${title}: ${underTest.name}`
+  if (!underTest.missing) return suite(name, fn)
+  if (process.env.CI !== 'true') return describe.skip(`${name} (skipped: ${underTest.missing})`, fn)
+  return describe(name, () => {
+    it(`needs the ${underTest.name} server`, () => {
+      throw new Error(`CI=true and the ${underTest.name} server is missing: ${underTest.missing}`)
+    })
+  })
 }
 
 /** Every table of a store as the server holds it: its columns and all its rows, read around the store's code. */

@@ -51,3 +51,13 @@ export function startLoad(url: string, connections = 32, body: (n: number) => st
   }
   return load
 }
+
+/**
+ * Resolves once `reached()` holds: a state to wait for instead of a time to sleep, so that a busy
+ * machine takes longer rather than fails. `limitMs` only stops a collector that stopped answering.
+ */
+export async function waitFor(what: string, reached: () => boolean, limitMs = 60_000) {
+  for (const deadline = Date.now() + limitMs; !reached(); await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${limitMs / 1000} s`)
+  }
+}

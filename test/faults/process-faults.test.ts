@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, expect, it } from 'vitest'
 import { startServe } from '../../bench/serve.js'
 import { openStore } from '../../src/collector/stores/open.js'
-import { type StoreUnderTest, storesUnderTest } from '../collector/stores.js'
-import { BEACON, startLoad } from './load.js'
+import { describeStore, type StoreUnderTest, storesUnderTest } from '../collector/stores.js'
+import { BEACON, startLoad, waitFor } from './load.js'
 
 // Faults of the collector's own process, on every store: the built `quietcount serve` under load
 // from many connections, killed with SIGKILL or stopped with SIGTERM in the middle of it. What
@@ -79,11 +79,13 @@ it('keeps answering while a commit waits for a lock another process holds, and c
     const lock = new Database(url.slice('sqlite:'.length))
     lock.exec('BEGIN IMMEDIATE')
     const posted = fetch(`${serve.url}/api/collect`, { method: 'POST', headers: { 'content-type': 'text/plain', 'user-agent': 'Mozilla/5.0 Firefox/133.0' }, body: BEACON })
+    let answered = false
+    void posted.then(() => (answered = true))
     await pause(300)
-    // The commit waits on the writer's thread: the collector's own thread still answers.
-    const started = performance.now()
+    // The commit waits on the writer's thread: the collector's own thread still answers, while the
+    // beacon waits for the lock (how fast it answers is a figure for the bench: npm run bench:faults).
     expect((await fetch(`${serve.url}/healthz`)).status).toBe(200)
-    expect(performance.now() - started).toBeLessThan(500)
+    expect(answered, 'the beacon was answered before the lock was released').toBe(false)
     lock.exec('ROLLBACK')
     lock.close()
     expect((await posted).status).toBe(204)
@@ -94,18 +96,17 @@ it('keeps answering while a commit waits for a lock another process holds, and c
 }, 60_000)
 
 for (const underTest of storesUnderTest()) {
-  const suite = underTest.missing ? describe.skip : describe
-  suite(`quietcount serve on ${underTest.name}${underTest.missing ? ` (skipped: ${underTest.missing})` : ''}`, () => {
+  describeStore(underTest, 'quietcount serve', () => {
     it('loses no acknowledged beacon and counts none twice when killed with SIGKILL under load; restarted, it takes beacons again', async () => {
       const url = await freshUrl(underTest)
       const serve = await startServe(['--rate-limit', '0', '--store', url, '--config', config], { cwd: dir })
       const load = startLoad(serve.url)
-      await pause(1_500)
+      // Killed with beacons acknowledged and more in flight, however long the first 50 take.
+      await waitFor('50 beacons acknowledged', () => load.acknowledged >= 50)
       const exited = new Promise((resolve) => serve.server.once('exit', resolve))
       serve.server.kill('SIGKILL')
       await exited
       await load.stop()
-      expect(load.acknowledged).toBeGreaterThan(50)
       expect([...load.refused.keys()]).toEqual([])
       if (url.startsWith('sqlite:')) {
         const db = new Database(url.slice('sqlite:'.length))
@@ -125,12 +126,11 @@ for (const underTest of storesUnderTest()) {
       let output = ''
       serve.server.stdout!.on('data', (chunk: Buffer) => (output += chunk))
       const load = startLoad(serve.url)
-      await pause(1_000)
+      await waitFor('50 beacons acknowledged', () => load.acknowledged >= 50)
       await serve.stop()
       await load.stop()
       expect(serve.server.exitCode).toBe(0)
       expect(output).toMatch(/SIGTERM, committing \d+ waiting beacons, then stopping/)
-      expect(load.acknowledged).toBeGreaterThan(50)
       const stored = await storedViews(url)
       expect(stored).toBeGreaterThanOrEqual(load.acknowledged)
       expect(stored).toBeLessThanOrEqual(load.sent)

@@ -10,30 +10,64 @@ import type { TestProject } from 'vitest/node'
  * Throw-away database servers for the store suites (test/collector/stores.ts): PostgreSQL and
  * ClickHouse from their Debian packages, each on free ports in its own temp directory, started
  * in parallel and deleted afterwards. Missing packages are installed with apt-get when running
- * as root. A server that cannot be had is provided with the reason, and its suites are skipped,
- * except under CI=true, where it fails the run with its name.
+ * as root. A server that cannot be had is provided with the reason: its suites are skipped, and
+ * fail under CI=true, naming it (describeStore). QUIETCOUNT_SERVERS narrows what is started
+ * (`postgres`, `clickhouse`, comma-separated, or `none`); the others count as missing.
+ *
+ * Every project that lists this setup (collector, faults) shares one set of servers per run.
  */
 export default async function setup(project: TestProject) {
-  const started = Date.now()
-  removeStaleDirs()
-  provision()
-  const results = await Promise.all([start('postgres', startPostgres), start('clickhouse', startClickHouse)])
-  const stop = () => Promise.all(results.map((r) => r.server?.stop()))
-  const missing = results.filter((r) => r.missing)
-  if (missing.length && process.env.CI === 'true') {
+  const global = globalThis as { [SHARED]?: { users: number; ready: ReturnType<typeof startAll> } }
+  const shared = (global[SHARED] ??= { users: 0, ready: startAll() })
+  shared.users++
+  const { provided, stop } = await shared.ready
+  project.provide('services', provided)
+  return async () => {
+    if (--shared.users > 0) return
+    delete global[SHARED]
     await stop()
-    throw new Error(`[setup] CI=true and a database server is missing: ${missing.map((r) => `${r.name}: ${r.missing}`).join('; ')}`)
   }
+}
+
+const SHARED = Symbol.for('quietcount.test.services')
+const KINDS = { postgres: () => startPostgres(), clickhouse: () => startClickHouse() }
+
+/** Which servers to start: QUIETCOUNT_SERVERS, or all. */
+function wanted(): Set<string> {
+  const list = process.env.QUIETCOUNT_SERVERS
+  if (list === undefined) return new Set(Object.keys(KINDS))
+  const names = list
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name && name !== 'none')
+  const unknown = names.filter((name) => !(name in KINDS))
+  if (unknown.length) throw new Error(`[setup] QUIETCOUNT_SERVERS names ${unknown.join(', ')}: it takes ${Object.keys(KINDS).join(', ')} or none`)
+  return new Set(names)
+}
+
+async function startAll() {
+  const started = Date.now()
+  const chosen = wanted()
+  removeStaleDirs()
+  if (chosen.size) provision(chosen)
+  const results = await Promise.all(
+    Object.entries(KINDS).map(([name, run]) =>
+      chosen.has(name) ? start(name, run) : { name, server: undefined, missing: `not started (QUIETCOUNT_SERVERS=${process.env.QUIETCOUNT_SERVERS})`, ms: 0 },
+    ),
+  )
+  const ci = process.env.CI === 'true'
   for (const r of results) {
-    if (r.missing) console.warn(`[setup] ${r.name}: ${r.missing}: its store tests will be SKIPPED`)
+    if (r.missing) console.warn(`[setup] ${r.name}: ${r.missing}: its store tests will ${ci ? 'FAIL (CI=true)' : 'be SKIPPED'}`)
     else console.log(`[setup] ${r.name}: ${r.server!.version} ready at ${r.server!.url.replace('{db}', '…')} in ${r.ms} ms`)
   }
   console.log(`[setup] database servers ready in ${Date.now() - started} ms`)
-  project.provide('services', Object.fromEntries(results.map((r) => [r.name, { url: r.server?.url ?? '', missing: r.missing }])))
-  return async () => {
-    const t0 = Date.now()
-    await stop()
-    console.log(`[setup] database servers stopped and deleted in ${Date.now() - t0} ms`)
+  return {
+    provided: Object.fromEntries(results.map((r) => [r.name, { url: r.server?.url ?? '', missing: r.missing }])),
+    async stop() {
+      const t0 = Date.now()
+      await Promise.all(results.map((r) => r.server?.stop()))
+      console.log(`[setup] database servers stopped and deleted in ${Date.now() - t0} ms`)
+    },
   }
 }
 
@@ -75,12 +109,13 @@ const clickhouseServer = () => {
   return candidates.find((p) => existsSync(p))
 }
 
-/** apt-get install of the Debian packages whose servers are missing, when root on Debian. */
-function provision() {
+/** apt-get install of the Debian packages whose servers are wanted and missing, when root on Debian. */
+function provision(chosen: Set<string>) {
   // A server chosen with PG_BIN or CLICKHOUSE_SERVER is the caller's business: never installed.
-  const packages = [!process.env.PG_BIN && !postgresBin() && 'postgresql', !process.env.CLICKHOUSE_SERVER && !clickhouseServer() && 'clickhouse-server'].filter(
-    (p): p is string => !!p,
-  )
+  const packages = [
+    chosen.has('postgres') && !process.env.PG_BIN && !postgresBin() && 'postgresql',
+    chosen.has('clickhouse') && !process.env.CLICKHOUSE_SERVER && !clickhouseServer() && 'clickhouse-server',
+  ].filter((p): p is string => !!p)
   if (!packages.length || process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return
   console.log(`[setup] installing Debian packages ${packages.join(', ')} with apt-get ...`)
   try {
