@@ -468,7 +468,7 @@ describe('access', () => {
   })
 
   it('answers an internal failure with a JSON error and logs no request detail', async () => {
-    const failing = createCollector({ store: { ...store, query: async () => Promise.reject(new Error('disk gone')) }, registry })
+    const failing = createCollector({ store: { ...store, ping: async () => Promise.reject(new Error('disk gone')) }, registry })
     const response = await failing.fetch(new Request('http://collector.test/healthz'))
     expect(response.status).toBe(500)
     expect(await response.json()).toMatchObject({ field: 'server', rule: 'internal error' })
