@@ -22,6 +22,9 @@ export default defineConfig({
     maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // expect.poll waits for a state; its limit only ends a wait for something that never comes
+    // (vitest's 1 s default fails a busy machine that is slow, not wrong).
+    expect: { poll: { timeout: 15_000 } },
     reporters: ['default'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/size.test.ts'] } },

@@ -1,5 +1,5 @@
 import uPlot from 'uplot'
-import { BREAKDOWNS, type BreakdownSpec, dimension, type PanelColumn } from '../shared/dimensions.js'
+import { BREAKDOWNS, type BreakdownSpec, dimension, PANEL_COLUMNS, type PanelColumn } from '../shared/dimensions.js'
 import { statsCsv } from '../shared/stats-csv.js'
 import type { BreakdownResult, BreakdownRow, ImportedRange, Metrics, StatsResult } from '../shared/stats-types.js'
 import { type PrefetchWindow, viewQuery as query, send, shareLink as share, statsPath, TOKEN_KEY, token, VIEW, view } from './view.js'
@@ -340,7 +340,7 @@ function chart(result: StatsResult) {
   return box
 }
 
-function panel(answer: Promise<StatsResult>, { name: breakdown, title, columns }: BreakdownSpec, filter?: string) {
+function panel(answer: Promise<StatsResult>, { name: breakdown, title, weight }: BreakdownSpec, filter?: string) {
   const section = el('section', { class: 'panel', 'aria-labelledby': `panel-${breakdown}` })
   const exportButton = el('button', { type: 'button', class: 'quiet', 'aria-label': `Export ${title} as CSV` }, 'CSV')
   section.append(el('div', { class: 'panel-head' }, el('h2', { id: `panel-${breakdown}` }, title), exportButton), el('p', { role: 'status' }, 'Loading…'))
@@ -350,7 +350,7 @@ function panel(answer: Promise<StatsResult>, { name: breakdown, title, columns }
       // A part the range cannot answer says why, in the panel, instead of showing a partial figure.
       if (part.unavailable) return section.lastElementChild!.replaceWith(el('p', { class: 'unavailable' }, part.unavailable))
       exportButton.addEventListener('click', () => download(`${result.site}-${breakdown}-${result.from}-${result.to}.csv`, statsCsv({ breakdown: part })))
-      section.lastElementChild!.replaceWith(part.rows.length ? table(columns, part.rows, filter) : el('p', { class: 'empty' }, 'Nothing counted in this range.'))
+      section.lastElementChild!.replaceWith(part.rows.length ? table(PANEL_COLUMNS[weight], part.rows, filter) : el('p', { class: 'empty' }, 'Nothing counted in this range.'))
       // An import with nothing for this panel: its days count here only what QuietCount counted.
       const lacking = result.imported?.filter((i) => (i.lacks as string[]).includes(breakdown)) ?? []
       if (lacking.length) section.append(el('p', { class: 'imported' }, `Not in the import from ${spans(lacking)}: those days show only what QuietCount counted.`))

@@ -64,22 +64,32 @@ export type Weight = 'views' | 'visits' | 'people' | 'events' | 'decisions'
 /** A column of a breakdown's dashboard panel: the figure of its rows (stats-types.ts BreakdownRow) and its heading. */
 export type PanelColumn = readonly [figure: 'visitors' | 'visits' | 'pageviews' | 'count' | 'rate', heading: string]
 
-/** The columns of a panel of page records: people first, as its weight. */
-const PEOPLE_COLUMNS: readonly PanelColumn[] = [
-  ['visitors', 'Visitors'],
-  ['visits', 'Visits'],
-  ['pageviews', 'Page views'],
-]
-/** Pages: their views bound their people (the `why` of `page`), so views come first and visitors are left out. */
-const PAGE_COLUMNS: readonly PanelColumn[] = [
-  ['pageviews', 'Page views'],
-  ['visits', 'Visits'],
-]
-const EVENT_COLUMNS: readonly PanelColumn[] = [['count', 'Count']]
-const CONSENT_COLUMNS: readonly PanelColumn[] = [
-  ['count', 'Decisions'],
-  ['rate', 'Rate'],
-]
+/**
+ * A breakdown panel's columns after the value, by the breakdown's weight: people first where
+ * people weigh it; a page's views bound its people (the `why` of `page`), so views come first and
+ * visitors are left out.
+ */
+export const PANEL_COLUMNS: Readonly<Record<Weight, readonly PanelColumn[]>> = {
+  views: [
+    ['pageviews', 'Page views'],
+    ['visits', 'Visits'],
+  ],
+  visits: [
+    ['visitors', 'Visitors'],
+    ['visits', 'Visits'],
+    ['pageviews', 'Page views'],
+  ],
+  people: [
+    ['visitors', 'Visitors'],
+    ['visits', 'Visits'],
+    ['pageviews', 'Page views'],
+  ],
+  events: [['count', 'Count']],
+  decisions: [
+    ['count', 'Decisions'],
+    ['rate', 'Rate'],
+  ],
+}
 
 export interface BreakdownSpec {
   /** The API's name: `breakdown=entry_page`. */
@@ -88,8 +98,6 @@ export interface BreakdownSpec {
   /** The dashboard panel's title. */
   readonly title: string
   readonly weight: Weight
-  /** The dashboard panel's columns, after the value. */
-  readonly columns: readonly PanelColumn[]
   /** Rows whose weight is zero are left out: a page that started no visit is no entry page. */
   readonly nonZero?: boolean
   /** Why the weight is what it is, for the docs and the reader. */
@@ -103,24 +111,23 @@ export const BREAKDOWNS = [
     dimension: 'path',
     title: 'Pages',
     weight: 'views',
-    columns: PAGE_COLUMNS,
     why: 'visitors are counted on the first page view of their day, so for a page they say little; its views bound its people',
   },
-  { name: 'entry_page', dimension: 'path', title: 'Entry pages', weight: 'visits', columns: PEOPLE_COLUMNS, nonZero: true, why: 'a visit is counted on the page it started on' },
-  { name: 'referrer', dimension: 'referrer', title: 'Referrers', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'source', dimension: 'source', title: 'Sources', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'medium', dimension: 'medium', title: 'Media', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'campaign', dimension: 'campaign', title: 'Campaigns', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'country', dimension: 'country', title: 'Countries', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'browser', dimension: 'browser', title: 'Browsers', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'browser_version', dimension: 'browser_version', title: 'Browser versions', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'os', dimension: 'os', title: 'Operating systems', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'device', dimension: 'device', title: 'Devices', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'screen', dimension: 'screen', title: 'Screen classes', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'language', dimension: 'language', title: 'Languages', weight: 'people', columns: PEOPLE_COLUMNS },
-  { name: 'event', dimension: 'name', title: 'Custom events', weight: 'events', columns: EVENT_COLUMNS },
-  { name: 'prop', dimension: 'prop', title: 'Event properties', weight: 'events', columns: EVENT_COLUMNS },
-  { name: 'consent', dimension: 'decision', title: 'Consent decisions', weight: 'decisions', columns: CONSENT_COLUMNS },
+  { name: 'entry_page', dimension: 'path', title: 'Entry pages', weight: 'visits', nonZero: true, why: 'a visit is counted on the page it started on' },
+  { name: 'referrer', dimension: 'referrer', title: 'Referrers', weight: 'people' },
+  { name: 'source', dimension: 'source', title: 'Sources', weight: 'people' },
+  { name: 'medium', dimension: 'medium', title: 'Media', weight: 'people' },
+  { name: 'campaign', dimension: 'campaign', title: 'Campaigns', weight: 'people' },
+  { name: 'country', dimension: 'country', title: 'Countries', weight: 'people' },
+  { name: 'browser', dimension: 'browser', title: 'Browsers', weight: 'people' },
+  { name: 'browser_version', dimension: 'browser_version', title: 'Browser versions', weight: 'people' },
+  { name: 'os', dimension: 'os', title: 'Operating systems', weight: 'people' },
+  { name: 'device', dimension: 'device', title: 'Devices', weight: 'people' },
+  { name: 'screen', dimension: 'screen', title: 'Screen classes', weight: 'people' },
+  { name: 'language', dimension: 'language', title: 'Languages', weight: 'people' },
+  { name: 'event', dimension: 'name', title: 'Custom events', weight: 'events' },
+  { name: 'prop', dimension: 'prop', title: 'Event properties', weight: 'events' },
+  { name: 'consent', dimension: 'decision', title: 'Consent decisions', weight: 'decisions' },
 ] as const satisfies readonly BreakdownSpec[]
 
 export type BreakdownName = (typeof BREAKDOWNS)[number]['name']
