@@ -141,18 +141,30 @@ const headerLine = (key: string, seq: number, store: string) => `${JSON.stringif
 
 /** Reads the file: its key, the seq before its first batch, the batches and where the good part ends. */
 function load(file: string, store: string): { key: string; base: number; held: Held[]; end: number; store: string } {
-  let text: Buffer
-  try {
-    text = readFileSync(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`spool ${file} cannot be read: ${(error as Error).message}`)
-    text = Buffer.alloc(0)
-  }
+  const text = readSpool(file)
   if (!text.length) {
+    // A new spool (or an empty file): a header with a new key.
     const key = randomBytes(8).toString('hex')
     replaceFile(file, headerLine(key, 0, store))
     return { key, base: 0, held: [], end: Buffer.byteLength(headerLine(key, 0, store)), store }
   }
+  const header = parseHeader(file, text)
+  const { held, end } = scanBatches(file, text, header.end, header.seq)
+  return { key: header.key, base: header.seq, held, end, store: header.store }
+}
+
+/** The file's bytes; none when it does not exist yet. */
+function readSpool(file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`spool ${file} cannot be read: ${(error as Error).message}`)
+    return Buffer.alloc(0)
+  }
+}
+
+/** The header line's key, seq and store, and where the first batch starts; throws when the file is not a spool. */
+function parseHeader(file: string, text: Buffer): { key: string; seq: number; store: string; end: number } {
   const firstEnd = text.indexOf(10)
   let header: { spool?: unknown; key?: unknown; seq?: unknown; store?: unknown } = {}
   try {
@@ -161,9 +173,16 @@ function load(file: string, store: string): { key: string; base: number; held: H
   if (firstEnd < 0 || header.spool !== HEADER || typeof header.key !== 'string' || !/^[0-9a-f]{16}$/.test(header.key) || !Number.isSafeInteger(header.seq)) {
     throw new Error(`spool ${file} is not a QuietCount spool (its first line must be {"spool":"quietcount","key":…,"seq":…}); move it away or name another file`)
   }
+  return { key: header.key, seq: header.seq as number, store: typeof header.store === 'string' ? header.store : '', end: firstEnd + 1 }
+}
+
+/**
+ * The batch lines from `offset` on, each the seq after the one before (`base` before the first),
+ * and where the last whole one ends; throws when a line other than the last is not a batch.
+ */
+function scanBatches(file: string, text: Buffer, offset: number, base: number): { held: Held[]; end: number } {
   const held: Held[] = []
-  let offset = firstEnd + 1
-  let last = header.seq as number
+  let last = base
   while (offset < text.length) {
     const newline = text.indexOf(10, offset)
     // The last line without its newline: an append cut short, never acknowledged.
@@ -181,7 +200,7 @@ function load(file: string, store: string): { key: string; base: number; held: H
     last++
     offset = newline + 1
   }
-  return { key: header.key, base: header.seq as number, held, end: offset, store: typeof header.store === 'string' ? header.store : '' }
+  return { held, end: offset }
 }
 
 function spoolOn(file: string, lock: string, handle: FileHandle, state: { key: string; base: number; held: Held[]; end: number; store: string; maxBytes: number }): Spool {
