@@ -58,7 +58,10 @@ it('exits 1 at a second SIGTERM while a commit hangs (another process holds the 
   const lock = new Database(url.slice('sqlite:'.length))
   lock.exec('BEGIN IMMEDIATE')
   const load = startLoad(serve.url, 8)
-  await pause(300)
+  // Each of the 8 connections has sent a beacon that now waits behind the hanging commit; the
+  // pause lets the collector read them (a SIGTERM before that would find nothing waiting).
+  await waitFor('8 beacons sent', () => load.sent >= 8)
+  await pause(500)
   const exited = new Promise<number | null>((resolve) => serve.server.once('exit', resolve))
   serve.server.kill('SIGTERM')
   await pause(200)
