@@ -1,8 +1,8 @@
 import type { Row } from '../schema.js'
 import { importKey, type Site, type SiteImport } from '../sites/sites.js'
 import type { Store } from '../stores/store.js'
-import { type ExportFile, linesOf } from './export-files.js'
-import { addGaps, addRows, addUnknown, type Contribution, type ExportTable, type Gaps, gated, type Header, noGaps, readHeader, readLine } from './export-table.js'
+import { type CsvLine, type ExportFile, linesOf } from './export-files.js'
+import { addGaps, addRows, addUnknown, type Contribution, type ExportTable, type Gaps, gated, type Header, type LineTime, noGaps, readHeader, readLine } from './export-table.js'
 
 /**
  * An import, in two passes over its files: the first checks every line and finds the days it
@@ -65,6 +65,41 @@ export interface Plan {
 
 /** Checks and then imports `files` into the marginal tier of `site`; resolves with what was imported, or rejects with ImportRefused and nothing written. */
 export async function runImport(store: Store, site: Site, files: ExportFile[], plan: Plan, progress: (p: Progress) => void = () => {}): Promise<ImportReport> {
+  const { tables, missing, notes } = tablesOf(files, plan)
+  const total = tables.reduce((sum, t) => sum + t.file.bytes, 0)
+  const days = await checkPass(site, tables, notes, reader('check', total, progress))
+  const id = `${plan.source}-${days.first.replaceAll('-', '')}-${days.last.replaceAll('-', '')}`
+  const key = importKey(site.id, id)
+  // An import of the same export (the same days) replaces the earlier one instead of adding to it.
+  await store.expireMarginals(key, { hour: Infinity, day: Infinity, month: Infinity })
+  // What the import does not know: what it knew not to before its first line, then each line's.
+  const gaps = gapsBefore(files, missing, days.first)
+  const rows = await writePass(store, site, key, tables, gaps, notes, reader('write', total, progress))
+  return {
+    import: {
+      id,
+      source: plan.source,
+      from: days.first,
+      to: days.last,
+      tables: tables.map((t) => (plan.record === 'files' ? t.file.name : t.table.name)),
+      lines: days.lines,
+      at: new Date().toISOString(),
+      ...gapsOf(gaps),
+    },
+    notes,
+    rows,
+    skipped: days.skipped,
+  }
+}
+
+/** A file with its table. */
+interface TableFile {
+  file: ExportFile
+  table: ExportTable
+}
+
+/** The files that are tables of the export, the export's tables that have none, and the notes on both. */
+function tablesOf(files: readonly ExportFile[], plan: Plan): { tables: TableFile[]; missing: ExportTable[]; notes: string[] } {
   const tables = files.flatMap((file) => {
     const table = plan.tableOf(file.name)
     return table ? [{ file, table }] : []
@@ -73,64 +108,122 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
   if (!tables.length) throw new Error(`no table of a ${plan.source} export among ${files.length} file(s): ${files.map((f) => f.name).join(', ') || 'none'}`)
   const missing = (plan.tables ?? []).filter((table) => !tables.some((t) => t.table === table))
   for (const table of missing) if (table.missing !== '') notes.push(`${table.name}: not in the export: ${table.missing ?? "what it holds is not known for the import's days"}`)
-  const total = tables.reduce((sum, t) => sum + t.file.bytes, 0)
+  return { tables, missing, notes }
+}
 
-  // Pass 1: every line checked; the days seen.
+/** The lines of a file, read in one pass. */
+type Lines = (file: ExportFile) => AsyncGenerator<CsvLine>
+
+/** The lines of one pass's files, its progress told in bytes read over all of them. */
+function reader(pass: Progress['pass'], total: number, progress: (p: Progress) => void): Lines {
+  let done = 0
+  return (file) => linesOf(file, (bytes) => progress({ file: file.name, done: (done += bytes), total, pass }))
+}
+
+/**
+ * One memory per table for a whole pass: files of one table (GoatCounter's exports of successive
+ * ranges) are read in name order as one sequence of lines.
+ */
+function memoriesOf(tables: readonly TableFile[]): Map<ExportTable, unknown> {
+  const memories = new Map<ExportTable, unknown>()
+  for (const { table } of tables) if (!memories.has(table)) memories.set(table, table.memory?.())
+  return memories
+}
+
+/** What the check pass found: the first and last day, the lines to import and the good lines skipped. */
+interface Days {
+  first: string
+  last: string
+  lines: number
+  skipped: number
+}
+
+/** Pass 1: every line checked and the days seen; throws (ImportRefused) when a line is refused, or when there is nothing to import. */
+async function checkPass(site: Site, tables: readonly TableFile[], notes: string[], lines: Lines): Promise<Days> {
+  const days: Days = { first: '', last: '', lines: 0, skipped: 0 }
   const refusals: Refusal[] = []
   let more = 0
-  let first = ''
-  let last = ''
-  let lines = 0
-  let skipped = 0
-  let done = 0
   // The check pass makes each line's contributions too, with memories of its own, so that a value
   // the gate refuses refuses the import before anything is written.
-  const checking = new Map<ExportTable, unknown>()
+  const memories = memoriesOf(tables)
   for (const { file, table } of tables) {
-    let header: Header | undefined
     let shown = 0
-    if (!checking.has(table)) checking.set(table, table.memory?.())
-    const refuse = (line: number, rule: string) => {
-      if (shown++ < SHOWN) refusals.push({ file: file.name, line, rule })
-      else more++
-    }
     const skips = new Map<string, number>()
-    for await (const { line, fields } of linesOf(file, (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'check' }))) {
-      if (!header) {
-        const read = readHeader(table, fields)
-        if ('broken' in read || 'missing' in read) {
-          refuse(line, 'broken' in read ? read.broken : `the header lacks the column(s) ${read.missing.join(', ')} of the ${table.name} table`)
-          break
-        }
-        header = read
-        if (read.ignored.length) notes.push(`${file.name}: column(s) ${read.ignored.join(', ')} have no counterpart, not kept`)
-        if (read.absent.length) notes.push(`${file.name}: an older export, without ${read.absent.map((c) => (table.newer?.[c] ? `${c} (${table.newer[c]})` : c)).join(', ')}`)
-        continue
-      }
-      const checked = readLine(table, header, fields, site.timezone)
-      const made = checked.ok && !checked.skip && gated(table, checked.text, table.contributions(checked.text, checked.counts, checked.time, checking.get(table)))
-      if (!checked.ok) refuse(line, checked.rule)
-      else if (checked.skip) skips.set(checked.skip, (skips.get(checked.skip) ?? 0) + 1)
-      else if (made && 'refused' in made) refuse(line, made.refused)
+    for await (const seen of checkedLines(file, table, lines(file), site.timezone, memories.get(table), notes)) {
+      if ('refused' in seen) {
+        if (shown++ < SHOWN) refusals.push({ file: file.name, line: seen.line, rule: seen.refused })
+        else more++
+      } else if ('skip' in seen) skips.set(seen.skip, (skips.get(seen.skip) ?? 0) + 1)
       else {
-        lines++
-        const { date } = checked.time
-        if (!first || date < first) first = date
-        if (date > last) last = date
+        days.lines++
+        if (!days.first || seen.date < days.first) days.first = seen.date
+        if (seen.date > days.last) days.last = seen.date
       }
     }
     for (const [why, count] of skips) {
       notes.push(`${file.name}: ${count.toLocaleString('en')} line(s) skipped: ${why}`)
-      skipped += count
+      days.skipped += count
     }
   }
   if (refusals.length) throw new ImportRefused(refusals, more)
-  if (!lines) throw new Error(`nothing to import: the ${tables.length} table(s) hold no line${skipped ? ` but the ${skipped} skipped (${notes.join('; ')})` : ''}`)
+  if (!days.lines) throw new Error(`nothing to import: the ${tables.length} table(s) hold no line${days.skipped ? ` but the ${days.skipped} skipped (${notes.join('; ')})` : ''}`)
+  return days
+}
 
-  // Pass 2: the earlier rows of this import deleted, then its rows written in bounded batches.
-  const id = `${plan.source}-${first.replaceAll('-', '')}-${last.replaceAll('-', '')}`
-  const key = importKey(site.id, id)
-  await store.expireMarginals(key, { hour: Infinity, day: Infinity, month: Infinity })
+/** What the check pass sees in each line of one file: the rule it breaks, why it is skipped, or its day. A file whose header is refused is read no further. */
+async function* checkedLines(
+  file: ExportFile,
+  table: ExportTable,
+  lines: AsyncGenerator<CsvLine>,
+  timezone: string,
+  memory: unknown,
+  notes: string[],
+): AsyncGenerator<{ line: number; refused: string } | { skip: string } | { date: string }> {
+  let header: Header | undefined
+  for await (const { line, fields } of lines) {
+    if (!header) {
+      const read = checkHeader(file, table, fields, notes)
+      if ('refused' in read) {
+        yield { line, refused: read.refused }
+        return
+      }
+      header = read
+      continue
+    }
+    const made = contributionsOf(table, header, fields, timezone, memory)
+    if ('refused' in made) yield { line, refused: made.refused }
+    else if ('skip' in made) yield made
+    else yield { date: made.time.date }
+  }
+}
+
+/** The header of a file, with the notes on its columns; or the rule it breaks. */
+function checkHeader(file: ExportFile, table: ExportTable, fields: string[], notes: string[]): Header | { refused: string } {
+  const read = readHeader(table, fields)
+  if ('broken' in read) return { refused: read.broken }
+  if ('missing' in read) return { refused: `the header lacks the column(s) ${read.missing.join(', ')} of the ${table.name} table` }
+  if (read.ignored.length) notes.push(`${file.name}: column(s) ${read.ignored.join(', ')} have no counterpart, not kept`)
+  if (read.absent.length) notes.push(`${file.name}: an older export, without ${read.absent.map((c) => (table.newer?.[c] ? `${c} (${table.newer[c]})` : c)).join(', ')}`)
+  return read
+}
+
+/** A data line as both passes read it: its contributions through the gate, or the rule it breaks, or why it is skipped. */
+function contributionsOf(
+  table: ExportTable,
+  header: Header,
+  fields: string[],
+  timezone: string,
+  memory: unknown,
+): { refused: string } | { skip: string } | { time: LineTime; contributions: Contribution[] } {
+  const checked = readLine(table, header, fields, timezone)
+  if (!checked.ok) return { refused: checked.rule }
+  if (checked.skip) return { skip: checked.skip }
+  const made = gated(table, checked.text, table.contributions(checked.text, checked.counts, checked.time, memory))
+  return 'refused' in made ? made : { time: checked.time, contributions: made }
+}
+
+/** Pass 2: the rows written under `key` in bounded batches, the tables' notes said; resolves with the rows written. */
+async function writePass(store: Store, site: Site, key: string, tables: readonly TableFile[], gaps: Gaps, notes: string[], lines: Lines): Promise<number> {
   let rows = new Map<string, Row>()
   let written = 0
   const flush = async () => {
@@ -138,48 +231,26 @@ export async function runImport(store: Store, site: Site, files: ExportFile[], p
     written += rows.size
     rows = new Map()
   }
-  done = 0
-  // One memory per table for the whole pass: files of one table (GoatCounter's exports of
-  // successive ranges) are read in name order as one sequence of lines.
-  const memories = new Map<ExportTable, unknown>()
-  // What the import does not know: what it knew not to before its first line, then each line's.
-  const gaps = gapsBefore(files, missing, first)
+  const memories = memoriesOf(tables)
   for (const { file, table } of tables) {
     let header: Header | undefined
-    if (!memories.has(table)) memories.set(table, table.memory?.())
-    const memory = memories.get(table)
-    for await (const { fields } of linesOf(file, (bytes) => progress({ file: file.name, done: (done += bytes), total, pass: 'write' }))) {
+    for await (const { fields } of lines(file)) {
       if (!header) {
         header = readHeader(table, fields) as Header
         continue
       }
-      const checked = readLine(table, header, fields, site.timezone)
-      if (checked.ok && !checked.skip) {
-        // The check pass refused any line the gate refuses: here every contribution passes.
-        const contributions = gated(table, checked.text, table.contributions(checked.text, checked.counts, checked.time, memory)) as Contribution[]
-        addGaps(gaps, contributions)
-        addRows(rows, key, site.timezone, checked.time, contributions)
+      // The check pass refused any line the gate refuses: here every line is skipped or contributes.
+      const made = contributionsOf(table, header, fields, site.timezone, memories.get(table))
+      if ('contributions' in made) {
+        addGaps(gaps, made.contributions)
+        addRows(rows, key, site.timezone, made.time, made.contributions)
       }
       if (rows.size >= BATCH) await flush()
     }
   }
   await flush()
   for (const [table, memory] of memories) for (const note of table.notes?.(memory) ?? []) notes.push(`${table.name}: ${note}`)
-  return {
-    import: {
-      id,
-      source: plan.source,
-      from: first,
-      to: last,
-      tables: tables.map((t) => (plan.record === 'files' ? t.file.name : t.table.name)),
-      lines,
-      at: new Date().toISOString(),
-      ...gapsOf(gaps),
-    },
-    notes,
-    rows: written,
-    skipped,
-  }
+  return written
 }
 
 /**

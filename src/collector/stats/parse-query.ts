@@ -43,86 +43,120 @@ const KNOWN = ['site', 'period', 'from', 'to', 'interval', 'include', 'breakdown
  * the first problem, naming the parameter and the allowed form.
  */
 export function parseStatsQuery(params: URLSearchParams, site: Site, now = Date.now()): ParsedQuery {
-  const fail = (field: string, rule: string, value?: string): ParsedQuery => ({
-    ok: false,
-    error: { field, rule, message: `${field}: ${rule}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}` },
-  })
-  for (const key of params.keys()) if (!KNOWN.includes(key)) return fail(key, `is not a stats parameter (allowed: ${KNOWN.join(', ')})`)
-
-  if (params.has('to') && !params.has('from')) return fail('from', 'is required when to is given (a custom range is from … to)')
-  const period = params.get('period') ?? (params.has('from') ? 'custom' : '30d')
-  if (!oneOf(PERIODS, period)) return fail('period', `must be one of ${PERIODS.join(', ')}`, period)
-  let range: DateRange
-  if (period === 'custom') {
-    const from = params.get('from') ?? ''
-    const to = params.get('to') ?? from
-    if (!validDate(from)) return fail('from', 'must be a date YYYY-MM-DD from 1970-01-01 to 9998-12-31', from)
-    if (!validDate(to)) return fail('to', 'must be a date YYYY-MM-DD from 1970-01-01 to 9998-12-31', to)
-    if (to < from) return fail('to', `must not be before from (${from})`, to)
-    if (daysBetween(from, to) > 3 * 366) return fail('to', 'must be at most 3 years after from', to)
-    range = { from, to }
-  } else {
-    if (params.has('from') || params.has('to')) return fail('period', 'must be "custom" (or absent) when from/to are given', period)
-    range = periodRange(period, today(site.timezone, now))
+  try {
+    for (const key of params.keys()) if (!KNOWN.includes(key)) throw new Refused(key, `is not a stats parameter (allowed: ${KNOWN.join(', ')})`)
+    const range = rangeOf(params, site, now)
+    const interval = intervalOf(params, range)
+    const included = includedOf(params)
+    const breakdowns = breakdownsOf(params)
+    const filters = filtersOf(params)
+    const compare = params.get('compare')
+    if (compare !== null && compare !== 'previous') throw new Refused('compare', 'must be "previous"', compare)
+    const limit = numberOf(params, 'limit', 50, 1, 1000)
+    const k = numberOf(params, 'k', 0, 0, 1000)
+    // Two filters could single out a group smaller than k that no single row shows (see refuseUnderK).
+    if (k > 0 && Object.keys(filters).length > 1) throw new Refused('filter', `at most one filter is allowed under k-anonymity (k = ${k})`, params.getAll('filter').join('&'))
+    return {
+      ok: true,
+      query: {
+        site: site.id,
+        timezone: site.timezone,
+        ...range,
+        interval,
+        metrics: included.includes('metrics'),
+        timeseries: included.includes('timeseries'),
+        compare: compare === 'previous',
+        breakdowns,
+        filters,
+        limit,
+        k,
+        detailDays: detailDaysOf(site),
+        imports: site.imports ?? [],
+        now,
+      },
+    }
+  } catch (error) {
+    if (error instanceof Refused) return { ok: false, error: error.error }
+    throw error
   }
+}
 
+/** The first problem of a query, thrown by the readers below and returned by parseStatsQuery: the parameter, the rule it breaks, and the value. */
+class Refused extends Error {
+  readonly error: StatsError
+  constructor(field: string, rule: string, value?: string) {
+    const message = `${field}: ${rule}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`
+    super(message)
+    this.error = { field, rule, message }
+  }
+}
+
+/** The days asked for: `from` … `to` (a custom range), or a named period ending today in the site's zone (30d by default). */
+function rangeOf(params: URLSearchParams, site: Site, now: number): DateRange {
+  if (params.has('to') && !params.has('from')) throw new Refused('from', 'is required when to is given (a custom range is from … to)')
+  const period = params.get('period') ?? (params.has('from') ? 'custom' : '30d')
+  if (!oneOf(PERIODS, period)) throw new Refused('period', `must be one of ${PERIODS.join(', ')}`, period)
+  if (period !== 'custom') {
+    if (params.has('from') || params.has('to')) throw new Refused('period', 'must be "custom" (or absent) when from/to are given', period)
+    return periodRange(period, today(site.timezone, now))
+  }
+  const from = params.get('from') ?? ''
+  const to = params.get('to') ?? from
+  if (!validDate(from)) throw new Refused('from', 'must be a date YYYY-MM-DD from 1970-01-01 to 9998-12-31', from)
+  if (!validDate(to)) throw new Refused('to', 'must be a date YYYY-MM-DD from 1970-01-01 to 9998-12-31', to)
+  if (to < from) throw new Refused('to', `must not be before from (${from})`, to)
+  if (daysBetween(from, to) > 3 * 366) throw new Refused('to', 'must be at most 3 years after from', to)
+  return { from, to }
+}
+
+/** The chart's step: by default hours for a day, days up to a quarter, months beyond; hours for a month at most. */
+function intervalOf(params: URLSearchParams, range: DateRange): Interval {
   const days = daysBetween(range.from, range.to)
   const interval = params.get('interval') ?? (days <= 1 ? 'hour' : days <= 92 ? 'day' : 'month')
-  if (!oneOf(INTERVALS, interval)) return fail('interval', `must be one of ${INTERVALS.join(', ')}`, interval)
-  if (interval === 'hour' && days > 31) return fail('interval', 'hour is allowed for ranges of at most 31 days', interval)
+  if (!oneOf(INTERVALS, interval)) throw new Refused('interval', `must be one of ${INTERVALS.join(', ')}`, interval)
+  if (interval === 'hour' && days > 31) throw new Refused('interval', 'hour is allowed for ranges of at most 31 days', interval)
+  return interval
+}
 
+/** The parts of the answer asked for (metrics, timeseries): all by default. */
+function includedOf(params: URLSearchParams): string[] {
   const include = params.get('include') ?? INCLUDES.join(',')
   const included = include === 'none' || include === '' ? [] : include.split(',')
-  for (const part of included) if (!oneOf(INCLUDES, part)) return fail('include', `must be a comma-separated list of ${INCLUDES.join(', ')}, or none`, include)
+  for (const part of included) if (!oneOf(INCLUDES, part)) throw new Refused('include', `must be a comma-separated list of ${INCLUDES.join(', ')}, or none`, include)
+  return included
+}
 
+/** The breakdowns asked for, in order, each once. */
+function breakdownsOf(params: URLSearchParams): BreakdownName[] {
   const breakdowns: BreakdownName[] = []
   for (const name of params.getAll('breakdown').flatMap((b) => b.split(','))) {
-    if (!oneOf(BREAKDOWN_NAMES, name)) return fail('breakdown', `must be one or more of ${BREAKDOWN_NAMES.join(', ')}, comma-separated`, name)
-    if (breakdowns.includes(name)) return fail('breakdown', `names ${name} twice`, name)
+    if (!oneOf(BREAKDOWN_NAMES, name)) throw new Refused('breakdown', `must be one or more of ${BREAKDOWN_NAMES.join(', ')}, comma-separated`, name)
+    if (breakdowns.includes(name)) throw new Refused('breakdown', `names ${name} twice`, name)
     breakdowns.push(name)
   }
+  return breakdowns
+}
 
+/** The filters, `dimension:value`, one per dimension. */
+function filtersOf(params: URLSearchParams): Partial<Record<FilterName, string>> {
   const filters: Partial<Record<FilterName, string>> = {}
   for (const filter of params.getAll('filter')) {
     const colon = filter.indexOf(':')
     const name = filter.slice(0, colon)
-    if (colon < 1 || !oneOf(FILTERS, name)) return fail('filter', `must be dimension:value with a dimension among ${FILTERS.join(', ')}`, filter)
-    if (name in filters) return fail('filter', `names ${name} twice`, filter)
+    if (colon < 1 || !oneOf(FILTERS, name)) throw new Refused('filter', `must be dimension:value with a dimension among ${FILTERS.join(', ')}`, filter)
+    if (name in filters) throw new Refused('filter', `names ${name} twice`, filter)
     const value = filter.slice(colon + 1)
-    if (value.length > 300) return fail('filter', 'value must be at most 300 characters', filter.slice(0, 40))
+    // Only the value's start is quoted back: the message stays short.
+    if (value.length > 300) throw new Refused('filter', 'value must be at most 300 characters', filter.slice(0, 40))
     filters[name] = value
   }
+  return filters
+}
 
-  const compare = params.get('compare')
-  if (compare !== null && compare !== 'previous') return fail('compare', 'must be "previous"', compare)
-  const number = (name: string, fallback: number, min: number, max: number) => {
-    const raw = params.get(name)
-    if (raw === null) return fallback
-    return /^\d+$/.test(raw) && +raw >= min && +raw <= max ? +raw : fail(name, `must be a whole number from ${min} to ${max}`, raw)
-  }
-  const limit = number('limit', 50, 1, 1000)
-  if (typeof limit !== 'number') return limit
-  const k = number('k', 0, 0, 1000)
-  if (typeof k !== 'number') return k
-  // Two filters could single out a group smaller than k that no single row shows (see refuseUnderK).
-  if (k > 0 && Object.keys(filters).length > 1) return fail('filter', `at most one filter is allowed under k-anonymity (k = ${k})`, params.getAll('filter').join('&'))
-  return {
-    ok: true,
-    query: {
-      site: site.id,
-      timezone: site.timezone,
-      ...range,
-      interval,
-      metrics: included.includes('metrics'),
-      timeseries: included.includes('timeseries'),
-      compare: compare === 'previous',
-      breakdowns,
-      filters,
-      limit,
-      k,
-      detailDays: detailDaysOf(site),
-      imports: site.imports ?? [],
-      now,
-    },
-  }
+/** A whole number parameter from `min` to `max`, or `fallback` when it is absent. */
+function numberOf(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const raw = params.get(name)
+  if (raw === null) return fallback
+  if (!/^\d+$/.test(raw) || +raw < min || +raw > max) throw new Refused(name, `must be a whole number from ${min} to ${max}`, raw)
+  return +raw
 }

@@ -58,124 +58,121 @@ const PEOPLE = ['visitors', 'visits', 'visit_duration', 'bounces', 'pageviews']
 /** A count and the page views it is averaged over (Plausible's *_visits columns), both empty when the count is not known. */
 const averaged = (row: AggregateRow, counter: string) => (n(row, counter) === '' ? ['', ''] : [n(row, counter), n(row, 'views')])
 
-/** Rows of one dimension, one line each, for the tables that are a plain breakdown by day. */
-const byValue = (dimension: string, line: (row: AggregateRow) => Line | undefined) =>
-  async function* (read: Reader, from: number, to: number) {
+/**
+ * A table that is a plain breakdown by day: a line for each row of `dimension` that has some of
+ * `counters` (or may have), unless `line` leaves it out.
+ */
+const byValue = (name: string, header: string[], dimension: string, counters: string[], line: (row: AggregateRow) => Line | undefined): ExportedTable => ({
+  name,
+  header,
+  async *lines(read, from, to) {
     for (const row of await read(dimension, from, to)) {
-      const written = line(row)
+      const written = some(row, ...counters) && line(row)
       if (written) yield written
     }
+  },
+})
+
+/** The rows of a dimension by day and parent (a browser's versions, an event's properties). */
+function byParent(rows: readonly AggregateRow[]): Map<string, AggregateRow[]> {
+  const held = new Map<string, AggregateRow[]>()
+  for (const row of rows) {
+    const key = dayAndParent(row.time, row.parent)
+    const list = held.get(key)
+    if (list) list.push(row)
+    else held.set(key, [row])
   }
+  return held
+}
+const dayAndParent = (time: unknown, parent: unknown) => `${time}\u0000${parent}`
 
 /** The tables; `host` (the site id: QuietCount counts one host per site) fills Plausible's hostname column. */
 const tablesFor = (host: string): ExportedTable[] => [
-  {
-    name: 'visitors',
-    header: ['date', 'visitors', 'pageviews', 'bounces', 'visits', 'visit_duration'],
-    lines: byValue('total', (r) => (some(r, 'views', 'visits') ? [date(r), n(r, 'visitors_day'), n(r, 'views'), 0, n(r, 'visits'), n(r, 'seconds')] : undefined)),
-  },
-  {
-    name: 'sources',
-    header: ['date', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'pageviews', 'visitors', 'visits', 'visit_duration', 'bounces'],
-    lines: byValue('referrer', (r) =>
-      some(r, 'views')
-        ? [date(r), String(r.value) || 'Direct / None', String(r.value), '', '', '', '', '', n(r, 'views'), n(r, 'visitors_day'), n(r, 'visits'), n(r, 'seconds'), 0]
-        : undefined,
-    ),
-  },
-  {
-    name: 'pages',
-    header: ['date', 'hostname', 'page', 'visits', 'visitors', 'pageviews', 'total_scroll_depth', 'total_scroll_depth_visits', 'total_time_on_page', 'total_time_on_page_visits'],
-    // Plausible averages scroll and time over its *_visits columns; page views make its averages QuietCount's.
-    // A page's visits are not counted here (its `visits` are the visits it started); its visitors bound them from below.
-    lines: byValue('path', (r) =>
-      some(r, 'views')
-        ? [date(r), host, String(r.value), n(r, 'visitors_day'), n(r, 'visitors_day'), n(r, 'views'), ...averaged(r, 'scroll'), ...averaged(r, 'seconds')]
-        : undefined,
-    ),
-  },
-  {
-    name: 'entry_pages',
-    header: ['date', 'entry_page', 'visitors', 'entrances', 'visit_duration', 'bounces', 'pageviews'],
-    lines: byValue('path', (r) => (some(r, 'visits') ? [date(r), String(r.value), n(r, 'visits'), n(r, 'visits'), 0, 0, 0] : undefined)),
-  },
+  byValue('visitors', ['date', 'visitors', 'pageviews', 'bounces', 'visits', 'visit_duration'], 'total', ['views', 'visits'], (r) => [
+    date(r),
+    n(r, 'visitors_day'),
+    n(r, 'views'),
+    0,
+    n(r, 'visits'),
+    n(r, 'seconds'),
+  ]),
+  byValue(
+    'sources',
+    ['date', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'pageviews', 'visitors', 'visits', 'visit_duration', 'bounces'],
+    'referrer',
+    ['views'],
+    (r) => [date(r), String(r.value) || 'Direct / None', String(r.value), '', '', '', '', '', n(r, 'views'), n(r, 'visitors_day'), n(r, 'visits'), n(r, 'seconds'), 0],
+  ),
+  // Plausible averages scroll and time over its *_visits columns; page views make its averages QuietCount's.
+  // A page's visits are not counted here (its `visits` are the visits it started); its visitors bound them from below.
+  byValue(
+    'pages',
+    ['date', 'hostname', 'page', 'visits', 'visitors', 'pageviews', 'total_scroll_depth', 'total_scroll_depth_visits', 'total_time_on_page', 'total_time_on_page_visits'],
+    'path',
+    ['views'],
+    (r) => [date(r), host, String(r.value), n(r, 'visitors_day'), n(r, 'visitors_day'), n(r, 'views'), ...averaged(r, 'scroll'), ...averaged(r, 'seconds')],
+  ),
+  byValue('entry_pages', ['date', 'entry_page', 'visitors', 'entrances', 'visit_duration', 'bounces', 'pageviews'], 'path', ['visits'], (r) => [
+    date(r),
+    String(r.value),
+    n(r, 'visits'),
+    n(r, 'visits'),
+    0,
+    0,
+    0,
+  ]),
   { name: 'exit_pages', header: ['date', 'exit_page', 'visitors', 'visit_duration', 'exits', 'bounces', 'pageviews'], lines: async function* () {} },
-  {
-    name: 'custom_events',
-    header: ['date', 'name', 'link_url', 'path', 'visitors', 'events'],
-    // An event's `url` property becomes Plausible's link_url; the events without one stay a line of their own.
-    async *lines(read, from, to) {
-      const urls = new Map<string, AggregateRow[]>()
-      for (const row of await read('prop', from, to)) {
-        const value = String(row.value)
-        if (!value.startsWith('url=')) continue
-        const key = `${row.time}\u0000${row.parent}`
-        urls.set(key, [...(urls.get(key) ?? []), row])
-      }
-      for (const row of await read('name', from, to)) {
-        const name = EVENTS[String(row.value)] ?? String(row.value)
-        const events = n(row, 'events')
-        // Not known on this day (an import without custom_events): one line that says so.
-        if (events === '') {
-          yield [date(row), name, '', '', 0, '']
-          continue
-        }
-        const links = urls.get(`${row.time}\u0000${row.value}`) ?? []
-        let rest = events
-        for (const link of links) {
-          const url = String(link.value).slice(4)
-          rest -= Number(n(link, 'events'))
-          yield [date(row), name, url.startsWith('/') ? url : `https://${url}`, '', 0, n(link, 'events')]
-        }
-        if (rest > 0) yield [date(row), name, '', '', 0, rest]
-      }
-    },
-  },
-  {
-    name: 'locations',
-    header: ['date', 'country', 'region', 'city', ...PEOPLE],
-    lines: byValue('country', (r) => (some(r, 'views') && /^[A-Z]{2}$/.test(String(r.value)) ? [date(r), String(r.value), '', 0, ...people(r)] : undefined)),
-  },
-  {
-    name: 'devices',
-    header: ['date', 'device', ...PEOPLE],
-    lines: byValue('screen', (r) => (some(r, 'views') ? [date(r), SCREENS[String(r.value)] ?? NOT_SET, ...people(r)] : undefined)),
-  },
-  {
-    name: 'browsers',
-    header: ['date', 'browser', 'browser_version', ...PEOPLE],
-    // A browser's lines are its versions; what its versions do not add up to (days of an import
-    // without versions) is a line of its own with an empty version, so that the browser's counts
-    // come back whole, and no version is made up for them (an unknown one is "(not set)").
-    async *lines(read, from, to) {
-      const versions = new Map<string, AggregateRow[]>()
-      for (const row of await read('browser_version', from, to)) {
-        const key = `${row.time}\u0000${row.parent}`
-        const held = versions.get(key)
-        if (held) held.push(row)
-        else versions.set(key, [row])
-      }
-      const line = (row: AggregateRow) => (some(row, 'views') ? [date(row), named(BROWSERS, String(row.parent)), String(row.value) || NOT_SET, ...people(row)] : undefined)
-      for (const browser of await read('browser', from, to)) {
-        const own = versions.get(`${browser.time}\u0000${browser.value}`) ?? []
-        for (const version of own) {
-          const written = line(version)
-          if (written) yield written
-        }
-        const rest: AggregateRow = { time: Number(browser.time) }
-        for (const counter of ['visitors_day', 'visits', 'seconds', 'views'])
-          rest[counter] = n(browser, counter) === '' ? '' : Number(n(browser, counter)) - own.reduce((sum, v) => sum + Number(n(v, counter)), 0)
-        const remainder = some(rest, 'views') && [date(rest), named(BROWSERS, String(browser.value)), '', ...people(rest)]
-        if (remainder) yield remainder
-      }
-    },
-  },
-  {
-    name: 'operating_systems',
-    header: ['date', 'operating_system', 'operating_system_version', ...PEOPLE],
-    lines: byValue('os', (r) => (some(r, 'views') ? [date(r), named(SYSTEMS, String(r.value)), NOT_SET, ...people(r)] : undefined)),
-  },
+  { name: 'custom_events', header: ['date', 'name', 'link_url', 'path', 'visitors', 'events'], lines: eventLines },
+  byValue('locations', ['date', 'country', 'region', 'city', ...PEOPLE], 'country', ['views'], (r) =>
+    /^[A-Z]{2}$/.test(String(r.value)) ? [date(r), String(r.value), '', 0, ...people(r)] : undefined,
+  ),
+  byValue('devices', ['date', 'device', ...PEOPLE], 'screen', ['views'], (r) => [date(r), SCREENS[String(r.value)] ?? NOT_SET, ...people(r)]),
+  { name: 'browsers', header: ['date', 'browser', 'browser_version', ...PEOPLE], lines: browserLines },
+  byValue('operating_systems', ['date', 'operating_system', 'operating_system_version', ...PEOPLE], 'os', ['views'], (r) => [
+    date(r),
+    named(SYSTEMS, String(r.value)),
+    NOT_SET,
+    ...people(r),
+  ]),
 ]
+
+/** Plausible's custom_events: an event's `url` property becomes its link_url; the events without one stay a line of their own. */
+async function* eventLines(read: Reader, from: number, to: number): AsyncGenerator<Line> {
+  const urls = byParent((await read('prop', from, to)).filter((row) => String(row.value).startsWith('url=')))
+  for (const row of await read('name', from, to)) {
+    const name = EVENTS[String(row.value)] ?? String(row.value)
+    const events = n(row, 'events')
+    // Not known on this day (an import without custom_events): one line that says so.
+    if (events === '') {
+      yield [date(row), name, '', '', 0, '']
+      continue
+    }
+    let rest = events
+    for (const link of urls.get(dayAndParent(row.time, row.value)) ?? []) {
+      const url = String(link.value).slice(4)
+      rest -= Number(n(link, 'events'))
+      yield [date(row), name, url.startsWith('/') ? url : `https://${url}`, '', 0, n(link, 'events')]
+    }
+    if (rest > 0) yield [date(row), name, '', '', 0, rest]
+  }
+}
+
+/**
+ * Plausible's browsers: a browser's lines are its versions; what its versions do not add up to
+ * (days of an import without versions) is a line of its own with an empty version, so that the
+ * browser's counts come back whole, and no version is made up for them (an unknown one is "(not set)").
+ */
+async function* browserLines(read: Reader, from: number, to: number): AsyncGenerator<Line> {
+  const versions = byParent(await read('browser_version', from, to))
+  for (const browser of await read('browser', from, to)) {
+    const own = versions.get(dayAndParent(browser.time, browser.value)) ?? []
+    for (const version of own) if (some(version, 'views')) yield [date(version), named(BROWSERS, String(version.parent)), String(version.value) || NOT_SET, ...people(version)]
+    const rest: AggregateRow = { time: Number(browser.time) }
+    for (const counter of ['visitors_day', 'visits', 'seconds', 'views'])
+      rest[counter] = n(browser, counter) === '' ? '' : Number(n(browser, counter)) - own.reduce((sum, v) => sum + Number(n(v, counter)), 0)
+    if (some(rest, 'views')) yield [date(rest), named(BROWSERS, String(browser.value)), '', ...people(rest)]
+  }
+}
 
 export interface ExportRange {
   /** First and last site-local day, YYYY-MM-DD. */
