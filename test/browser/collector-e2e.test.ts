@@ -85,7 +85,7 @@ describeBrowser('collector end to end', () => {
     expect(report('--breakdown', 'event').breakdowns!.event!.rows).toEqual([{ value: 'Demo Button', count: 2 }])
     // Client hints name the brand: Chromium, major version 156; the UA string is not kept.
     expect(report('--breakdown', 'browser').breakdowns!.browser!.rows.map((r) => r.value)).toEqual(['Chromium'])
-  })
+  }, 90_000) // three browser contexts and seven runs of the CLI: long work, not a time limit
 
   it('prints the same counts as a table and as CSV', () => {
     const table = execFileSync(process.execPath, [cli, 'report', '--site', 'example.test', '--period', 'today'], { env, encoding: 'utf8' })
