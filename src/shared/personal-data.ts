@@ -142,12 +142,18 @@ const PERSONAL_KEY =
 /** Whether a prop key announces personal data (see PERSONAL_KEY). */
 export const personalKey = (key: string): boolean => PERSONAL_KEY.test(key)
 
+/** A prop's first broken rule: its key's shape, its value's length, or personal data in key or value. */
+function propProblem(key: string, value: string): [part: 'key' | 'value' | 'prop', rule: string] | undefined {
+  if (!PROP_KEY.test(key)) return ['key', `must match ${PROP_KEY}`]
+  if (!value || value.length > LIMITS.propValue) return ['value', `must be 1 to ${LIMITS.propValue} characters`]
+  const rule = personalKey(key) ? 'key' : personalData(value)
+  if (rule) return ['prop', `looks like personal data (${rule})`]
+}
+
 /** Why the event property `key: value` may not be counted (its shape, its length, a personal key or value), or undefined when it may. */
 export function personalProp(key: string, value: string): string | undefined {
-  if (!PROP_KEY.test(key)) return `prop "${key}" must match ${PROP_KEY}`
-  if (!value || value.length > LIMITS.propValue) return `prop "${key}" must be 1 to ${LIMITS.propValue} characters`
-  const rule = personalKey(key) ? 'key' : personalData(value)
-  if (rule) return `prop "${key}" looks like personal data (${rule})`
+  const problem = propProblem(key, value)
+  if (problem) return `prop "${key}" ${problem[1]}`
 }
 
 /** Why an event name may not be counted, or undefined when it may. */
@@ -155,4 +161,30 @@ export function refuseEventName(name: string): string | undefined {
   if (!EVENT_NAME.test(name)) return `must match ${EVENT_NAME}`
   const rule = personalData(name)
   if (rule) return `looks like personal data (${rule})`
+}
+
+/**
+ * Where an event breaks a rule, and which: its `name`, its number of `props` (over LIMITS.props),
+ * a prop's `key` (its shape), `value` (its length) or the `prop` as personal data, with the prop's
+ * key. The rule reads after what breaks it: `name must match …`, `prop "plan" looks like …`.
+ */
+export type EventProblem = ['name', rule: string] | ['props'] | [part: 'key' | 'value' | 'prop', rule: string, key: string]
+
+/**
+ * The first rule an event breaks (the name, the number of props, then each prop in the order
+ * given), or undefined when it may be counted. The tracker checks with it before it sends and
+ * the collector when a beacon arrives (parse-beacon.ts), so that what one refuses the other
+ * would; each words the problem its own way.
+ *
+ * @example eventProblem('Signup', { email: 'pro' }) // ['prop', 'looks like personal data (key)', 'email']
+ */
+export function eventProblem(name: string, props: Record<string, string>): EventProblem | undefined {
+  const rule = refuseEventName(name)
+  if (rule) return ['name', rule]
+  const keys = Object.keys(props)
+  if (keys.length > LIMITS.props) return ['props']
+  for (const key of keys) {
+    const problem = propProblem(key, props[key]!)
+    if (problem) return [...problem, key]
+  }
 }

@@ -1,0 +1,40 @@
+import { LIMITS, type PageRecord } from '../shared/protocol.js'
+
+/**
+ * The engagement of the current page view: visible time (only while the page is visible) and the
+ * deepest scroll, in percent of the page's height. Returns `[start, measure, report]`: `start`
+ * starts over for a new view, `measure` takes the scroll depth (on scroll), and `report(page)`
+ * adds what was gained since the last report as a record of `views: 0` and the view's identity,
+ * or, without a page (not counted yet), keeps it for the next report.
+ */
+export function createEngagement(add: (record: PageRecord) => void): [start: () => void, measure: () => void, report: (page: PageRecord | false | undefined) => void] {
+  let visibleSince = 0
+  let visibleMs = 0
+  let sentSeconds = 0
+  let maxScroll = 0
+  let sentScroll = 0
+  const measure = () => {
+    const height = document.documentElement.scrollHeight
+    if (height) maxScroll = Math.max(maxScroll, Math.min(100, Math.round(((scrollY + innerHeight) * 100) / height)))
+  }
+  const visibleFrom = (now: number) => (document.visibilityState === 'visible' ? now : 0)
+  const start = () => {
+    visibleSince = visibleFrom(Date.now())
+    visibleMs = sentSeconds = maxScroll = sentScroll = 0
+    // Reading scrollHeight now would force a layout in the middle of page load: measure the first
+    // screenful once the next frame has been laid out (a page loaded in the background: once shown).
+    requestAnimationFrame(() => setTimeout(measure))
+  }
+  const report = (page: PageRecord | false | undefined) => {
+    const now = Date.now()
+    if (visibleSince) visibleMs += now - visibleSince
+    visibleSince = visibleFrom(now)
+    const seconds = Math.min(Math.floor(visibleMs / 1000) - sentSeconds, LIMITS.seconds)
+    if (page && seconds + maxScroll > sentScroll) {
+      add({ ...page, views: 0, seconds, scroll: maxScroll - sentScroll })
+      sentSeconds += seconds
+      sentScroll = maxScroll
+    }
+  }
+  return [start, measure, report]
+}
