@@ -4,16 +4,6 @@ import { createEngagement } from './engagement.js'
 import type { Track } from './events.js'
 import { HASH, NOT_FOUND } from './features.js'
 
-/** Whether the page the browser loaded starts a visit: reached from outside the site, not reloaded nor back/forward. */
-function entry(): boolean {
-  const type = (performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined)?.type
-  let internal: boolean | undefined
-  try {
-    internal = new URL(document.referrer).host === location.host
-  } catch {}
-  return !internal && type !== 'reload' && type !== 'back_forward'
-}
-
 /**
  * The current page view: its record, whether it was counted (until counting is allowed, it
  * waits), and its engagement (engagement.ts), reported once the view is counted. Returns `[pageview, count, moved, report, measure]`: `pageview` counts a view of the
@@ -47,10 +37,19 @@ export function createPageViews(
   }
   const pageview = () => {
     report()
-    // Only the page the browser loaded can start a visit: SPA navigation never does.
-    const first = !page
-    const ref = first && referrerHost(document.referrer, location.hostname)
-    page = { ...scrubUrl(location.href, options.params, hash), ...(ref && { ref }), flags: first && entry() ? FLAG.entry : 0, views: 1, seconds: 0, scroll: 0 }
+    let flags = 0
+    let ref: string | undefined
+    if (!page) {
+      // Only the page the browser loaded can start a visit: SPA navigation never does.
+      const type = (performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined)?.type
+      let internal: boolean | undefined
+      try {
+        internal = new URL(document.referrer).host === location.host
+      } catch {}
+      if (!internal && type !== 'reload' && type !== 'back_forward') flags = FLAG.entry
+      ref = referrerHost(document.referrer, location.hostname)
+    }
+    page = { ...scrubUrl(location.href, options.params, hash), ...(ref && { ref }), flags, views: 1, seconds: 0, scroll: 0 }
     route = routeNow()
     counted = false
     start()

@@ -85,11 +85,6 @@ export interface Tracker {
  * tracker.track('Signup', { plan: 'pro' })
  */
 export function createTracker(config: TrackerConfig): Tracker {
-  // Server-side rendering imports and calls this too: there it does nothing.
-  if (typeof document === 'undefined') {
-    const inert = () => false
-    return { pageview: inert, track: inert, notFound: inert, consent: inert, exclude: inert, flush: inert, stop: inert }
-  }
   const { site, params = DEFAULT_PARAMS, flushDelay = 1000 } = config
   const hash = HASH && config.hash
   checkSite(site)
