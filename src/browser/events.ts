@@ -1,6 +1,5 @@
 import { eventProblem } from '../shared/personal-data.js'
 import type { EventRecord } from '../shared/protocol.js'
-import { LIMITS } from '../shared/protocol.js'
 
 export type Props = Record<string, string | number | boolean>
 export type Track = (name: string, props?: Props) => boolean
@@ -14,9 +13,7 @@ export function createTrack(add: (record: EventRecord) => void, allowed: () => b
   return (name, props = {}) => {
     const checked: Record<string, string> = {}
     for (const [key, value] of Object.entries(props).sort()) checked[key] = String(value)
-    const [part, rule, key] = eventProblem(name, checked) ?? []
-    // The collector words a problem for a field of the body; here it names what was passed.
-    const why = part && (part === 'props' ? `over ${LIMITS.props} props` : part === 'name' ? `name ${rule}` : `prop "${key}" ${rule}`)
+    const why = eventProblem(name, checked)?.[0]
     if (why) console.warn(`quietcount: event "${name}" not sent: ${why}`)
     else if (allowed()) add({ name, path: path(), count: 1, ...(Object.keys(checked)[0] && { props: checked }) })
     return !why && !!allowed()

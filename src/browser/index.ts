@@ -4,7 +4,9 @@ export type { Beacon, EventRecord, PageRecord, ScreenClass } from '../shared/pro
 export { type Choice, type Consent, type ConsentCategory, type ConsentConfig, type ConsentText, type CookieMatch, createConsent, type Strings } from './consent/index.js'
 export { type CookieDeclarationRow, cookieDeclaration, type DeclaredCookie } from './cookie-declaration.js'
 export type { CookieDeclaration } from './cookies.js'
+
 import { createTracker as createInBrowser, type Tracker, type TrackerConfig } from './tracker.js'
+
 export type { Props, Tracker, TrackerConfig } from './tracker.js'
 export type { Collector } from './transport.js'
 

@@ -12,6 +12,7 @@ import {
   LANGUAGE,
   LIMITS,
   type PageRecord,
+  PROP_KEY,
   PROTOCOL_VERSION,
   SCREEN_CLASSES,
   SITE_ID,
@@ -139,13 +140,17 @@ function props(value: unknown, field: string): Record<string, string> {
   )
 }
 
-/** An event's first broken rule (eventProblem) in the collector's words: the field, and the rule as it reads after it. */
-function eventInvalid(problem: EventProblem, field: string, record: EventRecord, sent: Record<string, string>): Invalid {
-  if (problem[0] === 'props') return new Invalid(`${field}.props`, `must have at most ${LIMITS.props} keys`, Object.keys(sent))
-  const [part, rule, key] = problem
-  if (part === 'name') return new Invalid(`${field}.name`, rule, record.name)
+/**
+ * An event's first broken rule (eventProblem) in the collector's words: the field, and the rule
+ * as it reads after it (the console's words where they read so).
+ */
+function eventInvalid([why, part, key = '']: EventProblem, field: string, sent: Record<string, string>): Invalid {
+  // The gate refused a bad name before (stored): the console's words would be the only ones left.
+  if (part === 'name') return new Invalid(`${field}.name`, why)
+  if (part === 'props') return new Invalid(`${field}.props`, `must have at most ${LIMITS.props} keys`, Object.keys(sent))
   const where = `${field}.props.${keyName(key)}`
-  return part === 'key' ? new Invalid(where, `key ${rule}`) : new Invalid(where, part === 'prop' ? `prop "${key}" ${rule}` : rule, sent[key])
+  if (part === 'key') return new Invalid(where, `key must match ${PROP_KEY}`)
+  return new Invalid(where, part === 'value' ? `must be 1 to ${LIMITS.propValue} characters` : why, sent[key])
 }
 
 function event(value: unknown, field: string): EventRecord {
@@ -157,7 +162,7 @@ function event(value: unknown, field: string): EventRecord {
   }
   const sent = o.props === undefined ? {} : props(o.props, `${field}.props`)
   const problem = eventProblem(record.name, sent)
-  if (problem) throw eventInvalid(problem, field, record, sent)
+  if (problem) throw eventInvalid(problem, field, sent)
   if (o.props === undefined) return record
   // What is stored of each prop passes the gate as every value does (well-formed, no control character).
   record.props = {}

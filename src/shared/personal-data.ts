@@ -142,19 +142,16 @@ const PERSONAL_KEY =
 /** Whether a prop key announces personal data (see PERSONAL_KEY). */
 export const personalKey = (key: string): boolean => PERSONAL_KEY.test(key)
 
-/** A prop's first broken rule: its key's shape, its value's length, or personal data in key or value. */
-function propProblem(key: string, value: string): [part: 'key' | 'value' | 'prop', rule: string] | undefined {
-  if (!PROP_KEY.test(key)) return ['key', `must match ${PROP_KEY}`]
-  if (!value || value.length > LIMITS.propValue) return ['value', `must be 1 to ${LIMITS.propValue} characters`]
+/** A prop's first broken rule, as the part at fault (its key's shape, its value's length, personal data) and why, in words. */
+function propProblem(key: string, value: string): [part: 'key' | 'value' | 'prop', why: string] | undefined {
+  if (!PROP_KEY.test(key)) return ['key', `prop "${key}" must match ${PROP_KEY}`]
+  if (!value || value.length > LIMITS.propValue) return ['value', `prop "${key}" must be 1 to ${LIMITS.propValue} characters`]
   const rule = personalKey(key) ? 'key' : personalData(value)
-  if (rule) return ['prop', `looks like personal data (${rule})`]
+  if (rule) return ['prop', `prop "${key}" looks like personal data (${rule})`]
 }
 
 /** Why the event property `key: value` may not be counted (its shape, its length, a personal key or value), or undefined when it may. */
-export function personalProp(key: string, value: string): string | undefined {
-  const problem = propProblem(key, value)
-  if (problem) return `prop "${key}" ${problem[1]}`
-}
+export const personalProp = (key: string, value: string): string | undefined => propProblem(key, value)?.[1]
 
 /** Why an event name may not be counted, or undefined when it may. */
 export function refuseEventName(name: string): string | undefined {
@@ -164,27 +161,27 @@ export function refuseEventName(name: string): string | undefined {
 }
 
 /**
- * Where an event breaks a rule, and which: its `name`, its number of `props` (over LIMITS.props),
- * a prop's `key` (its shape), `value` (its length) or the `prop` as personal data, with the prop's
- * key. The rule reads after what breaks it: `name must match …`, `prop "plan" looks like …`.
+ * An event's first broken rule: why, in the words of the tracker's console (`name must match …`,
+ * `over 4 props`, `prop "plan" looks like …`), the part at fault (the `name`, the number of
+ * `props`, a prop's `key` shape, `value` length, or the `prop` as personal data) and the prop's key.
  */
-export type EventProblem = ['name', rule: string] | ['props'] | [part: 'key' | 'value' | 'prop', rule: string, key: string]
+export type EventProblem = [why: string, part: 'name' | 'props' | 'key' | 'value' | 'prop', key?: string]
 
 /**
  * The first rule an event breaks (the name, the number of props, then each prop in the order
  * given), or undefined when it may be counted. The tracker checks with it before it sends and
- * the collector when a beacon arrives (parse-beacon.ts), so that what one refuses the other
- * would; each words the problem its own way.
+ * the collector when a beacon arrives (parse-beacon.ts, in its own words), so that what one
+ * refuses the other would.
  *
- * @example eventProblem('Signup', { email: 'pro' }) // ['prop', 'looks like personal data (key)', 'email']
+ * @example eventProblem('Signup', { email: 'pro' }) // ['prop "email" looks like personal data (key)', 'prop', 'email']
  */
 export function eventProblem(name: string, props: Record<string, string>): EventProblem | undefined {
   const rule = refuseEventName(name)
-  if (rule) return ['name', rule]
+  if (rule) return [`name ${rule}`, 'name']
   const keys = Object.keys(props)
-  if (keys.length > LIMITS.props) return ['props']
+  if (keys.length > LIMITS.props) return [`over ${LIMITS.props} props`, 'props']
   for (const key of keys) {
-    const problem = propProblem(key, props[key]!)
-    if (problem) return [...problem, key]
+    const [part, why] = propProblem(key, props[key]!) ?? []
+    if (part) return [why!, part, key]
   }
 }
