@@ -17,9 +17,8 @@ export function createEngagement(add: (record: PageRecord) => void): [start: () 
     const height = document.documentElement.scrollHeight
     if (height) maxScroll = Math.max(maxScroll, Math.min(100, Math.round(((scrollY + innerHeight) * 100) / height)))
   }
-  const visibleFrom = (now: number) => (document.visibilityState === 'visible' ? now : 0)
   const start = () => {
-    visibleSince = visibleFrom(Date.now())
+    visibleSince = document.visibilityState === 'visible' ? Date.now() : 0
     visibleMs = sentSeconds = maxScroll = sentScroll = 0
     // Reading scrollHeight now would force a layout in the middle of page load: measure the first
     // screenful once the next frame has been laid out (a page loaded in the background: once shown).
@@ -28,7 +27,7 @@ export function createEngagement(add: (record: PageRecord) => void): [start: () 
   const report = (page: PageRecord | false | undefined) => {
     const now = Date.now()
     if (visibleSince) visibleMs += now - visibleSince
-    visibleSince = visibleFrom(now)
+    visibleSince = document.visibilityState === 'visible' ? now : 0
     const seconds = Math.min(Math.floor(visibleMs / 1000) - sentSeconds, LIMITS.seconds)
     if (page && seconds + maxScroll > sentScroll) {
       add({ ...page, views: 0, seconds, scroll: maxScroll - sentScroll })

@@ -71,11 +71,8 @@ export const FLAGS_MAX = 7
 /** Window width classes (CSS pixels), coarse on purpose: a class, never a resolution. */
 export const SCREEN_CLASSES = ['mobile', 'tablet', 'laptop', 'desktop'] as const
 export type ScreenClass = (typeof SCREEN_CLASSES)[number]
-/** Widths where the classes after `mobile` begin: tablet, laptop, desktop. */
-export const SCREEN_WIDTHS = [576, 992, 1440] as const
-
-/** The class of a window (or a screen) `width` CSS pixels wide. */
-export const screenClass = (width: number): ScreenClass => SCREEN_CLASSES[SCREEN_WIDTHS.filter((from) => width >= from).length]!
+/** The class of a window (or a screen) `width` CSS pixels wide: tablet from 576, laptop from 992, desktop from 1440. */
+export const screenClass = (width: number): ScreenClass => SCREEN_CLASSES[[576, 992, 1440].filter((from) => width >= from).length]!
 
 export interface PageRecord {
   /** Scrubbed path, with allowlisted query parameters (never utm_*: those are split out below). */
