@@ -142,16 +142,16 @@ const PERSONAL_KEY =
 /** Whether a prop key announces personal data (see PERSONAL_KEY). */
 export const personalKey = (key: string): boolean => PERSONAL_KEY.test(key)
 
-/** A prop's first broken rule, as the part at fault (its key's shape, its value's length, personal data) and why, in words. */
-function propProblem(key: string, value: string): [part: 'key' | 'value' | 'prop', why: string] | undefined {
-  if (!PROP_KEY.test(key)) return ['key', `prop "${key}" must match ${PROP_KEY}`]
-  if (!value || value.length > LIMITS.propValue) return ['value', `prop "${key}" must be 1 to ${LIMITS.propValue} characters`]
+/** A prop's first broken rule: why, in words, and the part at fault (its key's shape, its value's length, personal data). */
+function propProblem(key: string, value: string): [why: string, part: 'key' | 'value' | 'prop'] | undefined {
+  if (!PROP_KEY.test(key)) return [`prop "${key}" must match ${PROP_KEY}`, 'key']
+  if (!value || value.length > LIMITS.propValue) return [`prop "${key}" must be 1 to ${LIMITS.propValue} characters`, 'value']
   const rule = personalKey(key) ? 'key' : personalData(value)
-  if (rule) return ['prop', `prop "${key}" looks like personal data (${rule})`]
+  if (rule) return [`prop "${key}" looks like personal data (${rule})`, 'prop']
 }
 
 /** Why the event property `key: value` may not be counted (its shape, its length, a personal key or value), or undefined when it may. */
-export const personalProp = (key: string, value: string): string | undefined => propProblem(key, value)?.[1]
+export const personalProp = (key: string, value: string): string | undefined => propProblem(key, value)?.[0]
 
 /** Why an event name may not be counted, or undefined when it may. */
 export function refuseEventName(name: string): string | undefined {
@@ -181,7 +181,7 @@ export function eventProblem(name: string, props: Record<string, string>): Event
   const keys = Object.keys(props)
   if (keys.length > LIMITS.props) return [`over ${LIMITS.props} props`, 'props']
   for (const key of keys) {
-    const [part, why] = propProblem(key, props[key]!) ?? []
-    if (part) return [why!, part, key]
+    const problem = propProblem(key, props[key]!)
+    if (problem) return [...problem, key]
   }
 }
