@@ -6,10 +6,10 @@ import { HASH, NOT_FOUND } from './features.js'
 
 /**
  * The current page view: its record, whether it was counted (until counting is allowed, it
- * waits), and its engagement (engagement.ts), reported once the view is counted. Returns `[pageview, count, moved, report, measure]`: `pageview` counts a view of the
- * current URL, `count` the view that waits, `moved` says whether the route (the path, and the
- * `#/route` with hash routing) is no longer the last view's; `report` and `measure` are the
- * engagement's.
+ * waits), and its engagement (engagement.ts), reported once the view is counted. Returns
+ * `[pageview, count, moved, report, measure]`: `pageview` counts a view of the current URL,
+ * `count` the view that waits, `moved` says whether the route (the path, and the `#/route` with
+ * hash routing) is no longer the last view's; `report` and `measure` are the engagement's.
  */
 export function createPageViews(
   options: { params?: readonly string[]; hash?: boolean; notFound?: boolean },
