@@ -13,7 +13,7 @@ export function createTrack(add: (record: EventRecord) => void, allowed: () => b
   return (name, props = {}) => {
     const checked: Record<string, string> = {}
     for (const [key, value] of Object.entries(props).sort()) checked[key] = String(value)
-    const why = eventProblem(name, checked)?.[0]
+    const why = eventProblem(name, checked)
     if (why) console.warn(`quietcount: event "${name}" not sent: ${why}`)
     else if (allowed()) add({ name, path: path(), count: 1, ...(Object.keys(checked)[0] && { props: checked }) })
     return !why && !!allowed()

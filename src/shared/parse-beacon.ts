@@ -1,6 +1,6 @@
 import type { DimensionName } from './dimensions.js'
 import { gate } from './gate.js'
-import { type EventProblem, eventProblem } from './personal-data.js'
+import { eventProblem, personalProp, propValueFits, refuseEventName } from './personal-data.js'
 import {
   type Beacon,
   CONSENT_DECISIONS,
@@ -141,16 +141,19 @@ function props(value: unknown, field: string): Record<string, string> {
 }
 
 /**
- * An event's first broken rule (eventProblem) in the collector's words: the field, and the rule
- * as it reads after it (the console's words where they read so).
+ * An event's first broken rule (`why`, from eventProblem) in the collector's words: the field at
+ * fault, found as eventProblem finds it (the name, the number of props, then the first prop that
+ * personalProp refuses), and the rule as it reads after it (the console's words where they read so).
  */
-function eventInvalid([why, part, key = '']: EventProblem, field: string, sent: Record<string, string>): Invalid {
+function eventInvalid(why: string, field: string, name: string, sent: Record<string, string>): Invalid {
   // The gate refused a bad name before (stored): the console's words would be the only ones left.
-  if (part === 'name') return new Invalid(`${field}.name`, why)
-  if (part === 'props') return new Invalid(`${field}.props`, `must have at most ${LIMITS.props} keys`, Object.keys(sent))
+  if (refuseEventName(name)) return new Invalid(`${field}.name`, why)
+  const keys = Object.keys(sent)
+  if (keys.length > LIMITS.props) return new Invalid(`${field}.props`, `must have at most ${LIMITS.props} keys`, keys)
+  const key = keys.find((k) => personalProp(k, sent[k]!))!
   const where = `${field}.props.${keyName(key)}`
-  if (part === 'key') return new Invalid(where, `key must match ${PROP_KEY}`)
-  return new Invalid(where, part === 'value' ? `must be 1 to ${LIMITS.propValue} characters` : why, sent[key])
+  if (!PROP_KEY.test(key)) return new Invalid(where, `key must match ${PROP_KEY}`)
+  return new Invalid(where, propValueFits(sent[key]!) ? why : `must be 1 to ${LIMITS.propValue} characters`, sent[key])
 }
 
 function event(value: unknown, field: string): EventRecord {
@@ -161,8 +164,8 @@ function event(value: unknown, field: string): EventRecord {
     count: count(o.count, `${field}.count`, LIMITS.counted, 1),
   }
   const sent = o.props === undefined ? {} : props(o.props, `${field}.props`)
-  const problem = eventProblem(record.name, sent)
-  if (problem) throw eventInvalid(problem, field, sent)
+  const why = eventProblem(record.name, sent)
+  if (why) throw eventInvalid(why, field, record.name, sent)
   if (o.props === undefined) return record
   // What is stored of each prop passes the gate as every value does (well-formed, no control character).
   record.props = {}

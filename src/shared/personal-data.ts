@@ -142,16 +142,16 @@ const PERSONAL_KEY =
 /** Whether a prop key announces personal data (see PERSONAL_KEY). */
 export const personalKey = (key: string): boolean => PERSONAL_KEY.test(key)
 
-/** A prop's first broken rule: why, in words, and the part at fault (its key's shape, its value's length, personal data). */
-function propProblem(key: string, value: string): [why: string, part: 'key' | 'value' | 'prop'] | undefined {
-  if (!PROP_KEY.test(key)) return [`prop "${key}" must match ${PROP_KEY}`, 'key']
-  if (!value || value.length > LIMITS.propValue) return [`prop "${key}" must be 1 to ${LIMITS.propValue} characters`, 'value']
-  const rule = personalKey(key) ? 'key' : personalData(value)
-  if (rule) return [`prop "${key}" looks like personal data (${rule})`, 'prop']
-}
+/** Whether a prop value has the length the collector stores: 1 to LIMITS.propValue characters. */
+export const propValueFits = (value: string): boolean => !!value && value.length <= LIMITS.propValue
 
-/** Why the event property `key: value` may not be counted (its shape, its length, a personal key or value), or undefined when it may. */
-export const personalProp = (key: string, value: string): string | undefined => propProblem(key, value)?.[0]
+/** Why the event property `key: value` may not be counted (its key's shape, its value's length, a personal key or value), or undefined when it may. */
+export function personalProp(key: string, value: string): string | undefined {
+  if (!PROP_KEY.test(key)) return `prop "${key}" must match ${PROP_KEY}`
+  if (!propValueFits(value)) return `prop "${key}" must be 1 to ${LIMITS.propValue} characters`
+  const rule = personalKey(key) ? 'key' : personalData(value)
+  if (rule) return `prop "${key}" looks like personal data (${rule})`
+}
 
 /** Why an event name may not be counted, or undefined when it may. */
 export function refuseEventName(name: string): string | undefined {
@@ -161,27 +161,22 @@ export function refuseEventName(name: string): string | undefined {
 }
 
 /**
- * An event's first broken rule: why, in the words of the tracker's console (`name must match …`,
- * `over 4 props`, `prop "plan" looks like …`), the part at fault (the `name`, the number of
- * `props`, a prop's `key` shape, `value` length, or the `prop` as personal data) and the prop's key.
- */
-export type EventProblem = [why: string, part: 'name' | 'props' | 'key' | 'value' | 'prop', key?: string]
-
-/**
- * The first rule an event breaks (the name, the number of props, then each prop in the order
- * given), or undefined when it may be counted. The tracker checks with it before it sends and
- * the collector when a beacon arrives (parse-beacon.ts, in its own words), so that what one
+ * Why an event may not be counted, in the words of the tracker's console (`name must match …`,
+ * `over 4 props`, `prop "plan" looks like …`): the first rule it breaks (the name, the number of
+ * props, then each prop in the order given, personalProp), or undefined when it may be counted.
+ * The tracker checks with it before it sends and the collector when a beacon arrives
+ * (parse-beacon.ts, which says in its own words which field is at fault), so that what one
  * refuses the other would.
  *
- * @example eventProblem('Signup', { email: 'pro' }) // ['prop "email" looks like personal data (key)', 'prop', 'email']
+ * @example eventProblem('Signup', { email: 'pro' }) // 'prop "email" looks like personal data (key)'
  */
-export function eventProblem(name: string, props: Record<string, string>): EventProblem | undefined {
-  const rule = refuseEventName(name)
-  if (rule) return [`name ${rule}`, 'name']
+export function eventProblem(name: string, props: Record<string, string>): string | undefined {
+  const bad = refuseEventName(name)
+  if (bad) return `name ${bad}`
   const keys = Object.keys(props)
-  if (keys.length > LIMITS.props) return [`over ${LIMITS.props} props`, 'props']
+  if (keys.length > LIMITS.props) return `over ${LIMITS.props} props`
   for (const key of keys) {
-    const problem = propProblem(key, props[key]!)
-    if (problem) return [...problem, key]
+    const why = personalProp(key, props[key]!)
+    if (why) return why
   }
 }
