@@ -2,12 +2,15 @@ import { LIMITS, type PageRecord } from '../shared/protocol.js'
 
 /**
  * The engagement of the current page view: visible time (only while the page is visible) and the
- * deepest scroll, in percent of the page's height. Returns `[start, measure, report]`: `start`
- * starts over for a new view, `measure` takes the scroll depth (on scroll), and `report(page)`
- * adds what was gained since the last report as a record of `views: 0` and the view's identity,
- * or, without a page (not counted yet), keeps it for the next report.
+ * deepest scroll, in percent of the page's height. Returns `[report, measure, restart]`:
+ * `report(page)` adds what was gained since the last report as a record of `views: 0` and the
+ * view's identity, or, without a page (not counted yet), keeps it for the next report; `measure`
+ * takes the scroll depth (on scroll); `restart(page)` reports the last view and starts over for a
+ * new one.
  */
-export function createEngagement(add: (record: PageRecord) => void): [start: () => void, measure: () => void, report: (page: PageRecord | false | undefined) => void] {
+export function createEngagement(
+  add: (record: PageRecord) => void,
+): [report: (page: PageRecord | false | undefined) => void, measure: () => void, restart: (page: PageRecord | false | undefined) => void] {
   let visibleSince = 0
   let visibleMs = 0
   let sentSeconds = 0
@@ -16,13 +19,6 @@ export function createEngagement(add: (record: PageRecord) => void): [start: () 
   const measure = () => {
     const height = document.documentElement.scrollHeight
     if (height) maxScroll = Math.max(maxScroll, Math.min(100, Math.round(((scrollY + innerHeight) * 100) / height)))
-  }
-  const start = () => {
-    visibleSince = document.visibilityState === 'visible' ? Date.now() : 0
-    visibleMs = sentSeconds = maxScroll = sentScroll = 0
-    // Reading scrollHeight now would force a layout in the middle of page load: measure the first
-    // screenful once the next frame has been laid out (a page loaded in the background: once shown).
-    requestAnimationFrame(() => setTimeout(measure))
   }
   const report = (page: PageRecord | false | undefined) => {
     const now = Date.now()
@@ -35,5 +31,13 @@ export function createEngagement(add: (record: PageRecord) => void): [start: () 
       sentScroll = maxScroll
     }
   }
-  return [start, measure, report]
+  const restart = (page: PageRecord | false | undefined) => {
+    // The report takes the time visible up to now: from now it counts for the new view.
+    report(page)
+    visibleMs = sentSeconds = maxScroll = sentScroll = 0
+    // Reading scrollHeight now would force a layout in the middle of page load: measure the first
+    // screenful once the next frame has been laid out (a page loaded in the background: once shown).
+    requestAnimationFrame(() => setTimeout(measure))
+  }
+  return [report, measure, restart]
 }

@@ -24,7 +24,7 @@ export function createPageViews(
   let notFound = options.notFound
   let route = ''
   const routeNow = () => location.pathname + (hash ? location.hash : '')
-  const [start, measure, engagement] = createEngagement(add)
+  const [engagement, measure, restart] = createEngagement(add)
   const report = () => engagement(counted && allowed() && page)
   const count = () => {
     if (page && !counted && allowed()) {
@@ -36,7 +36,7 @@ export function createPageViews(
     }
   }
   const pageview = () => {
-    report()
+    restart(counted && allowed() && page)
     let flags = 0
     let ref: string | undefined
     if (!page) {
@@ -52,7 +52,6 @@ export function createPageViews(
     page = { ...scrubUrl(location.href, options.params, hash), ...(ref && { ref }), flags, views: 1, seconds: 0, scroll: 0 }
     route = routeNow()
     counted = false
-    start()
     count()
   }
   return [pageview, count, () => routeNow() !== route, report, measure]
