@@ -139,9 +139,6 @@ function oddness(word: string): number {
 const PERSONAL_KEY =
   /^(?!.*_(type|role|tier|plan|status|kind|count)$)(((first|last|full|sur|user|nick)_?)?name|(e_?)?mail(_?address)?|.*_e?mail|(phone|tel|mobile)(_?number)?|.*address|(zip|post(al)?)_?code|zip|ip|(user|customer|account|login|member|session|visitor)(_?(id|name|e?mail))?|(client|device)_?id|u?u?id|pass(wd|word)?|.*token|secret|api_?key|birth_?(day|date)|dob|ssn|iban)$/
 
-/** Whether a prop key announces personal data (see PERSONAL_KEY). */
-export const personalKey = (key: string): boolean => PERSONAL_KEY.test(key)
-
 /** Whether a prop value has the length the collector stores: 1 to LIMITS.propValue characters. */
 export const propValueFits = (value: string): boolean => !!value && value.length <= LIMITS.propValue
 
@@ -149,7 +146,7 @@ export const propValueFits = (value: string): boolean => !!value && value.length
 export function personalProp(key: string, value: string): string | undefined {
   if (!PROP_KEY.test(key)) return `prop "${key}" must match ${PROP_KEY}`
   if (!propValueFits(value)) return `prop "${key}" must be 1 to ${LIMITS.propValue} characters`
-  const rule = personalKey(key) ? 'key' : personalData(value)
+  const rule = PERSONAL_KEY.test(key) ? 'key' : personalData(value)
   if (rule) return `prop "${key}" looks like personal data (${rule})`
 }
 
