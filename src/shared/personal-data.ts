@@ -172,8 +172,5 @@ export function eventProblem(name: string, props: Record<string, string>): strin
   if (bad) return `name ${bad}`
   const keys = Object.keys(props)
   if (keys.length > LIMITS.props) return `over ${LIMITS.props} props`
-  for (const key of keys) {
-    const why = personalProp(key, props[key]!)
-    if (why) return why
-  }
+  return keys.map((key) => personalProp(key, props[key]!)).find((why) => why)
 }
