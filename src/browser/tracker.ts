@@ -107,7 +107,10 @@ export function createTracker(config: TrackerConfig): Tracker {
     report()
     flush()
   }
-  listen(document, 'visibilitychange', () => (document.visibilityState === 'hidden' ? leave() : report()))
+  listen(document, 'visibilitychange', () => {
+    report()
+    if (document.visibilityState === 'hidden') flush()
+  })
   listen(window, 'pagehide', leave)
   listen(window, 'scroll', measure)
   if (DOWNLOADS || OUTBOUND) trackLinks(config, track, listen)
