@@ -31,3 +31,11 @@ export function blockReason(options: ExclusionOptions): string | undefined {
             ? 'localhost'
             : undefined
 }
+
+/** The owner's switch: excludes this browser from counting, or includes it again (localStorage). */
+export function exclude(excluded: boolean): void {
+  try {
+    excluded ? localStorage.setItem(EXCLUDE_KEY, '1') : localStorage.removeItem(EXCLUDE_KEY)
+    console.info(`quietcount: this browser is ${excluded ? '' : 'no longer '}excluded`)
+  } catch {}
+}

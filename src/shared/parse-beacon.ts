@@ -1,5 +1,6 @@
 import type { DimensionName } from './dimensions.js'
 import { gate } from './gate.js'
+import { eventProblem, personalProp, propValueFits, refuseEventName } from './personal-data.js'
 import {
   type Beacon,
   CONSENT_DECISIONS,
@@ -134,6 +135,34 @@ function page(value: unknown, field: string): PageRecord {
   return record
 }
 
+/** The props of an event as sent: an object of strings (their rules are eventProblem's). */
+function props(value: unknown, field: string): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Invalid(field, 'must be an object', value)
+  // fromEntries, not assignment: a key `__proto__` stays a key (and is refused), not a prototype.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, text]) => {
+      if (typeof text !== 'string') throw new Invalid(`${field}.${keyName(key)}`, 'must be a string', text)
+      return [key, text]
+    }),
+  )
+}
+
+/**
+ * An event's first broken rule (`why`, from eventProblem) in the collector's words: the field at
+ * fault, found as eventProblem finds it (the name, the number of props, then the first prop that
+ * personalProp refuses), and the rule as it reads after it (the console's words where they read so).
+ */
+function eventInvalid(why: string, field: string, name: string, sent: Record<string, string>): Invalid {
+  // The gate refused a bad name before (stored): the console's words would be the only ones left.
+  if (refuseEventName(name)) return new Invalid(`${field}.name`, why)
+  const keys = Object.keys(sent)
+  if (keys.length > LIMITS.props) return new Invalid(`${field}.props`, `must have at most ${LIMITS.props} keys`, keys)
+  const key = keys.find((k) => personalProp(k, sent[k]!))!
+  const where = `${field}.props.${keyName(key)}`
+  if (!PROP_KEY.test(key)) return new Invalid(where, `key must match ${PROP_KEY}`)
+  return new Invalid(where, propValueFits(sent[key]!) ? why : `must be 1 to ${LIMITS.propValue} characters`, sent[key])
+}
+
 function event(value: unknown, field: string): EventRecord {
   const o = object(value, field, ['name', 'path', 'props', 'count'])
   const record: EventRecord = {
@@ -141,20 +170,16 @@ function event(value: unknown, field: string): EventRecord {
     path: path(o.path, `${field}.path`),
     count: count(o.count, `${field}.count`, LIMITS.counted, 1),
   }
-  if (o.props !== undefined) {
-    const props = o.props
-    if (typeof props !== 'object' || props === null || Array.isArray(props)) throw new Invalid(`${field}.props`, 'must be an object', props)
-    const entries = Object.entries(props)
-    if (entries.length > LIMITS.props) throw new Invalid(`${field}.props`, `must have at most ${LIMITS.props} keys`, Object.keys(props))
-    record.props = {}
-    for (const [key, val] of entries) {
-      const where = `${field}.props.${keyName(key)}`
-      if (!PROP_KEY.test(key)) throw new Invalid(where, `key must match ${PROP_KEY}`)
-      const checked = text(val, where, LIMITS.propValue)
-      const pair = gate('prop', `${key}=${checked}`)
-      if (typeof pair !== 'string') throw new Invalid(where, pair.refused, checked)
-      record.props[key] = pair.slice(key.length + 1)
-    }
+  const sent = o.props === undefined ? {} : props(o.props, `${field}.props`)
+  const why = eventProblem(record.name, sent)
+  if (why) throw eventInvalid(why, field, record.name, sent)
+  if (o.props === undefined) return record
+  // What is stored of each prop passes the gate as every value does (well-formed, no control character).
+  record.props = {}
+  for (const [key, val] of Object.entries(sent)) {
+    const pair = gate('prop', `${key}=${val}`)
+    if (typeof pair !== 'string') throw new Invalid(`${field}.props.${keyName(key)}`, pair.refused, val)
+    record.props[key] = pair.slice(key.length + 1)
   }
   return record
 }

@@ -139,14 +139,14 @@ function oddness(word: string): number {
 const PERSONAL_KEY =
   /^(?!.*_(type|role|tier|plan|status|kind|count)$)(((first|last|full|sur|user|nick)_?)?name|(e_?)?mail(_?address)?|.*_e?mail|(phone|tel|mobile)(_?number)?|.*address|(zip|post(al)?)_?code|zip|ip|(user|customer|account|login|member|session|visitor)(_?(id|name|e?mail))?|(client|device)_?id|u?u?id|pass(wd|word)?|.*token|secret|api_?key|birth_?(day|date)|dob|ssn|iban)$/
 
-/** Whether a prop key announces personal data (see PERSONAL_KEY). */
-export const personalKey = (key: string): boolean => PERSONAL_KEY.test(key)
+/** Whether a prop value has the length the collector stores: 1 to LIMITS.propValue characters. */
+export const propValueFits = (value: string): boolean => !!value && value.length <= LIMITS.propValue
 
-/** Why the event property `key: value` may not be counted (its shape, its length, a personal key or value), or undefined when it may. */
+/** Why the event property `key: value` may not be counted (its key's shape, its value's length, a personal key or value), or undefined when it may. */
 export function personalProp(key: string, value: string): string | undefined {
   if (!PROP_KEY.test(key)) return `prop "${key}" must match ${PROP_KEY}`
-  if (!value || value.length > LIMITS.propValue) return `prop "${key}" must be 1 to ${LIMITS.propValue} characters`
-  const rule = personalKey(key) ? 'key' : personalData(value)
+  if (!propValueFits(value)) return `prop "${key}" must be 1 to ${LIMITS.propValue} characters`
+  const rule = PERSONAL_KEY.test(key) ? 'key' : personalData(value)
   if (rule) return `prop "${key}" looks like personal data (${rule})`
 }
 
@@ -155,4 +155,22 @@ export function refuseEventName(name: string): string | undefined {
   if (!EVENT_NAME.test(name)) return `must match ${EVENT_NAME}`
   const rule = personalData(name)
   if (rule) return `looks like personal data (${rule})`
+}
+
+/**
+ * Why an event may not be counted, in the words of the tracker's console (`name must match …`,
+ * `over 4 props`, `prop "plan" looks like …`): the first rule it breaks (the name, the number of
+ * props, then each prop in the order given, personalProp), or undefined when it may be counted.
+ * The tracker checks with it before it sends and the collector when a beacon arrives
+ * (parse-beacon.ts, which says in its own words which field is at fault), so that what one
+ * refuses the other would.
+ *
+ * @example eventProblem('Signup', { email: 'pro' }) // 'prop "email" looks like personal data (key)'
+ */
+export function eventProblem(name: string, props: Record<string, string>): string | undefined {
+  const bad = refuseEventName(name)
+  if (bad) return `name ${bad}`
+  const keys = Object.keys(props)
+  if (keys.length > LIMITS.props) return `over ${LIMITS.props} props`
+  return keys.map((key) => personalProp(key, props[key]!)).find((why) => why)
 }

@@ -71,6 +71,8 @@ export const FLAGS_MAX = 7
 /** Window width classes (CSS pixels), coarse on purpose: a class, never a resolution. */
 export const SCREEN_CLASSES = ['mobile', 'tablet', 'laptop', 'desktop'] as const
 export type ScreenClass = (typeof SCREEN_CLASSES)[number]
+/** The class of a window (or a screen) `width` CSS pixels wide: tablet from 576, laptop from 992, desktop from 1440. */
+export const screenClass = (width: number): ScreenClass => SCREEN_CLASSES[+(width >= 576) + +(width >= 992) + +(width >= 1440)]!
 
 export interface PageRecord {
   /** Scrubbed path, with allowlisted query parameters (never utm_*: those are split out below). */

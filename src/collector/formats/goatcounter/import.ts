@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { SCREEN_CLASSES, type ScreenClass } from '../../../shared/protocol.js'
+import { type ScreenClass, screenClass } from '../../../shared/protocol.js'
 import { type Contribution, type ExportTable, page, referrerOf } from '../../imports/export-table.js'
 import { type Client, describeClient } from '../../ingest/enrich.js'
 
@@ -16,9 +16,6 @@ import { type Client, describeClient } from '../../ingest/enrich.js'
 
 /** The header's first column: the path, prefixed with the format version (GoatCounter's ExportVersion). */
 const PATH = '2Path'
-
-/** Screen widths where the tracker's classes begin (src/browser/tracker.ts, docs/protocol.md): tablet, laptop, desktop. */
-export const SCREEN_WIDTHS = [576, 992, 1440] as const
 
 /** Go's strconv.ParseBool spellings, which GoatCounter's own import accepts for Event and FirstVisit. */
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
@@ -77,7 +74,7 @@ function systemOf(text: string): string {
 
 /** The tracker's screen class of a width in CSS pixels, '' when unknown (0: GoatCounter had none). */
 export function screenClassOf(width: number): ScreenClass | '' {
-  return width > 0 ? SCREEN_CLASSES[SCREEN_WIDTHS.filter((w) => width >= w).length]! : ''
+  return width > 0 ? screenClass(width) : ''
 }
 
 /**
