@@ -30,7 +30,10 @@ export interface GroupCommit {
   flush(): Promise<void>
   /** Stops replaying the spool and commits what waits; what stays in the spool is replayed at the next start. */
   close(): Promise<void>
-  /** Merged records and rows, and beacons, waiting now, and batches in the spool: for the bounds and for the logs. */
+  /**
+   * Merged records and rows, and beacons, not committed yet (waiting, and in the commit under
+   * way), and batches in the spool: what a forced exit would leave unacknowledged, for the logs.
+   */
   backlog(): { rows: number; beacons: number; spooled: number }
 }
 
@@ -58,10 +61,18 @@ export function groupCommit(store: Store, options: GroupCommitOptions = {}): Gro
   // The next commit, once asked for: it takes everything that arrived until it starts.
   let scheduled = false
   let next: Promise<void> = Promise.resolve()
+  // The commit under way: its beacons are not committed either until it has finished.
+  let writing: Taken | undefined
 
   const commit = async () => {
     scheduled = false
-    if (waiting.beacons()) await writeCommit(destination, waiting.take())
+    if (!waiting.beacons()) return
+    writing = waiting.take()
+    try {
+      await writeCommit(destination, writing)
+    } finally {
+      writing = undefined
+    }
   }
   const schedule = () => {
     if (scheduled) return
@@ -89,7 +100,11 @@ export function groupCommit(store: Store, options: GroupCommitOptions = {}): Gro
       await flush()
       await queue.idle()
     },
-    backlog: () => ({ rows: waiting.rows(), beacons: waiting.beacons(), spooled: spool?.size().batches ?? 0 }),
+    backlog: () => ({
+      rows: waiting.rows() + (writing?.rows.length ?? 0),
+      beacons: waiting.beacons() + (writing?.waiters.length ?? 0),
+      spooled: spool?.size().batches ?? 0,
+    }),
   }
 }
 
